@@ -1,0 +1,5 @@
+"""ASGI entry point configured from the environment: ``uvicorn endpoint.asgi:app``."""
+
+from endpoint.app import create_app
+
+app = create_app()

@@ -1,0 +1,40 @@
+"""A bounded LRU cache of responses, valid for one store version."""
+
+import hashlib
+from collections import OrderedDict
+
+from endpoint.execution import QueryAnswer
+
+
+class ResponseCache:
+    """Answers keyed by (store version, request key); a new store version empties it."""
+
+    def __init__(self, entries: int) -> None:
+        self.entries = entries
+        self.version: str | None = None
+        self.items: OrderedDict[str, QueryAnswer] = OrderedDict()
+        self.hits = self.misses = 0
+
+    @staticmethod
+    def etag(version: str | None, key: tuple) -> str:
+        digest = hashlib.sha256(repr((version, key)).encode()).hexdigest()[:32]
+        return f'"{digest}"'
+
+    def get(self, version: str | None, key: tuple) -> QueryAnswer | None:
+        if version != self.version:
+            self.items.clear()
+            self.version = version
+        answer = self.items.get(self.etag(version, key))
+        if answer is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self.items.move_to_end(self.etag(version, key))
+        return answer
+
+    def put(self, version: str | None, key: tuple, answer: QueryAnswer) -> None:
+        if self.entries <= 0 or answer.status != 200 or version != self.version:
+            return
+        self.items[self.etag(version, key)] = answer
+        while len(self.items) > self.entries:
+            self.items.popitem(last=False)

@@ -1,0 +1,127 @@
+"""Where queries run: the embedded store (worker processes) or an external SPARQL 1.1 engine."""
+
+import os
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+
+from endpoint import conneg
+from endpoint.execution import QueryAnswer, QueryTask
+from endpoint.settings import Settings
+from endpoint.workers import WorkerPool
+from loader.store_builder import BUILD_INFO, current_store
+
+
+class EmbeddedEngine:
+    """A built Oxigraph store, read-only, queried by a pool of worker processes."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.root = Path(settings.store)
+        self.pool = WorkerPool(settings.workers)
+
+    def start(self) -> None:
+        self.pool.start()
+
+    def close(self) -> None:
+        self.pool.close()
+
+    def directory(self) -> Path | None:
+        return current_store(self.root)
+
+    def version(self) -> str | None:
+        """The built store's identity: changes with every build (cache keys use it)."""
+        directory = self.directory()
+        if directory is None:
+            return None
+        return f"{directory.name}-{os.stat(directory / BUILD_INFO).st_mtime_ns}"
+
+    async def run(self, task: QueryTask, timeout: float) -> QueryAnswer:
+        directory = self.directory()
+        if directory is None:
+            return QueryAnswer(status=503, error="no store is built yet")
+        return await self.pool.run(str(directory), task, timeout)
+
+
+class RemoteEngine:
+    """An external SPARQL 1.1 query endpoint (Oxigraph server, Fuseki, GraphDB, Virtuoso, QLever).
+
+    The engine must expose the union of its named graphs as its default graph (Oxigraph:
+    ``--union-default-graph``; Fuseki: ``tdb:unionDefaultGraph``), as the embedded store does.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.url = settings.backend or ""
+        self.client = httpx.AsyncClient(timeout=settings.timeout)
+        self._version: str | None = None
+
+    def start(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def version(self) -> str | None:
+        return "remote"
+
+    async def run(self, task: QueryTask, timeout: float) -> QueryAnswer:
+        params: list[tuple[str, str]] = [("query", task.query)]
+        params += [("default-graph-uri", g) for g in task.default_graphs or []]
+        params += [("named-graph-uri", g) for g in task.named_graphs or []]
+        headers = {"Accept": "application/sparql-results+json, application/n-triples;q=0.9"}
+        try:
+            response = await self.client.post(self.url, data=dict(params) if len(params) == 1
+                                              else params, headers=headers, timeout=timeout)
+        except httpx.TimeoutException:
+            from endpoint.workers import QueryTimeout
+
+            raise QueryTimeout(f"query exceeded its time limit of {timeout:g} s") from None
+        if response.status_code >= 400:
+            return QueryAnswer(status=400 if response.status_code < 500 else 502,
+                               error=f"backend: {response.text[:2000]}")
+        return _reserialise(task, response)
+
+
+def _reserialise(task: QueryTask, response: httpx.Response) -> QueryAnswer:
+    """Turn the backend's JSON results or N-Triples into the answer the client asked for."""
+    from endpoint import serializers
+
+    media = response.headers.get("content-type", "").split(";")[0].strip()
+    if media == "application/sparql-results+json":
+        parsed = ox.parse_query_results(response.content,
+                                        format=ox.QueryResultsFormat.JSON)
+        if isinstance(parsed, ox.QueryBoolean):
+            chosen = conneg.choose(task.accept, conneg.RESULTS, task.format)
+            if chosen is None:
+                return QueryAnswer(status=406, error="no acceptable result format")
+            return QueryAnswer(media_type=chosen, body=serializers.ask(chosen, bool(parsed)))
+        variables = [v.value for v in parsed.variables]
+        rows = []
+        for solution in parsed:
+            if len(rows) == task.max_rows:
+                break
+            rows.append([solution[i] for i in range(len(variables))])
+        truncated = len(rows) == task.max_rows
+        if task.rows_only:
+            return QueryAnswer(variables=variables, rows=rows, count=len(rows),
+                               truncated=truncated)
+        chosen = conneg.choose(task.accept, conneg.RESULTS, task.format)
+        if chosen is None:
+            return QueryAnswer(status=406, error="no acceptable result format")
+        return QueryAnswer(media_type=chosen, count=len(rows), truncated=truncated,
+                           body=serializers.select(chosen, variables, rows, truncated))
+    triples = list(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
+    chosen = conneg.choose(task.accept, conneg.GRAPHS, task.format, aliases=conneg.GRAPH_ALIASES)
+    if chosen is None:
+        return QueryAnswer(status=406, error="no acceptable RDF format")
+    triples = triples[:task.max_rows]
+    return QueryAnswer(media_type=chosen, body=serializers.graph(chosen, triples),
+                       count=len(triples))
+
+
+Engine = EmbeddedEngine | RemoteEngine
+
+
+def make_engine(settings: Settings) -> Engine:
+    """The engine the settings ask for."""
+    return RemoteEngine(settings) if settings.backend else EmbeddedEngine(settings)

@@ -1,0 +1,97 @@
+"""Run one query on a pyoxigraph store and serialise its answer (inside a worker process)."""
+
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from endpoint import conneg, serializers
+
+
+@dataclass
+class QueryTask:
+    """A query and how to answer it."""
+
+    query: str
+    accept: str | None = None
+    format: str | None = None
+    default_graphs: list[str] | None = None
+    named_graphs: list[str] | None = None
+    union_default: bool = True
+    max_rows: int = 10_000
+    rows_only: bool = False  # return terms (for pages) instead of a serialised body
+
+
+@dataclass
+class QueryAnswer:
+    """What a worker sends back: a body and its media type, or an error with its HTTP status."""
+
+    status: int = 200
+    media_type: str = ""
+    body: bytes = b""
+    truncated: bool = False
+    count: int = 0
+    error: str | None = None
+    variables: list[str] = field(default_factory=list)
+    rows: list[serializers.Row] = field(default_factory=list)
+
+
+def _dataset(task: QueryTask) -> dict:
+    if task.default_graphs is not None or task.named_graphs is not None:
+        return {
+            "default_graph": [ox.NamedNode(g) for g in task.default_graphs or []]
+            or ox.DefaultGraph(),
+            "named_graphs": [ox.NamedNode(g) for g in task.named_graphs or []],
+        }
+    return {"use_default_graph_as_union": task.union_default}
+
+
+def execute(store: ox.Store, task: QueryTask) -> QueryAnswer:
+    """Evaluate ``task`` on ``store``; never raises for a bad query (status 400 instead)."""
+    try:
+        result = store.query(task.query, **_dataset(task))
+        if isinstance(result, ox.QuerySolutions):
+            variables = [v.value for v in result.variables]
+            rows = []
+            for solution in result:
+                if len(rows) == task.max_rows:
+                    return _select(task, variables, rows, truncated=True)
+                rows.append([solution[i] for i in range(len(variables))])
+            return _select(task, variables, rows, truncated=False)
+        if isinstance(result, ox.QueryBoolean):
+            media = conneg.choose(task.accept, conneg.RESULTS, task.format)
+            if media is None:
+                return _not_acceptable(conneg.RESULTS)
+            return QueryAnswer(media_type=media, body=serializers.ask(media, bool(result)),
+                               count=1)
+        triples = []
+        truncated = False
+        for triple in result:
+            if len(triples) == task.max_rows:
+                truncated = True
+                break
+            triples.append(triple)
+        media = conneg.choose(task.accept, conneg.GRAPHS, task.format,
+                              aliases=conneg.GRAPH_ALIASES)
+        if media is None:
+            return _not_acceptable(conneg.GRAPHS)
+        return QueryAnswer(media_type=media, body=serializers.graph(media, triples),
+                           truncated=truncated, count=len(triples))
+    except SyntaxError as err:
+        return QueryAnswer(status=400, error=f"SPARQL syntax error: {err}")
+    except OSError as err:
+        return QueryAnswer(status=400, error=f"query evaluation failed: {err}")
+
+
+def _select(task: QueryTask, variables: list[str], rows: list, truncated: bool) -> QueryAnswer:
+    if task.rows_only:
+        return QueryAnswer(variables=variables, rows=rows, truncated=truncated, count=len(rows))
+    media = conneg.choose(task.accept, conneg.RESULTS, task.format)
+    if media is None:
+        return _not_acceptable(conneg.RESULTS)
+    return QueryAnswer(media_type=media, truncated=truncated, count=len(rows),
+                       body=serializers.select(media, variables, rows, truncated))
+
+
+def _not_acceptable(offers: dict) -> QueryAnswer:
+    return QueryAnswer(status=406, error="none of the accepted media types is available for "
+                       "this query; available: " + ", ".join(offers))

@@ -1,0 +1,345 @@
+"""Server-rendered HTML: landing page, entity pages, ontology, search, query editor."""
+
+import html
+import json
+import unicodedata
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from urllib.parse import quote
+
+import pyoxigraph as ox
+from fastapi import Request
+
+from endpoint import charts
+from endpoint.serializers import PREFIXES
+from loader import __version__
+from loader.paths import BASE, DATASET_IRI, GRAPH_BASE, PROJECT_ROOT
+
+Rows = Callable[[str], Awaitable[list[dict]]]
+QUERIES_DIR = PROJECT_ROOT / "tests" / "queries"
+LABEL_PROPS = ("http://www.w3.org/2004/02/skos/core#prefLabel",
+               "http://www.w3.org/2000/01/rdf-schema#label", "http://purl.org/dc/terms/title",
+               "http://xmlns.com/foaf/0.1/name")
+TEH = "https://w3id.org/tehkg/ontology#"
+e = html.escape
+
+
+def lang_of(request: Request) -> str:
+    """The page language: ``?lang=en`` or French."""
+    return "en" if request.query_params.get("lang") == "en" else "fr"
+
+
+def local(iri: str) -> str:
+    """The local path of an IRI under the base; other IRIs stay absolute."""
+    return "/" + iri[len(BASE):] if iri.startswith(BASE) else iri
+
+
+def short(iri: str) -> str:
+    """A compact name: prefix:local when a known prefix matches."""
+    for prefix, ns in sorted(PREFIXES.items(), key=lambda p: -len(p[1])):
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
+async def labels(rows: Rows, iris: set[str], lang: str) -> dict[str, str]:
+    """Best label of each IRI in ``lang`` (falling back to the other language, then any)."""
+    if not iris:
+        return {}
+    values = " ".join(f"<{i}>" for i in iris if "<" not in i and ">" not in i and " " not in i)
+    props = " ".join(f"<{p}>" for p in LABEL_PROPS)
+    found = await rows(f"SELECT ?s ?l {{ VALUES ?s {{ {values} }} VALUES ?p {{ {props} }} "
+                       "?s ?p ?l }")
+    best: dict[str, tuple[int, str]] = {}
+    for r in found:
+        label = r["l"]
+        rank = 0 if getattr(label, "language", None) == lang else 1 if getattr(
+            label, "language", None) else 2
+        iri = r["s"].value
+        if iri not in best or rank < best[iri][0]:
+            best[iri] = (rank, label.value)
+    return {iri: label for iri, (_, label) in best.items()}
+
+
+def term_html(term: ox.NamedNode | ox.Literal | ox.BlankNode, names: dict[str, str]) -> str:
+    """A value as HTML: a link labelled for IRIs, the text (with its language) for literals."""
+    if isinstance(term, ox.NamedNode):
+        text = names.get(term.value) or short(term.value)
+        return f'<a href="{e(local(term.value))}" title="{e(term.value)}">{e(text)}</a>'
+    if isinstance(term, ox.BlankNode):
+        return "<em>(structure)</em>"
+    tag = f' <span class="tag">@{e(term.language)}</span>' if term.language else ""
+    text = e(term.value).replace("\n", "<br>")
+    return f'<span lang="{e(term.language or "")}">{text}</span>{tag}'
+
+
+def layout(request: Request, title: str, body: str) -> str:
+    """The page frame: header with navigation, search box and language switch."""
+    lang = lang_of(request)
+    other = "en" if lang == "fr" else "fr"
+    switch = f"{request.url.path}?lang={other}"
+    nav = {"fr": [("/id/plan/2014-2016", "Plan 2014-2016"), ("/id/plan/2019-2021", "Plan 2019-2021"),
+                  ("/sparql", "SPARQL"), ("/ontology", "Ontologie"), ("/dataset", "Jeu de données")],
+           "en": [("/id/plan/2014-2016", "2014-2016 plan"), ("/id/plan/2019-2021", "2019-2021 plan"),
+                  ("/sparql", "SPARQL"), ("/ontology", "Ontology"), ("/dataset", "Dataset")]}[lang]
+    links = " ".join(f'<a href="{href}?lang={lang}">{text}</a>' for href, text in nav)
+    placeholder = "Rechercher…" if lang == "fr" else "Search…"
+    return f"""<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{e(title)} — tehkg</title><link rel="stylesheet" href="/static/style.css"></head>
+<body><header><a class="brand" href="/?lang={lang}">tehkg</a><nav>{links}</nav>
+<form class="search" action="/search" role="search"><input type="hidden" name="lang" value="{lang}">
+<input type="search" name="q" id="search-box" placeholder="{placeholder}" autocomplete="off"
+ aria-label="{placeholder}"><ul id="search-results" role="listbox"></ul></form>
+<a class="lang" href="{e(switch)}" hreflang="{other}">{other.upper()}</a></header>
+<main>{body}</main>
+<footer>tehkg {__version__} · données CC BY 4.0 · code Apache-2.0 ·
+<a href="/docs">API</a> · <a href="/dump.nq">N-Quads</a></footer>
+<script src="/static/search.js"></script></body></html>"""
+
+
+async def entity_page(request: Request, iri: str, found: list[dict], incoming: list[dict],
+                      rows: Rows) -> str:
+    """Everything said about ``iri``: properties, incoming links, provenance, charts."""
+    lang = lang_of(request)
+    iris = {iri} | {r["p"].value for r in found} | {r["g"].value for r in found}
+    iris |= {r["o"].value for r in found if isinstance(r["o"], ox.NamedNode)}
+    iris |= {r["s"].value for r in incoming} | {r["p"].value for r in incoming}
+    names = await labels(rows, iris, lang)
+    title = names.get(iri, short(iri))
+    types = [r["o"] for r in found if r["p"].value.endswith("#type")]
+    by_prop: dict[str, list[dict]] = defaultdict(list)
+    for r in found:
+        if not r["p"].value.endswith("#type"):
+            by_prop[r["p"].value].append(r)
+    body = [f'<h1>{e(title)}</h1><p class="iri"><code>{e(iri)}</code></p>',
+            '<p class="types">' + ", ".join(term_html(t, names) for t in types) + "</p>"]
+    other_labels = [r["o"] for r in found if r["p"].value == LABEL_PROPS[0]
+                    and isinstance(r["o"], ox.Literal) and r["o"].language != lang]
+    if other_labels:
+        body.append('<p class="other-label">' + " · ".join(term_html(t, names)
+                                                          for t in other_labels) + "</p>")
+    body.append(await _special_sections(iri, types, rows, lang))
+    body.append('<h2>' + ("Propriétés" if lang == "fr" else "Properties") + "</h2><table>")
+    for prop in sorted(by_prop, key=lambda p: names.get(p, short(p))):
+        values = []
+        for r in by_prop[prop]:
+            if isinstance(r["o"], ox.Literal) and r["o"].language and r["o"].language != lang \
+                    and any(isinstance(x["o"], ox.Literal) and x["o"].language == lang
+                            for x in by_prop[prop]):
+                continue
+            source = f' <a class="graph" href="{e(local(r["g"].value))}">' \
+                     f'{e(r["g"].value.rsplit("/", 1)[-1])}</a>'
+            values.append(f"<li>{term_html(r['o'], names)}{source}</li>")
+        body.append(f'<tr><th scope="row">{term_html(ox.NamedNode(prop), names)}</th>'
+                    f"<td><ul>{''.join(values)}</ul></td></tr>")
+    body.append("</table>")
+    if incoming:
+        body.append("<h2>" + ("Liens entrants" if lang == "fr" else "Incoming links") + "</h2>")
+        grouped: dict[str, set[str]] = defaultdict(set)
+        for r in incoming:
+            grouped[r["p"].value].add(r["s"].value)
+        for prop in sorted(grouped):
+            items = sorted(grouped[prop], key=lambda s: _natural(names.get(s, s)))
+            links = "".join(f"<li>{term_html(ox.NamedNode(s), names)}</li>" for s in items)
+            body.append(f"<h3>{term_html(ox.NamedNode(prop), names)} "
+                        f"<span class='count'>({len(items)})</span></h3><ul>{links}</ul>")
+    return layout(request, title, "\n".join(body))
+
+
+def _natural(text: str) -> list:
+    import re
+
+    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", text)]
+
+
+async def _special_sections(iri: str, types: list, rows: Rows, lang: str) -> str:
+    """Quotes of provenance passages, and charts for plans."""
+    out = []
+    quotes = await rows(f"""PREFIX oa: <http://www.w3.org/ns/oa#> PREFIX teh: <{TEH}>
+        SELECT ?loc ?exact ?doc {{ <{iri}> teh:passage ?p . ?p oa:hasSource ?doc .
+        OPTIONAL {{ ?p teh:locator ?loc }} OPTIONAL {{ ?p oa:hasSelector/oa:exact ?exact }} }}""")
+    if quotes:
+        out.append("<h2>" + ("Provenance" if lang == "fr" else "Provenance") + "</h2><ul>")
+        for q in quotes:
+            loc = e(q["loc"].value) if "loc" in q else ""
+            exact = f"<blockquote>{e(q['exact'].value)}</blockquote>" if "exact" in q else ""
+            out.append(f'<li><a href="{e(local(q["doc"].value))}">{e(short(q["doc"].value))}'
+                       f"</a> — {loc}{exact}</li>")
+        out.append("</ul>")
+    if any(t.value == TEH + "ActionPlan" for t in types):
+        out.append(await charts.plan_charts(iri, rows, lang))
+    return "\n".join(out)
+
+
+async def landing(request: Request, rows: Rows) -> str:
+    """The front page."""
+    lang = lang_of(request)
+    counts = await rows(f"""PREFIX void: <http://rdfs.org/ns/void#>
+        SELECT ?class ?n {{ <{DATASET_IRI}> void:classPartition ?p .
+        ?p void:class ?class ; void:entities ?n }} ORDER BY DESC(?n)""")
+    names = await labels(rows, {r["class"].value for r in counts}, lang)
+    table = "".join(f"<tr><td>{term_html(r['class'], names)}</td><td>{r['n'].value}</td></tr>"
+                    for r in counts if r["class"].value.startswith(
+                        ("https://w3id.org/tehkg/ontology#", "http://www.w3.org/ns/org#",
+                         "http://data.europa.eu/eli/")))
+    examples = "".join(
+        f'<li><a href="/sparql?query={quote(q["query"])}">{e(q["title_" + lang])}</a></li>'
+        for q in example_queries()[:12])
+    intro = {"fr": "Graphe de connaissances de la politique publique française contre la traite "
+             "des êtres humains : les plans d'action 2014-2016 et 2019-2021, l'évaluation de la "
+             "CNCDH (2017), les constats et propositions du Collectif « Ensemble contre la "
+             "traite des êtres humains » (2017), la réunion du 27 janvier 2014 et la question "
+             "écrite n° 24191 (2019). Chaque fait renvoie à son document source.",
+             "en": "Knowledge graph of French public policy against trafficking in human "
+             "beings: the 2014-2016 and 2019-2021 action plans, the CNCDH evaluation (2017), the "
+             "Collectif « Ensemble contre la traite des êtres humains » findings and proposals "
+             "(2017), the meeting of 27 January 2014 and written question no. 24191 (2019). "
+             "Every fact leads back to its source document."}[lang]
+    endpoint = str(request.url_for("sparql"))
+    body = f"""<h1>tehkg</h1><p>{intro}</p>
+<h2>{'Points d’entrée' if lang == 'fr' else 'Entry points'}</h2><ul class="entry">
+<li><a href="/id/plan/2014-2016?lang={lang}">Plan 2014-2016</a></li>
+<li><a href="/id/plan/2019-2021?lang={lang}">Plan 2019-2021</a></li>
+<li><a href="/id/doc/cncdh-2017?lang={lang}">CNCDH 2017</a></li>
+<li><a href="/search?q=minist%C3%A8re&lang={lang}">{'Organisations' if lang == 'fr' else 'Organisations'}</a></li>
+<li><a href="/id/legal/fr/code-penal/art/225-4-1?lang={lang}">Code pénal, art. 225-4-1</a></li></ul>
+<h2>{'Questions exemples' if lang == 'fr' else 'Example questions'}</h2><ul>{examples}</ul>
+<h2>{'Contenu' if lang == 'fr' else 'Contents'}</h2><table>{table}</table>
+<h2>{'Accès' if lang == 'fr' else 'Access'}</h2>
+<p>SPARQL: <code>{e(endpoint)}</code> · <a href="/dump.nq">N-Quads</a> ·
+<a href="/dataset">VoID/DCAT</a> · <a href="/ontology">{'Ontologie' if lang == 'fr' else 'Ontology'}</a></p>
+<h2>{'Licence et citation' if lang == 'fr' else 'Licence and citation'}</h2>
+<p>{'Données' if lang == 'fr' else 'Data'}: CC BY 4.0. {'Citer' if lang == 'fr' else 'Cite'}:
+« tehkg {__version__}, https://w3id.org/tehkg/ », {'et les documents sources' if lang == 'fr'
+else 'and the source documents'} (Premier ministre 2019; CNCDH 2017;
+Collectif « Ensemble contre la traite des êtres humains » 2014, 2017; Assemblée nationale 2019).</p>"""
+    return layout(request, "tehkg", body)
+
+
+def example_queries() -> list[dict[str, str]]:
+    """The competency questions shipped in tests/queries, for the editor and the landing page."""
+    out = []
+    for path in sorted(QUERIES_DIR.glob("*.rq")):
+        text = path.read_text()
+        head = {k: v for k, v in (
+            line[1:].strip().split(":", 1) for line in text.splitlines()
+            if line.startswith("#") and ":" in line) if k.strip() in ("fr", "en")}
+        out.append({"name": path.stem, "query": text,
+                    "title_fr": head.get("fr", path.stem).strip(),
+                    "title_en": head.get("en", path.stem).strip()})
+    return out
+
+
+def _fold(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower())
+                   if not unicodedata.combining(c))
+
+
+_INDEX: dict[str, list[tuple[str, str, str, str]]] = {}
+
+
+async def search(rows: Rows, q: str, limit: int, version: str | None) -> list[dict[str, str]]:
+    """Ranked matches: exact label, label prefix, word prefix, substring (labels before text)."""
+    words = _fold(q).split()
+    if not words:
+        return []
+    key = version or ""
+    if key not in _INDEX:
+        _INDEX.clear()
+        found = await rows("""PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+            SELECT ?s ?p ?t { VALUES ?p { skos:prefLabel skos:altLabel skos:notation
+            <http://www.w3.org/2000/01/rdf-schema#label> <http://purl.org/dc/terms/title>
+            <http://purl.org/dc/terms/description> <http://xmlns.com/foaf/0.1/name> }
+            ?s ?p ?t FILTER(isIRI(?s)) }""")
+        _INDEX[key] = [(r["s"].value, r["p"].value, r["t"].value, _fold(r["t"].value))
+                           for r in found]
+    scored: dict[str, tuple[float, str]] = {}
+    for iri, prop, text, folded in _INDEX[key]:
+        if not all(w in folded for w in words):
+            continue
+        phrase = " ".join(words)
+        score = 1.0 if folded == phrase else 0.8 if folded.startswith(phrase) else \
+            0.6 if f" {words[0]}" in f" {folded}" else 0.4
+        if prop.endswith("description"):
+            score -= 0.3
+        if iri not in scored or score > scored[iri][0]:
+            scored[iri] = (score, text)
+    ranked = sorted(scored.items(), key=lambda kv: (-kv[1][0], len(kv[1][1])))[:limit]
+    return [{"iri": iri, "path": local(iri), "text": text[:160], "score": round(score, 2)}
+            for iri, (score, text) in ranked]
+
+
+async def search_page(request: Request, q: str, hits: list[dict]) -> str:
+    """Search results as a page."""
+    items = "".join(f'<li><a href="{e(h["path"])}">{e(h["text"])}</a> <code>{e(short(h["iri"]))}'
+                    "</code></li>" for h in hits)
+    return layout(request, q, f"<h1>« {e(q)} »</h1><ol>{items}</ol>")
+
+
+async def ontology_page(request: Request, rows: Rows) -> str:
+    """Documentation of every class, property and concept scheme of the ontology graph."""
+    lang = lang_of(request)
+    found = await rows(f"""PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?t ?type ?label ?comment ?domain ?range ?super {{ GRAPH <{GRAPH_BASE}ontology> {{
+        ?t a ?type . FILTER(?type IN (<http://www.w3.org/2002/07/owl#Class>,
+          <http://www.w3.org/2002/07/owl#ObjectProperty>,
+          <http://www.w3.org/2002/07/owl#DatatypeProperty>,
+          <http://www.w3.org/2004/02/skos/core#ConceptScheme>))
+        OPTIONAL {{ ?t rdfs:label ?label FILTER(lang(?label) = "{lang}") }}
+        OPTIONAL {{ ?t rdfs:comment ?comment FILTER(lang(?comment) = "{lang}") }}
+        OPTIONAL {{ ?t rdfs:domain ?domain }} OPTIONAL {{ ?t rdfs:range ?range }}
+        OPTIONAL {{ ?t rdfs:subClassOf|rdfs:subPropertyOf ?super FILTER(isIRI(?super)) }}
+        }} }} ORDER BY ?type ?t""")
+    names = await labels(rows, {r["t"].value for r in found}, lang)
+    sections: dict[str, list[str]] = defaultdict(list)
+    seen = set()
+    for r in found:
+        iri = r["t"].value
+        if iri in seen:
+            continue
+        seen.add(iri)
+        anchor = iri.rsplit("#", 1)[-1] if "#" in iri else iri.rsplit("/", 1)[-1]
+        extra = "".join(f"<dd>{k}: {term_html(r[k], names)}</dd>"
+                        for k in ("super", "domain", "range") if k in r)
+        sections[r["type"].value.rsplit("#", 1)[-1]].append(
+            f'<dt id="{e(anchor)}"><a href="{e(local(iri))}">{e(short(iri))}</a> — '
+            f'{e(r["label"].value if "label" in r else "")}</dt>'
+            f'<dd>{e(r["comment"].value if "comment" in r else "")}</dd>{extra}')
+    body = "".join(f"<h2>{k}</h2><dl>{''.join(v)}</dl>" for k, v in sections.items())
+    return layout(request, "Ontology", "<h1>tehkg ontology</h1>"
+                  "<p>RDF: <a href='/ontology?format=ttl'>Turtle</a> · "
+                  "<a href='/ontology?format=jsonld'>JSON-LD</a></p>" + body)
+
+
+def not_found(iri: str) -> str:
+    """A plain 404 page."""
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>404</title></head><body>"
+            f"<h1>404</h1><p>Nothing is known about <code>{e(iri)}</code>.</p>"
+            f"<p><a href='/'>tehkg</a></p></body></html>")
+
+
+async def query_editor(request: Request) -> str:
+    """The query editor: prefixes pre-filled, examples, results table, downloads, share links."""
+    prefixes = "\n".join(f"PREFIX {p}: <{ns}>" for p, ns in PREFIXES.items())
+    examples = example_queries()
+    lang = lang_of(request)
+    options = "".join(f'<option value="{i}">{e(q["title_" + lang])}</option>'
+                      for i, q in enumerate(examples))
+    initial = request.query_params.get("query") or (
+        prefixes + "\n\nSELECT ?measure ?title WHERE {\n  ?measure a teh:Measure ; "
+        "skos:prefLabel ?title .\n  FILTER(lang(?title) = \"fr\")\n} LIMIT 20")
+    body = f"""<h1>SPARQL</h1>
+<label for="examples">{'Exemples' if lang == 'fr' else 'Examples'}</label>
+<select id="examples"><option value="">—</option>{options}</select>
+<div class="editor"><pre id="highlight" aria-hidden="true"></pre>
+<textarea id="query" spellcheck="false" aria-label="SPARQL query">{e(initial)}</textarea></div>
+<p><button id="run">{'Exécuter' if lang == 'fr' else 'Run'}</button>
+<a id="csv" href="#">CSV</a> · <a id="json" href="#">JSON</a> ·
+<a id="share" href="#">{'Lien' if lang == 'fr' else 'Link'}</a>
+<span id="status" role="status"></span></p>
+<div id="results"></div>
+<script>window.TEHKG_EXAMPLES = {json.dumps([q["query"] for q in examples])};</script>
+<script src="/static/editor.js"></script>"""
+    return layout(request, "SPARQL", body)

@@ -1,0 +1,129 @@
+"""SPARQL results writers (JSON, XML, CSV, TSV) over pyoxigraph terms, and RDF via pyoxigraph."""
+
+import csv
+import io
+import json
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_FORMATS = {
+    "text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD, "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/trig": ox.RdfFormat.TRIG, "application/n-quads": ox.RdfFormat.N_QUADS,
+}
+Row = list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None]
+
+
+def _json_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> dict:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Triple):
+        return {"type": "triple", "value": {"subject": _json_term(term.subject),
+                                            "predicate": _json_term(term.predicate),
+                                            "object": _json_term(term.object)}}
+    out = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype.value != XSD_STRING:
+        out["datatype"] = term.datatype.value
+    return out
+
+
+def _xml_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, ox.Triple):
+        parts = (("subject", term.subject), ("predicate", term.predicate),
+                 ("object", term.object))
+        return "<triple>" + "".join(f"<{n}>{_xml_term(t)}</{n}>" for n, t in parts) + "</triple>"
+    if term.language:
+        return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+    if term.datatype.value != XSD_STRING:
+        return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+    return f"<literal>{escape(term.value)}</literal>"
+
+
+def _csv_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.NamedNode | ox.Literal):
+        return term.value
+    return str(term)
+
+
+def select(media: str, variables: list[str], rows: list[Row], truncated: bool) -> bytes:
+    """SELECT results in ``media``."""
+    if media == "application/sparql-results+json":
+        body = {"head": {"vars": variables}, "results": {"bindings": [
+            {v: _json_term(t) for v, t in zip(variables, row, strict=True) if t is not None}
+            for row in rows]}}
+        if truncated:
+            body["truncated"] = True
+        return json.dumps(body, ensure_ascii=False).encode()
+    if media == "application/sparql-results+xml":
+        out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
+               "<head>", *(f"<variable name={quoteattr(v)}/>" for v in variables), "</head>",
+               "<results>"]
+        for row in rows:
+            out.append("<result>" + "".join(
+                f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
+                for v, t in zip(variables, row, strict=True) if t is not None) + "</result>")
+        out.append("</results></sparql>\n")
+        return "\n".join(out).encode()
+    if media == "text/csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(variables)
+        writer.writerows([_csv_term(t) for t in row] for row in rows)
+        return buffer.getvalue().encode()
+    if media == "text/tab-separated-values":
+        lines = ["\t".join(f"?{v}" for v in variables)]
+        lines += ["\t".join("" if t is None else str(t) for t in row) for row in rows]
+        return ("\n".join(lines) + "\n").encode()
+    raise ValueError(media)
+
+
+def ask(media: str, value: bool) -> bytes:
+    """ASK result in ``media``."""
+    if media == "application/sparql-results+json":
+        return json.dumps({"head": {}, "boolean": value}).encode()
+    if media == "application/sparql-results+xml":
+        return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+                f"<head/><boolean>{str(value).lower()}</boolean></sparql>\n").encode()
+    if media == "text/csv":
+        return f"_askResult\r\n{str(value).lower()}\r\n".encode()
+    return f"?_askResult\n{str(value).lower()}\n".encode()
+
+
+def graph(media: str, triples: list[ox.Triple] | list[ox.Quad]) -> bytes:
+    """Triples (or quads, for TriG/N-Quads) in an RDF ``media`` type."""
+    fmt = RDF_FORMATS[media]
+    if fmt.supports_datasets:
+        triples = [t if isinstance(t, ox.Quad) else ox.Quad(t.subject, t.predicate, t.object)
+                   for t in triples]
+    else:
+        triples = [t.triple if isinstance(t, ox.Quad) else t for t in triples]
+    return ox.serialize(triples, format=fmt, prefixes=PREFIXES if fmt in PRETTY else None)
+
+
+PRETTY = {ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML}
+PREFIXES = {
+    "teh": "https://w3id.org/tehkg/ontology#", "tehg": "https://w3id.org/tehkg/graph/",
+    "tehorg": "https://w3id.org/tehkg/id/org/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "owl": "http://www.w3.org/2002/07/owl#", "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/", "prov": "http://www.w3.org/ns/prov#",
+    "org": "http://www.w3.org/ns/org#", "foaf": "http://xmlns.com/foaf/0.1/",
+    "oa": "http://www.w3.org/ns/oa#", "eli": "http://data.europa.eu/eli/ontology#",
+    "cv": "http://data.europa.eu/m8g/", "qb": "http://purl.org/linked-data/cube#",
+    "void": "http://rdfs.org/ns/void#", "dcat": "http://www.w3.org/ns/dcat#",
+    "sd": "http://www.w3.org/ns/sparql-service-description#",
+}

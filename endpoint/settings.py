@@ -1,0 +1,53 @@
+"""Endpoint configuration: environment variables, overridden by command-line flags."""
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from loader.paths import default_store_root
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"TEHKG_{name}", default)
+
+
+@dataclass
+class Settings:
+    """Every knob of the endpoint; ``TEHKG_<NAME>`` in the environment sets ``<name>``."""
+
+    store: Path = field(default_factory=default_store_root)
+    backend: str | None = None          # external SPARQL 1.1 query endpoint instead of the store
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2                    # query worker processes per endpoint process
+    timeout: float = 30.0               # seconds; a request may ask for less with ?timeout=
+    max_rows: int = 10_000              # result rows (or triples) before truncation
+    max_body: int = 1_000_000           # request body bytes before 413
+    max_pending: int = 64               # requests in flight before 503 + Retry-After
+    cache_entries: int = 1024           # cached responses (the store is immutable per build)
+    service_allow: tuple[str, ...] = () # SERVICE endpoints allowed (full IRIs)
+    build_if_needed: bool = True        # embedded default: build when missing or outdated
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> "Settings":
+        """Settings from ``TEHKG_*`` variables, then non-None ``overrides``."""
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"TEHKG_{f.name.upper()}")
+            if raw is None:
+                continue
+            if f.name == "store":
+                values[f.name] = Path(raw)
+            elif f.name == "service_allow":
+                values[f.name] = tuple(s.strip() for s in raw.split(",") if s.strip())
+            elif f.name == "build_if_needed":
+                values[f.name] = raw.lower() in ("1", "true", "yes")
+            elif f.type in (int, "int"):
+                values[f.name] = int(raw)
+            elif f.type in (float, "float"):
+                values[f.name] = float(raw)
+            else:
+                values[f.name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        values["store"] = Path(values.get("store") or default_store_root())
+        return cls(**values)

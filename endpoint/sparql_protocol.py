@@ -1,0 +1,169 @@
+"""The SPARQL 1.1 Protocol, query side: read a request into a task, answer it over HTTP."""
+
+import json
+import time
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from endpoint import conneg
+from endpoint.cache import ResponseCache
+from endpoint.engines import Engine
+from endpoint.execution import QueryAnswer, QueryTask
+from endpoint.query_scan import refused_services, scan
+from endpoint.settings import Settings
+from endpoint.workers import QueryTimeout
+
+FORM = "application/x-www-form-urlencoded"
+DIRECT = "application/sparql-query"
+UPDATE = "application/sparql-update"
+TEXT_TYPES = ("text/", "application/sparql-results+xml", "application/rdf+xml")
+
+
+class ProtocolError(Exception):
+    """A request the protocol rejects, with its HTTP status."""
+
+    def __init__(self, status: int, message: str, kind: str = "bad-request") -> None:
+        super().__init__(message)
+        self.status, self.message, self.kind = status, message, kind
+
+
+def error_response(status: int, kind: str, message: str, **extra: object) -> Response:
+    """A JSON error body: ``{"error": kind, "message": …}``."""
+    body = {"error": kind, "message": message, **extra}
+    headers = {"Retry-After": "1"} if status == 503 and kind != "timeout" else {}
+    return Response(json.dumps(body, ensure_ascii=False), status_code=status,
+                    media_type="application/json", headers=headers)
+
+
+@dataclass
+class SparqlRequest:
+    """The protocol parameters of one request."""
+
+    query: str | None
+    default_graphs: list[str]
+    named_graphs: list[str]
+    format: str | None
+    timeout: float | None
+
+
+def _params(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key, value in pairs:
+        out.setdefault(key, []).append(value)
+    return out
+
+
+async def read_request(request: Request, settings: Settings) -> SparqlRequest:
+    """Parameters from GET, POST form or POST direct; raises ProtocolError."""
+    url_params = _params(parse_qsl(request.url.query, keep_blank_values=True))
+    params = url_params
+    body_query: str | None = None
+    if request.method == "POST":
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        raw = await request.body()
+        if len(raw) > settings.max_body:
+            raise ProtocolError(413, f"request body exceeds {settings.max_body} bytes",
+                                "too-large")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ProtocolError(400, "request body is not valid UTF-8") from None
+        if media == FORM:
+            params = _params(parse_qsl(text, keep_blank_values=True))
+            for key in ("default-graph-uri", "named-graph-uri", "format", "timeout"):
+                if key not in params and key in url_params:
+                    params[key] = url_params[key]
+        elif media == DIRECT:
+            body_query = text
+            if "query" in url_params:
+                raise ProtocolError(400, "a direct POST carries the query in its body only")
+        elif media == UPDATE:
+            raise ProtocolError(403, "this endpoint is read-only: SPARQL Update is not "
+                                "accepted; the data changes through data/ and `tehkg build`",
+                                "read-only")
+        else:
+            raise ProtocolError(415, f"unsupported request media type {media or '(none)'}; "
+                                f"use {FORM} or {DIRECT}", "unsupported-media-type")
+    if "update" in params:
+        raise ProtocolError(403, "this endpoint is read-only: SPARQL Update is not accepted; "
+                            "the data changes through data/ and `tehkg build`", "read-only")
+    queries = params.get("query", [])
+    if body_query is not None:
+        queries = [body_query]
+    if len(queries) > 1:
+        raise ProtocolError(400, "exactly one query per request")
+    timeout = None
+    if params.get("timeout"):
+        try:
+            timeout = float(params["timeout"][0])
+        except ValueError:
+            raise ProtocolError(400, "timeout must be a number of seconds") from None
+    return SparqlRequest(query=queries[0] if queries else None,
+                         default_graphs=params.get("default-graph-uri", []),
+                         named_graphs=params.get("named-graph-uri", []),
+                         format=(params.get("format") or [None])[0], timeout=timeout)
+
+
+def _headers(answer: QueryAnswer, etag: str, settings: Settings) -> dict[str, str]:
+    headers = {"ETag": etag, "Vary": "Accept", "Cache-Control": "public, max-age=60",
+               "Tehkg-Result-Count": str(answer.count)}
+    if answer.truncated:
+        headers["Tehkg-Truncated"] = "true"
+        headers["Tehkg-Row-Limit"] = str(settings.max_rows)
+    return headers
+
+
+def _media_header(media: str) -> str:
+    return f"{media}; charset=utf-8" if media.startswith(TEXT_TYPES) else media
+
+
+async def answer_query(request: Request, sparql: SparqlRequest, engine: Engine,
+                       cache: ResponseCache, settings: Settings) -> Response:
+    """Evaluate the request's query (checked, bounded, cached) and build the HTTP response."""
+    query = sparql.query or ""
+    found = scan(query)
+    if found.update:
+        return error_response(403, "read-only", "this endpoint is read-only: SPARQL Update is "
+                              "not accepted; the data changes through data/ and `tehkg build`")
+    refused = refused_services(found, settings.service_allow)
+    if refused:
+        return error_response(403, "service-refused", "SERVICE is not allowed for "
+                              f"{', '.join(refused)}: federated queries may only reach the "
+                              "endpoints on this server's allow-list", refused=refused)
+    accept = request.headers.get("accept")
+    offers = conneg.GRAPHS if found.form in ("CONSTRUCT", "DESCRIBE") else conneg.RESULTS
+    aliases = conneg.GRAPH_ALIASES if offers is conneg.GRAPHS else conneg.ALIASES
+    media = conneg.choose(accept, offers, sparql.format, aliases=aliases)
+    if media is None and found.form is not None:
+        return error_response(406, "not-acceptable", "none of the accepted media types is "
+                              f"available for a {found.form} query; available: "
+                              + ", ".join(offers))
+    protocol_dataset = bool(sparql.default_graphs or sparql.named_graphs)
+    task = QueryTask(query=query, accept=accept, format=sparql.format,
+                     default_graphs=sparql.default_graphs if protocol_dataset else None,
+                     named_graphs=sparql.named_graphs if protocol_dataset else None,
+                     union_default=not found.has_from, max_rows=settings.max_rows)
+    timeout = min(settings.timeout, sparql.timeout or settings.timeout)
+    version = engine.version()
+    key = (query, tuple(sparql.default_graphs), tuple(sparql.named_graphs), media, timeout)
+    etag = cache.etag(version, key)
+    answer = cache.get(version, key)
+    if answer is not None and etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers={"ETag": etag, "Vary": "Accept"})
+    if answer is None:
+        start = time.monotonic()
+        try:
+            answer = await engine.run(task, timeout)
+        except QueryTimeout as err:
+            return error_response(503, "timeout", str(err), limit=timeout,
+                                  elapsed=round(time.monotonic() - start, 3))
+        cache.put(version, key, answer)
+    if answer.status != 200:
+        kind = {400: "bad-query", 406: "not-acceptable", 503: "unavailable"}.get(
+            answer.status, "error")
+        return error_response(answer.status, kind, answer.error or "")
+    return Response(answer.body, media_type=_media_header(answer.media_type),
+                    headers=_headers(answer, etag, settings))

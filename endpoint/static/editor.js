@@ -1,0 +1,72 @@
+// The query editor: highlighting, examples, run, results table with links, downloads, share link.
+(function () {
+  const query = document.getElementById("query");
+  const highlight = document.getElementById("highlight");
+  const results = document.getElementById("results");
+  const status = document.getElementById("status");
+  const BASE = "https://w3id.org/tehkg/";
+  const escape = (s) => s.replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" }[c]));
+  const TOKENS = /(#[^\n]*)|("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(<[^<>"\s]*>)|([?$]\w+)|\b(SELECT|ASK|CONSTRUCT|DESCRIBE|WHERE|PREFIX|BASE|FILTER|OPTIONAL|UNION|GRAPH|MINUS|VALUES|BIND|AS|GROUP|BY|ORDER|ASC|DESC|LIMIT|OFFSET|DISTINCT|COUNT|SAMPLE|GROUP_CONCAT|NOT|EXISTS|IN|FROM|NAMED|HAVING|LANG|STR|REGEX|CONTAINS|a)\b/gi;
+  function paint() {
+    highlight.innerHTML = escape(query.value).replace(/&lt;/g, "\u0001").replace(/&gt;/g, "\u0002")
+      .replace(TOKENS, function (m, c, s, i, v, k) {
+        const cls = c ? "cmt" : s ? "str" : i ? "iri-tok" : v ? "var" : "kw";
+        return '<span class="' + cls + '">' + m + "</span>";
+      }).replace(/\u0001/g, "&lt;").replace(/\u0002/g, "&gt;") + "\n";
+    highlight.scrollTop = query.scrollTop;
+  }
+  function url(format) {
+    return "/sparql?query=" + encodeURIComponent(query.value) + (format ? "&format=" + format : "");
+  }
+  function cell(term) {
+    if (!term) return "";
+    if (term.type === "uri") {
+      const href = term.value.startsWith(BASE) ? "/" + term.value.slice(BASE.length) : term.value;
+      return '<a href="' + escape(href) + '">' + escape(term.value.replace(BASE, "")) + "</a>";
+    }
+    return escape(term.value) + (term["xml:lang"] ? ' <span class="tag">@' + term["xml:lang"] + "</span>" : "");
+  }
+  async function run() {
+    status.textContent = "…";
+    const started = performance.now();
+    const response = await fetch("/sparql", { method: "POST",
+      headers: { "Content-Type": "application/sparql-query",
+                 "Accept": "application/sparql-results+json, text/turtle;q=0.9" },
+      body: query.value });
+    const type = response.headers.get("content-type") || "";
+    if (!response.ok) {
+      const error = await response.json();
+      status.textContent = response.status + " " + error.message; results.innerHTML = ""; return;
+    }
+    if (!type.startsWith("application/sparql-results+json")) {
+      results.innerHTML = "<pre>" + escape(await response.text()) + "</pre>";
+      status.textContent = ""; return;
+    }
+    const data = await response.json();
+    if ("boolean" in data) { results.innerHTML = "<p>" + data.boolean + "</p>"; status.textContent = ""; return; }
+    const vars = data.head.vars;
+    let html = "<table><thead><tr>" + vars.map((v) => "<th>" + escape(v) + "</th>").join("") + "</tr></thead><tbody>";
+    for (const row of data.results.bindings) {
+      html += "<tr>" + vars.map((v) => "<td>" + cell(row[v]) + "</td>").join("") + "</tr>";
+    }
+    results.innerHTML = html + "</tbody></table>";
+    status.textContent = data.results.bindings.length + " rows, " + Math.round(performance.now() - started) + " ms" +
+      (data.truncated ? " (truncated)" : "");
+  }
+  query.addEventListener("input", paint);
+  query.addEventListener("scroll", function () { highlight.scrollTop = query.scrollTop; });
+  document.getElementById("run").addEventListener("click", run);
+  query.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) run();
+  });
+  document.getElementById("examples").addEventListener("change", function (event) {
+    if (event.target.value !== "") { query.value = window.TEHKG_EXAMPLES[event.target.value]; paint(); }
+  });
+  document.getElementById("csv").addEventListener("click", function (ev) { ev.currentTarget.href = url("csv"); });
+  document.getElementById("json").addEventListener("click", function (ev) { ev.currentTarget.href = url("json"); });
+  document.getElementById("share").addEventListener("click", function (ev) {
+    ev.currentTarget.href = "/sparql?query=" + encodeURIComponent(query.value);
+  });
+  paint();
+  if (new URLSearchParams(location.search).has("query")) run();
+})();

@@ -1,0 +1,155 @@
+"""The ``tehkg`` command: build, validate, report, serve, query, export."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from loader import __version__
+from loader.paths import ONTOLOGY_DIR, default_store_root, shipped_sources
+from loader.rdf_files import RdfInputError
+
+EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
+
+
+def _paths(values: list[str]) -> list[Path]:
+    return [Path(v) for v in values] or shipped_sources()
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from loader.store_builder import BuildRejected, build
+
+    sources = _paths(args.sources)
+    if args.target:
+        from loader.publish import publish
+
+        publish(sources, args.target, validate=not args.no_validate)
+        return EXIT_OK
+    try:
+        result = build(sources, Path(args.store), validate=not args.no_validate)
+    except BuildRejected as err:
+        print(err, file=sys.stderr)
+        print("build aborted: the previous store is untouched", file=sys.stderr)
+        return EXIT_INVALID
+    timing = ", ".join(f"{k} {v:.2f} s" for k, v in result.seconds.items())
+    print(f"timings: {timing}")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from loader.quality import validate_paths
+
+    paths = [Path(p) for p in args.paths]
+    if not paths:
+        paths = shipped_sources()
+    elif args.with_ontology:
+        paths = [ONTOLOGY_DIR, *paths]
+    report = validate_paths(paths)
+    rendered = {"text": report.text, "json": report.json, "junit": report.junit,
+                "turtle": report.turtle}[args.format]()
+    if args.output:
+        Path(args.output).write_text(rendered)
+        print(report.summary())
+    else:
+        print(rendered)
+    if not report.conforms or (args.strict and report.count("Warning")):
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from loader.coverage import coverage, render_text
+
+    table = coverage(_paths(args.paths))
+    if args.format == "json":
+        import json
+
+        print(json.dumps(table, indent=1, ensure_ascii=False))
+    else:
+        print(render_text(table))
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from endpoint.server import run
+
+    return run(args)
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from loader.local_query import run_query
+
+    text = Path(args.query[1:]).read_text() if args.query.startswith("@") else args.query
+    sys.stdout.buffer.write(run_query(Path(args.store), text, args.format))
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from loader.local_query import export
+
+    export(Path(args.store), Path(args.output) if args.output else None, args.format, args.graph)
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    p = argparse.ArgumentParser(prog="tehkg", description=__doc__)
+    p.add_argument("--version", action="version", version=f"tehkg {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+    store = str(default_store_root())
+
+    b = sub.add_parser("build", help="validate and build a store, swapped in atomically")
+    b.add_argument("sources", nargs="*", help="RDF files or folders (default: the shipped data)")
+    b.add_argument("--store", default=store, help=f"store root directory (default {store})")
+    b.add_argument("--no-validate", action="store_true", help="skip the quality gate")
+    b.add_argument("--target", help="publish every named graph to this Graph Store Protocol URL")
+    b.set_defaults(func=cmd_build)
+
+    v = sub.add_parser("validate", help="check RDF files against the SHACL shapes")
+    v.add_argument("paths", nargs="*", help="files or folders (default: the shipped data)")
+    v.add_argument("--with-ontology", action="store_true", help="add the shipped ontology")
+    v.add_argument("--strict", action="store_true", help="fail on warnings too")
+    v.add_argument("--format", choices=["text", "json", "junit", "turtle"], default="text")
+    v.add_argument("--output", "-o", help="write the report to this file")
+    v.set_defaults(func=cmd_validate)
+
+    r = sub.add_parser("report", help="completeness table per class")
+    r.add_argument("paths", nargs="*", help="files or folders (default: the shipped data)")
+    r.add_argument("--format", choices=["text", "json"], default="text")
+    r.set_defaults(func=cmd_report)
+
+    s = sub.add_parser("serve", help="serve the SPARQL endpoint and pages")
+    s.add_argument("--store", help=f"a built store root (default: {store}, built if needed)")
+    s.add_argument("--backend", help="serve on top of this external SPARQL 1.1 query endpoint")
+    s.add_argument("--host", default=None)
+    s.add_argument("--port", type=int, default=None)
+    s.add_argument("--workers", type=int, default=None, help="query worker processes")
+    s.add_argument("--timeout", type=float, default=None, help="query time limit in seconds")
+    s.set_defaults(func=cmd_serve)
+
+    q = sub.add_parser("query", help="run a SPARQL query on a built store")
+    q.add_argument("query", help="query text, or @file.rq")
+    q.add_argument("--store", default=store)
+    q.add_argument("--format", default="csv", help="json, xml, csv, tsv, or an RDF format")
+    q.set_defaults(func=cmd_query)
+
+    e = sub.add_parser("export", help="dump a built store (N-Quads, TriG, …)")
+    e.add_argument("--store", default=store)
+    e.add_argument("--format", default="nq", help="nq, trig, nt, ttl")
+    e.add_argument("--graph", help="only this named graph")
+    e.add_argument("--output", "-o", help="file (default: standard output)")
+    e.set_defaults(func=cmd_export)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``tehkg`` console script."""
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except RdfInputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_UNREADABLE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

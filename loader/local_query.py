@@ -1,0 +1,52 @@
+"""Query and export a built store from the command line."""
+
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from loader.rdf_files import RdfInputError
+from loader.store_builder import current_store
+
+RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
+                  "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
+RDF_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
+               "nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
+               "jsonld": ox.RdfFormat.JSON_LD, "rdf": ox.RdfFormat.RDF_XML}
+
+
+def open_store(root: Path) -> ox.Store:
+    """The current store under ``root``, read-only."""
+    directory = current_store(root)
+    if directory is None:
+        raise RdfInputError(root, "no built store here; run `tehkg build` first")
+    return ox.Store.read_only(str(directory))
+
+
+def run_query(root: Path, query: str, fmt: str) -> bytes:
+    """Serialise the answer of ``query`` (union default graph) in ``fmt``."""
+    try:
+        result = open_store(root).query(query, use_default_graph_as_union=True)
+    except SyntaxError as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
+    if isinstance(result, ox.QueryTriples):
+        return ox.serialize(result, format=RDF_FORMATS.get(fmt, ox.RdfFormat.TURTLE))
+    return result.serialize(format=RESULT_FORMATS.get(fmt, ox.QueryResultsFormat.CSV))
+
+
+def export(root: Path, output: Path | None, fmt: str, graph: str | None) -> None:
+    """Dump the whole store, or one named graph, in ``fmt``."""
+    store = open_store(root)
+    rdf_format = RDF_FORMATS[fmt]
+    target = None if graph is None else ox.NamedNode(graph)
+    if target is not None:
+        data = store.dump(format=rdf_format, from_graph=target)
+    elif rdf_format.supports_datasets:
+        data = store.dump(format=rdf_format)
+    else:  # a triples format: the union of all graphs
+        data = ox.serialize((q.triple for q in store.quads_for_pattern(None, None, None, None)), format=rdf_format)
+    if output is None:
+        sys.stdout.buffer.write(data)
+    else:
+        output.write_bytes(data)

@@ -1,0 +1,69 @@
+"""Dataset statistics (VoID) computed on a freshly built store and written to the metadata graph."""
+
+import hashlib
+
+import pyoxigraph as ox
+
+from loader.paths import DATASET_IRI, METADATA_GRAPH
+
+VOID = "http://rdfs.org/ns/void#"
+XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+
+
+def _count(value: int) -> ox.Literal:
+    return ox.Literal(str(value), datatype=XSD_INTEGER)
+
+
+def _rows(store: ox.Store, query: str) -> list[tuple[ox.NamedNode, int]]:
+    return [(row[0], int(row[1].value))
+            for row in store.query(query, use_default_graph_as_union=True)]
+
+
+def compute(store: ox.Store) -> dict[str, object]:
+    """Triples per graph, entities per class, triples per property, and totals."""
+    graphs = _rows(store, "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    classes = _rows(store, "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) { ?s a ?c } GROUP BY ?c")
+    properties = _rows(store, "SELECT ?p (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p")
+    entities = next(iter(store.query(
+        "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s ?p ?o FILTER(isIRI(?s)) }",
+        use_default_graph_as_union=True)))[0]
+    return {
+        "triples": sum(n for _, n in graphs),
+        "entities": int(entities.value),
+        "graphs": {g.value: n for g, n in graphs},
+        "classes": {c.value: n for c, n in classes},
+        "properties": {p.value: n for p, n in properties},
+    }
+
+
+def _partition(kind: str, iri: str) -> ox.NamedNode:
+    digest = hashlib.sha1(iri.encode()).hexdigest()[:12]
+    return ox.NamedNode(f"{DATASET_IRI}/{kind}-partition/{digest}")
+
+
+def as_quads(stats: dict, built: str, version: str) -> list[ox.Quad]:
+    """The statistics as VoID quads in the metadata graph (counts of the data before they are added)."""
+    g = ox.NamedNode(METADATA_GRAPH)
+    ds = ox.NamedNode(DATASET_IRI)
+    v = lambda term: ox.NamedNode(VOID + term)  # noqa: E731
+    quads = [
+        ox.Quad(ds, v("triples"), _count(stats["triples"]), g),
+        ox.Quad(ds, v("entities"), _count(stats["entities"]), g),
+        ox.Quad(ds, v("classes"), _count(len(stats["classes"])), g),
+        ox.Quad(ds, v("properties"), _count(len(stats["properties"])), g),
+        ox.Quad(ds, ox.NamedNode("http://purl.org/dc/terms/modified"),
+                ox.Literal(built, datatype=ox.NamedNode(
+                    "http://www.w3.org/2001/XMLSchema#dateTime")), g),
+        ox.Quad(ds, ox.NamedNode("http://www.w3.org/2002/07/owl#versionInfo"),
+                ox.Literal(version), g),
+    ]
+    for graph, n in stats["graphs"].items():
+        quads.append(ox.Quad(ox.NamedNode(graph), v("triples"), _count(n), g))
+    for kind, key, prop, measure in (("class", "classes", "class", "entities"),
+                                     ("property", "properties", "property", "triples")):
+        for iri, n in stats[key].items():
+            part = _partition(kind, iri)
+            quads += [ox.Quad(ds, v(f"{kind}Partition"), part, g),
+                      ox.Quad(part, v(prop), ox.NamedNode(iri), g),
+                      ox.Quad(part, v(measure), _count(n), g)]
+    return quads
