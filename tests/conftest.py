@@ -1,0 +1,92 @@
+"""Shared fixtures: the shipped data built once, and a real endpoint over HTTP on 127.0.0.1."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from loader.paths import PROJECT_ROOT, shipped_sources
+from loader.store_builder import build
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(url)
+
+
+def start_server(store: Path, **env: str) -> tuple[subprocess.Popen, str]:
+    """`tehkg serve --store` on a free loopback port; returns the process and its base URL."""
+    port = free_port()
+    environ = {**os.environ, "TEHKG_WORKERS": "2", **env}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "loader.cli", "serve", "--store", str(store),
+         "--host", "127.0.0.1", "--port", str(port)],
+        cwd=PROJECT_ROOT, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    wait_until_up(base + "/health", process)
+    return process, base
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="session")
+def shipped_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped ontology and data, validated and built once."""
+    root = tmp_path_factory.mktemp("shipped") / "store"
+    build(shipped_sources(), root, log=lambda _: None)
+    return root
+
+
+@pytest.fixture(scope="session")
+def server(shipped_store: Path) -> Iterator[str]:
+    """Base URL of a real endpoint over the shipped data."""
+    process, base = start_server(shipped_store, TEHKG_MAX_ROWS="5000")
+    yield base
+    stop(process)
+
+
+@pytest.fixture(scope="session")
+def fixture_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small store (tests/fixtures/protocol.trig) for protocol tests."""
+    root = tmp_path_factory.mktemp("fixture") / "store"
+    build([FIXTURES / "protocol.trig"], root, validate=False, log=lambda _: None)
+    return root
+
+
+@pytest.fixture(scope="session")
+def fixture_server(fixture_store: Path) -> Iterator[str]:
+    """Base URL of a real endpoint over the protocol fixture, with a small row cap and timeout."""
+    process, base = start_server(fixture_store, TEHKG_MAX_ROWS="3", TEHKG_TIMEOUT="2",
+                                 TEHKG_MAX_BODY="20000",
+                                 TEHKG_SERVICE_ALLOW="http://127.0.0.1:1/allowed")
+    yield base
+    stop(process)

@@ -1,0 +1,90 @@
+"""The conneg matrix: every result and graph format, q-values, format= override, 406."""
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import httpx
+import pyoxigraph as ox
+import pytest
+
+SELECT = "SELECT ?s ?o WHERE { ?s <http://example.org/p> ?o } ORDER BY ?s"
+ASK = "ASK { ?s ?p ?o }"
+CONSTRUCT = "CONSTRUCT { ?s <http://example.org/p> ?o } WHERE { ?s <http://example.org/p> ?o }"
+RESULT_TYPES = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv",
+                "text/tab-separated-values"]
+GRAPH_TYPES = ["text/turtle", "application/n-triples", "application/ld+json",
+               "application/rdf+xml", "application/trig", "application/n-quads"]
+
+
+def parse_select(media: str, body: bytes) -> int:
+    """Number of solutions, parsing the body as ``media``."""
+    if media.endswith("json"):
+        return len(json.loads(body)["results"]["bindings"])
+    if media.endswith("xml"):
+        ns = "{http://www.w3.org/2005/sparql-results#}"
+        return len(ET.fromstring(body).findall(f"{ns}results/{ns}result"))
+    if media == "text/csv":
+        return len(list(csv.reader(io.StringIO(body.decode())))) - 1
+    return len(body.decode().strip().split("\n")) - 1
+
+
+def get(server, query, **headers_or_params):
+    params = {"query": query}
+    fmt = headers_or_params.pop("format", None)
+    if fmt:
+        params["format"] = fmt
+    return httpx.get(server + "/sparql", params=params, headers=headers_or_params)
+
+
+@pytest.mark.parametrize("media", RESULT_TYPES)
+def test_select_formats(fixture_server, media):
+    r = get(fixture_server, SELECT, Accept=media)
+    assert r.headers["content-type"].split(";")[0] == media
+    assert parse_select(media, r.content) == 2
+    if media != "text/csv":  # CSV is lossy: pyoxigraph does not read it back
+        assert ox.parse_query_results(r.content, format=ox.QueryResultsFormat.from_media_type(media))
+
+
+@pytest.mark.parametrize("media", RESULT_TYPES)
+def test_ask_formats(fixture_server, media):
+    r = get(fixture_server, ASK, Accept=media)
+    assert r.headers["content-type"].split(";")[0] == media
+    if media == "text/csv":
+        assert r.text.split() == ["_askResult", "true"]
+    else:
+        assert bool(ox.parse_query_results(r.content, format=ox.QueryResultsFormat.from_media_type(media)))
+
+
+@pytest.mark.parametrize("media", GRAPH_TYPES)
+def test_construct_formats(fixture_server, media):
+    r = get(fixture_server, CONSTRUCT, Accept=media)
+    assert r.headers["content-type"].split(";")[0] == media
+    assert len(list(ox.parse(r.content, format=ox.RdfFormat.from_media_type(media)))) == 2
+
+
+@pytest.mark.parametrize("query,accept", [(SELECT, "text/turtle"), (ASK, "application/n-triples"),
+                                          (CONSTRUCT, "text/csv"), (SELECT, "image/png")])
+def test_not_acceptable(fixture_server, query, accept):
+    assert get(fixture_server, query, Accept=accept).status_code == 406
+
+
+def test_q_values_pick_the_preferred(fixture_server):
+    r = get(fixture_server, SELECT, Accept="text/csv;q=0.5, application/sparql-results+xml;q=0.9")
+    assert r.headers["content-type"].startswith("application/sparql-results+xml")
+    r = get(fixture_server, CONSTRUCT, Accept="text/turtle;q=0.1, application/ld+json")
+    assert r.headers["content-type"].startswith("application/ld+json")
+
+
+def test_wildcards(fixture_server):
+    assert get(fixture_server, SELECT, Accept="text/*").headers["content-type"].startswith("text/csv")
+    assert get(fixture_server, CONSTRUCT, Accept="*/*").headers["content-type"].startswith("text/turtle")
+
+
+@pytest.mark.parametrize("fmt,media", [("json", "application/sparql-results+json"), ("csv", "text/csv"),
+                                       ("tsv", "text/tab-separated-values"),
+                                       ("xml", "application/sparql-results+xml")])
+def test_format_parameter_overrides_accept(fixture_server, fmt, media):
+    r = get(fixture_server, SELECT, format=fmt, Accept="text/html")
+    assert r.headers["content-type"].split(";")[0] == media
