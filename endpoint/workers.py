@@ -84,8 +84,8 @@ class WorkerPool:
             loop.add_reader(worker.conn.fileno(), on_readable)
             answer = await asyncio.wait_for(done, max(0.0, deadline - time.monotonic()))
         except (TimeoutError, EOFError, OSError, asyncio.CancelledError) as err:
-            if not done.done():
-                loop.remove_reader(worker.conn.fileno())
+            # unregister before the pipe closes: a new pipe may reuse the descriptor number
+            loop.remove_reader(worker.conn.fileno())
             worker.kill()
             self.replaced += 1
             self.idle.put_nowait(Worker())
