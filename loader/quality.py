@@ -83,8 +83,10 @@ def _query_findings(store: ox.Store, shapes: rdflib.Graph) -> list[Finding]:
         query = str(shapes.value(check, SH.select))
         severity = str(shapes.value(check, SH.severity) or SH.Violation).rsplit("#", 1)[-1]
         message = str(shapes.value(check, SH.message))
-        for row in store.query(query, use_default_graph_as_union=True):
-            value = row["value"] if "value" in [v.value for v in row.keys()] else None
+        solutions = store.query(query, use_default_graph_as_union=True)
+        has_value = "value" in [v.value for v in solutions.variables]
+        for row in solutions:
+            value = row["value"] if has_value else None
             findings.append(Finding(
                 severity=severity, focus=row["this"].value, path=None,
                 value=None if value is None else value.value,
