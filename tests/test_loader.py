@@ -1,0 +1,153 @@
+"""The loader: errors located, failed or killed builds leave the previous store serving, GSP publish."""
+
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from loader.paths import PROJECT_ROOT
+from loader.store_builder import build, current_store
+from tests.conftest import FIXTURES, free_port, start_server, stop, wait_until_up
+
+VALID = FIXTURES / "valid" / "mini.trig"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+def tehkg(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "loader.cli", *args], cwd=PROJECT_ROOT,
+                          capture_output=True, text=True, timeout=600, **kwargs)
+
+
+@pytest.fixture
+def served(tmp_path):
+    """A store built from the valid fixture and a server on it."""
+    root = tmp_path / "store"
+    build([VALID], root, log=lambda _: None)
+    process, base = start_server(root)
+    yield root, base
+    stop(process)
+
+
+def count(base: str) -> int:
+    r = httpx.get(base + "/sparql", params={"query": COUNT}, headers={"Accept": "text/csv"})
+    assert r.status_code == 200, r.text
+    return int(r.text.split()[1])
+
+
+def test_syntax_error_exit_2_with_position_and_store_untouched(served, tmp_path):
+    root, base = served
+    before, n = current_store(root), count(base)
+    broken = tmp_path / "broken.trig"
+    broken.write_text(VALID.read_text() + "\n<https://w3id.org/tehkg/id/x> <http://p> .\n")
+    line = len(broken.read_text().splitlines())
+    for flags in ([], ["--no-validate"]):
+        result = tehkg("build", str(broken), "--store", str(root), *flags)
+        assert result.returncode == 2, result.stderr
+        assert f"{broken}:{line}:" in result.stderr
+    assert current_store(root) == before and count(base) == n
+
+
+def test_violation_aborts_build_and_store_untouched(served, tmp_path):
+    root, base = served
+    before, n = current_store(root), count(base)
+    invalid = tmp_path / "invalid.trig"
+    invalid.write_text(VALID.read_text().replace('skos:notation "1" ; skos:prefLabel "Mesure', 'skos:prefLabel "Mesure'))
+    result = tehkg("build", str(invalid), "--store", str(root))
+    assert result.returncode == 1
+    assert "VIOLATION https://w3id.org/tehkg/id/plan/2030-2032/measure/1" in result.stderr
+    assert "previous store is untouched" in result.stderr
+    assert current_store(root) == before and count(base) == n
+
+
+def test_rebuild_swaps_and_server_follows(served, tmp_path):
+    root, base = served
+    n = count(base)
+    extra = tmp_path / "extra.trig"
+    extra.write_text(VALID.read_text().replace("Le texte de la mesure.", "Le texte, modifié."))
+    assert tehkg("build", str(extra), "--store", str(root)).returncode == 0
+    r = httpx.get(base + "/sparql", params={"query": 'ASK { ?m ?p "Le texte, modifié."@fr }'},
+                  headers={"Accept": "application/sparql-results+json"})
+    assert r.json()["boolean"] is True and count(base) == n
+
+
+def synthetic(path: Path, triples: int) -> Path:
+    with path.open("w") as out:
+        for i in range(triples):
+            out.write(f"<https://w3id.org/tehkg/id/x/{i}> <http://example.org/p> \"v{i}\" <https://w3id.org/tehkg/graph/big> .\n")
+    return path
+
+
+def test_killed_build_leaves_a_working_store(served, tmp_path):
+    root, base = served
+    before, n = current_store(root), count(base)
+    big = synthetic(tmp_path / "big.nq", 1_500_000)
+    process = subprocess.Popen([sys.executable, "-m", "loader.cli", "build", str(big), "--store",
+                                str(root), "--no-validate"], cwd=PROJECT_ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(root.glob("v*"))) < 2:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert process.poll() is None, "the build finished before it could be killed"
+    process.send_signal(signal.SIGKILL)
+    process.wait(10)
+    assert current_store(root) == before and count(base) == n
+    assert tehkg("build", str(VALID), "--store", str(root)).returncode == 0  # and cleans up
+    assert len([d for d in root.glob("v*") if d.is_dir()]) <= 2
+
+
+@pytest.fixture
+def oxigraph_server(tmp_path):
+    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    port = free_port()
+    process = subprocess.Popen([binary, "serve", "--location", str(tmp_path / "ox"), "--bind",
+                                f"127.0.0.1:{port}", "--union-default-graph"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    wait_until_up(base + "/query?query=ASK%7B%7D", process)
+    yield base
+    stop(process)
+
+
+def test_target_round_trips_every_graph(oxigraph_server):
+    import pyoxigraph as ox
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    result = tehkg("build", str(VALID), "--target", oxigraph_server + "/store")
+    assert result.returncode == 0, result.stderr
+    graphs = {q.graph_name.value for q in ox.parse(path=str(VALID), format=ox.RdfFormat.TRIG)}
+    for graph in graphs - {"https://w3id.org/tehkg/graph/metadata"}:  # metadata also gets statistics
+        r = httpx.get(oxigraph_server + "/store", params={"graph": graph},
+                      headers={"Accept": "application/n-triples"})
+        mine = [q.triple for q in ox.parse(path=str(VALID), format=ox.RdfFormat.TRIG)
+                if q.graph_name.value == graph]
+        expected = Graph().parse(data=ox.serialize(mine, format=ox.RdfFormat.N_TRIPLES).decode(), format="nt")
+        assert isomorphic(Graph().parse(data=r.text, format="nt"), expected), graph
+
+
+def test_backend_serves_the_same_answers(oxigraph_server, tmp_path):
+    assert tehkg("build", str(VALID), "--target", oxigraph_server + "/store").returncode == 0
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "loader.cli", "serve", "--backend",
+                                oxigraph_server + "/query", "--host", "127.0.0.1", "--port", str(port)],
+                               cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base + "/health", process)
+        query = ("SELECT ?m ?label WHERE { ?m a <https://w3id.org/tehkg/ontology#Measure> ; "
+                 "<http://www.w3.org/2004/02/skos/core#prefLabel> ?label } ORDER BY ?label")
+        r = httpx.get(base + "/sparql", params={"query": query}, headers={"Accept": "text/csv"})
+        assert r.status_code == 200, r.text
+        assert r.text.splitlines()[1:] == [
+            "https://w3id.org/tehkg/id/plan/2030-2032/measure/1,Mesure d'essai",
+            "https://w3id.org/tehkg/id/plan/2030-2032/measure/1,Test measure"]
+        page = httpx.get(base + "/id/plan/2030-2032/measure/1", headers={"Accept": "text/turtle"})
+        assert page.status_code == 200 and "Mesure d'essai" in page.text
+    finally:
+        stop(process)
