@@ -46,7 +46,7 @@ async def labels(rows: Rows, iris: set[str], lang: str) -> dict[str, str]:
     """Best label of each IRI in ``lang`` (falling back to the other language, then any)."""
     if not iris:
         return {}
-    values = " ".join(f"<{i}>" for i in iris if "<" not in i and ">" not in i and " " not in i)
+    values = " ".join(f"<{i}>" for i in iris if ":" in i and not set(i) & set('<>" {}|^`\\'))
     props = " ".join(f"<{p}>" for p in LABEL_PROPS)
     found = await rows(f"SELECT ?s ?l {{ VALUES ?s {{ {values} }} VALUES ?p {{ {props} }} "
                        "?s ?p ?l }")
@@ -103,9 +103,9 @@ async def entity_page(request: Request, iri: str, found: list[dict], incoming: l
                       rows: Rows) -> str:
     """Everything said about ``iri``: properties, incoming links, provenance, charts."""
     lang = lang_of(request)
-    iris = {iri} | {r["p"].value for r in found} | {r["g"].value for r in found}
-    iris |= {r["o"].value for r in found if isinstance(r["o"], ox.NamedNode)}
-    iris |= {r["s"].value for r in incoming} | {r["p"].value for r in incoming}
+    terms = [r["p"] for r in found] + [r["g"] for r in found] + [r["o"] for r in found]
+    terms += [r["s"] for r in incoming] + [r["p"] for r in incoming]
+    iris = {iri} | {t.value for t in terms if isinstance(t, ox.NamedNode)}
     names = await labels(rows, iris, lang)
     title = names.get(iri, short(iri))
     types = [r["o"] for r in found if r["p"].value.endswith("#type")]
@@ -139,7 +139,8 @@ async def entity_page(request: Request, iri: str, found: list[dict], incoming: l
         body.append("<h2>" + ("Liens entrants" if lang == "fr" else "Incoming links") + "</h2>")
         grouped: dict[str, set[str]] = defaultdict(set)
         for r in incoming:
-            grouped[r["p"].value].add(r["s"].value)
+            if isinstance(r["s"], ox.NamedNode):
+                grouped[r["p"].value].add(r["s"].value)
         for prop in sorted(grouped):
             items = sorted(grouped[prop], key=lambda s: _natural(names.get(s, s)))
             links = "".join(f"<li>{term_html(ox.NamedNode(s), names)}</li>" for s in items)

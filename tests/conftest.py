@@ -90,3 +90,13 @@ def fixture_server(fixture_store: Path) -> Iterator[str]:
                                  TEHKG_SERVICE_ALLOW="http://127.0.0.1:1/allowed")
     yield base
     stop(process)
+
+
+@pytest.fixture(scope="session")
+def mini_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a real endpoint over the conforming fixture (tests/fixtures/valid)."""
+    root = tmp_path_factory.mktemp("mini") / "store"
+    build([PROJECT_ROOT / "ontology", FIXTURES / "valid"], root, log=lambda _: None)
+    process, base = start_server(root)
+    yield base
+    stop(process)

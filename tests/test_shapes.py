@@ -149,7 +149,12 @@ def test_cli_exit_codes_and_formats(tmp_path):
     ok = run_cli("validate", str(FIXTURE), "--with-ontology")
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "conforms" in ok.stdout.splitlines()[-1]
-    assert run_cli("validate", str(FIXTURE), "--with-ontology", "--strict").returncode == 1
+    assert run_cli("validate", str(FIXTURE), "--with-ontology", "--strict").returncode == 0
+    warned = tmp_path / "warned.nq"
+    kindless = variant([(ID + "org/ministere-essai", "http://www.w3.org/ns/org#classification")])
+    warned.write_bytes(ox.serialize(kindless, format=ox.RdfFormat.N_QUADS))
+    assert run_cli("validate", str(warned)).returncode == 0
+    assert run_cli("validate", str(warned), "--strict").returncode == 1
     bad = tmp_path / "bad.nq"
     bad.write_bytes(ox.serialize(variant([(M1, SKOS + "notation")]), format=ox.RdfFormat.N_QUADS))
     result = run_cli("validate", str(bad))

@@ -1,0 +1,102 @@
+"""Dereferenceable IRIs, pages, ontology, search and dataset description, over real HTTP."""
+
+import httpx
+import pyoxigraph as ox
+import pytest
+
+MEASURE = "/id/plan/2030-2032/measure/1"
+IRI = "https://w3id.org/tehkg" + MEASURE
+
+
+def triples(response: httpx.Response) -> list[ox.Triple]:
+    media = response.headers["content-type"].split(";")[0]
+    return [q.triple for q in ox.parse(response.content, format=ox.RdfFormat.from_media_type(media))]
+
+
+@pytest.mark.parametrize("accept", ["text/turtle", "application/ld+json", "application/n-triples",
+                                    "application/rdf+xml", "application/trig", "application/n-quads"])
+def test_deref_rdf_by_accept(mini_server, accept):
+    r = httpx.get(mini_server + MEASURE, headers={"Accept": accept})
+    assert r.status_code == 200 and r.headers["content-type"].startswith(accept)
+    assert r.headers["content-location"] == MEASURE
+    labels = {t.object.value for t in triples(r) if t.subject.value == IRI
+              and t.predicate.value.endswith("#prefLabel")}
+    assert labels == {"Mesure d'essai", "Test measure"}
+
+
+def test_quads_keep_provenance(mini_server):
+    r = httpx.get(mini_server + MEASURE, headers={"Accept": "application/n-quads"})
+    graphs = {q.graph_name.value for q in ox.parse(r.content, format=ox.RdfFormat.N_QUADS)}
+    assert {"https://w3id.org/tehkg/graph/test-plan", "https://w3id.org/tehkg/graph/translations"} <= graphs
+
+
+@pytest.mark.parametrize("suffix,media", [(".ttl", "text/turtle"), (".jsonld", "application/ld+json"),
+                                          (".nt", "application/n-triples"), (".rdf", "application/rdf+xml"),
+                                          ("?format=ttl", "text/turtle")])
+def test_deref_by_extension_or_format(mini_server, suffix, media):
+    r = httpx.get(mini_server + MEASURE + suffix, headers={"Accept": "text/html"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith(media)
+
+
+def test_link_header_lists_alternates(mini_server):
+    link = httpx.get(mini_server + MEASURE, headers={"Accept": "text/turtle"}).headers["link"]
+    assert f'<{MEASURE}.ttl>; rel="alternate"; type="text/turtle"' in link
+
+
+def test_browser_gets_a_page(mini_server):
+    r = httpx.get(mini_server + MEASURE, headers={"Accept": "text/html,application/xhtml+xml"})
+    assert r.headers["content-type"].startswith("text/html")
+    assert "<h1>Mesure d&#x27;essai</h1>" in r.text
+    assert '<a href="/id/org/direction-essai"' in r.text  # the pilot, linked
+    assert "Axe 1 › Action 1 › Mesure 1" in r.text  # provenance passage
+    english = httpx.get(mini_server + MEASURE + "?lang=en", headers={"Accept": "text/html"})
+    assert "<h1>Test measure</h1>" in english.text
+
+
+def test_incoming_links_on_organisation_page(mini_server):
+    r = httpx.get(mini_server + "/id/org/direction-essai", headers={"Accept": "text/html"})
+    assert f'href="{MEASURE}"' in r.text
+
+
+@pytest.mark.parametrize("accept", ["text/turtle", "text/html"])
+def test_unknown_iri_is_404(mini_server, accept):
+    assert httpx.get(mini_server + "/id/plan/1900-1901", headers={"Accept": accept}).status_code == 404
+
+
+def test_ontology(mini_server):
+    html = httpx.get(mini_server + "/ontology", headers={"Accept": "text/html"})
+    assert 'id="Measure"' in html.text
+    ttl = httpx.get(mini_server + "/ontology", headers={"Accept": "text/turtle"})
+    assert any(t.subject.value == "https://w3id.org/tehkg/ontology#Measure" for t in triples(ttl))
+
+
+def test_named_graph_dereferences(mini_server):
+    r = httpx.get(mini_server + "/graph/test-plan", headers={"Accept": "application/n-quads"})
+    quads = list(ox.parse(r.content, format=ox.RdfFormat.N_QUADS))
+    assert any(q.subject.value == IRI for q in quads)
+
+
+@pytest.mark.parametrize("path", ["/dataset", "/.well-known/void"])
+def test_dataset_description(mini_server, path):
+    r = httpx.get(mini_server + path, headers={"Accept": "text/turtle"})
+    store = ox.Store()
+    store.load(r.content, format=ox.RdfFormat.TURTLE)
+    prefix = "PREFIX void: <http://rdfs.org/ns/void#> PREFIX dcat: <http://www.w3.org/ns/dcat#> "
+    assert store.query(prefix + "ASK { ?d void:triples ?n ; void:sparqlEndpoint ?e ; void:dataDump ?dump ; "
+                       "void:classPartition [ void:class ?c ; void:entities ?k ] ; dcat:distribution ?x }")
+
+
+def test_search_is_accent_and_case_insensitive(mini_server):
+    hits = httpx.get(mini_server + "/search", params={"q": "MINISTERE essai"}).json()["results"]
+    assert hits[0]["iri"] == "https://w3id.org/tehkg/id/org/ministere-essai"
+    assert httpx.get(mini_server + "/search", params={"q": "test measure"}).json()["results"][0]["path"] == MEASURE
+
+
+def test_landing_page(mini_server):
+    r = httpx.get(mini_server + "/", headers={"Accept": "text/html"})
+    assert r.status_code == 200 and "CC BY 4.0" in r.text and "/sparql" in r.text
+
+
+def test_dump(mini_server):
+    r = httpx.get(mini_server + "/dump.nq")
+    assert len(list(ox.parse(r.content, format=ox.RdfFormat.N_QUADS))) > 90
