@@ -2,7 +2,7 @@
 
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import pyoxigraph as ox
@@ -44,7 +44,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     engine: Engine = make_engine(settings)
     cache = ResponseCache(settings.cache_entries)
-    in_flight = 0
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -61,26 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                                             "Tehkg-Row-Limit",
                                                             "Tehkg-Result-Count", "Link"])
 
-    @app.middleware("http")
-    async def guard_and_log(request: Request,
-                            call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        nonlocal in_flight
-        start = time.perf_counter()
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > settings.max_body:
-            response: Response = error_response(
-                413, "too-large", f"request body exceeds {settings.max_body} bytes")
-        elif in_flight >= settings.max_pending:
-            response = error_response(503, "busy", "too many requests in flight; retry shortly")
-        else:
-            in_flight += 1
-            try:
-                response = await call_next(request)
-            finally:
-                in_flight -= 1
-        log.info("%s %s %d %.1fms", request.method, request.url.path, response.status_code,
-                 (time.perf_counter() - start) * 1000)
-        return response
+    app.add_middleware(GuardAndLog, settings=settings)
 
     async def rows(query: str) -> list[dict[str, ox.NamedNode | ox.Literal | ox.BlankNode]]:
         answer = await engine.run(QueryTask(query=query, rows_only=True, max_rows=100_000),
@@ -250,6 +230,43 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return error_response(503, "timeout", str(err))
 
     return app
+
+
+class GuardAndLog:
+    """ASGI middleware: body-size and concurrency caps, and one log line per request."""
+
+    def __init__(self, app: Callable, settings: Settings) -> None:
+        self.app, self.settings, self.in_flight = app, settings, 0
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 0
+
+        async def send_logged(message: dict) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        length = dict(scope["headers"]).get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.settings.max_body:
+            await error_response(413, "too-large", f"request body exceeds {self.settings.max_body} "
+                                 "bytes")(scope, receive, send_logged)
+        elif self.in_flight >= self.settings.max_pending:
+            await error_response(503, "busy", "too many requests in flight; retry shortly")(
+                scope, receive, send_logged)
+        else:
+            self.in_flight += 1
+            try:
+                await self.app(scope, receive, send_logged)
+            finally:
+                self.in_flight -= 1
+        if log.isEnabledFor(logging.INFO):
+            log.info("%s %s %d %.1fms", scope["method"], scope["path"], status,
+                     (time.perf_counter() - start) * 1000)
 
 
 def _iri(value: str) -> str:

@@ -1,0 +1,109 @@
+"""Deterministic synthetic graphs shaped like tehkg's data, for benchmarks.
+
+    python bench/generate.py 1000000 bench/work/synthetic-1m.nq
+
+Plans with sections and measures, organisations with a hierarchy, pilot/partner roles (shortcut and
+qualified), assessments, recommendations, legal citations, passages and observations, spread over
+named graphs like the shipped data. The same size always gives the same bytes.
+"""
+
+import random
+import sys
+from pathlib import Path
+
+ID = "https://w3id.org/tehkg/id/"
+G = "https://w3id.org/tehkg/graph/"
+TEH = "https://w3id.org/tehkg/ontology#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+ORG = "http://www.w3.org/ns/org#"
+OA = "http://www.w3.org/ns/oa#"
+CV = "http://data.europa.eu/m8g/"
+DCT = "http://purl.org/dc/terms/"
+QB = "http://purl.org/linked-data/cube#"
+WORDS = ("traite êtres humains victimes protection formation enquête exploitation travail forcé "
+         "mineurs hébergement titre séjour magistrats police associations sensibilisation "
+         "coopération internationale identification accompagnement indemnisation").split()
+TRIPLES_PER_MEASURE = 37  # on average, with its annotations
+
+
+def literal(text: str, lang: str = "fr") -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + f'"@{lang}'
+
+
+def generate(size: int, out: Path) -> int:
+    """Write about ``size`` quads to ``out`` (N-Quads); returns the number written."""
+    rnd = random.Random(size)
+    n_measures = max(10, size // TRIPLES_PER_MEASURE)
+    n_orgs = max(20, n_measures // 20)
+    written = 0
+    with out.open("w") as f:
+        def q(s: str, p: str, o: str, g: str) -> None:
+            nonlocal written
+            f.write(f"<{s}> <{p}> {o} <{G}{g}> .\n")
+            written += 1
+
+        for i in range(n_orgs):
+            o = f"{ID}org/o{i}"
+            q(o, RDF_TYPE, f"<{ORG}Organization>", "organisations")
+            q(o, SKOS + "prefLabel", literal(f"Organisation {' '.join(rnd.sample(WORDS, 2))} {i}"),
+              "organisations")
+            q(o, SKOS + "prefLabel", literal(f"Organisation {i}", "en"), "translations")
+            q(o, ORG + "classification", f"<{ID}concept/org-kind/{rnd.choice(['ministry', 'directorate', 'association'])}>", "organisations")
+            if i >= 10:
+                q(o, ORG + "subOrganizationOf", f"<{ID}org/o{rnd.randrange(10)}>", "organisations")
+        n_plans = max(2, n_measures // 60)
+        for m in range(n_measures):
+            plan = f"{ID}plan/p{m % n_plans}"
+            section = f"{plan}/action/{(m // 5) % 17}"
+            node = f"{plan}/measure/{m}"
+            graph = f"plan-{m % n_plans}"
+            q(node, RDF_TYPE, f"<{TEH}Measure>", graph)
+            q(node, SKOS + "notation", f'"{m}"', graph)
+            q(node, SKOS + "prefLabel", literal(" ".join(rnd.sample(WORDS, 5)).capitalize()), graph)
+            q(node, SKOS + "prefLabel", literal(f"Measure {m}", "en"), "translations")
+            q(node, DCT + "description", literal(" ".join(rnd.choices(WORDS, k=40))), graph)
+            q(node, TEH + "isComponentOf", f"<{section}>", graph)
+            q(node, TEH + "inPlan", f"<{plan}>", graph)
+            q(section, RDF_TYPE, f"<{TEH}Action>", graph)
+            q(section, TEH + "isComponentOf", f"<{plan}>", graph)
+            q(plan, RDF_TYPE, f"<{TEH}ActionPlan>", graph)
+            for role, count in (("pilot", rnd.choice([0, 1, 1, 2])), ("partner", rnd.randrange(6))):
+                for org_index in rnd.sample(range(n_orgs), count):
+                    org = f"{ID}org/o{org_index}"
+                    part = f"{node}/participation/{role}/o{org_index}"
+                    q(node, TEH + role, f"<{org}>", graph)
+                    q(node, CV + "hasParticipation", f"<{part}>", graph)
+                    q(part, RDF_TYPE, f"<{CV}Participation>", graph)
+                    q(part, CV + "role", f"<{ID}concept/role/{role}>", graph)
+                    q(part, CV + "hasParticipant", f"<{org}>", graph)
+            for k in range(rnd.randrange(3)):
+                q(node, TEH + "refersTo", f"<{ID}legal/fr/code-penal/art/{225 + k}-4-{rnd.randrange(9)}>", graph)
+            passage = f"{ID}doc/d{m % n_plans}/passage/measure-{m}"
+            q(node, TEH + "passage", f"<{passage}>", graph)
+            q(passage, OA + "hasSource", f"<{ID}doc/d{m % n_plans}>", graph)
+            q(passage, TEH + "locator", literal(f"Mesure {m}"), graph)
+            a = f"{ID}assessment/e{m % 3}/measure/{m}"
+            status = rnd.choice(["not-implemented", "partially-implemented", "implemented"])
+            q(a, RDF_TYPE, f"<{TEH}Assessment>", "evaluation")
+            q(a, OA + "hasTarget", f"<{node}>", "evaluation")
+            q(a, TEH + "status", f"<{ID}concept/implementation-status/{status}>", "evaluation")
+            for k in range(rnd.randrange(3)):
+                r = f"{ID}recommendation/e/measure/{m}/{k}"
+                q(r, RDF_TYPE, f"<{TEH}Recommendation>", "evaluation")
+                q(r, OA + "hasTarget", f"<{node}>", "evaluation")
+                q(r, OA + "bodyValue", literal(" ".join(rnd.choices(WORDS, k=25))), "evaluation")
+            if m % 10 == 0:
+                obs = f"{ID}observation/s/{m}"
+                q(obs, RDF_TYPE, f"<{QB}Observation>", "evaluation")
+                q(obs, QB + "dataSet", f"<{ID}dataset/s{m % 7}>", "evaluation")
+                q(obs, TEH + "refYear", f'"{2010 + m % 12}"^^<http://www.w3.org/2001/XMLSchema#gYear>', "evaluation")
+                q(obs, "http://purl.org/linked-data/sdmx/2009/measure#obsValue",
+                  f'"{rnd.randrange(1000)}"^^<http://www.w3.org/2001/XMLSchema#integer>', "evaluation")
+    return written
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[2])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    print(f"{generate(int(sys.argv[1]), target)} quads written to {target}")
