@@ -1,0 +1,107 @@
+"""The pages in a real headless Chromium: landing, query editor, organisation → measure, phone width."""
+
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage"]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and driver):
+        pytest.fail("Debian chromium and chromium-driver are required (make browser-deps)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in CHROMIUM_FLAGS + [f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"]:
+        options.add_argument(flag)
+    session = webdriver.Chrome(service=Service(executable_path=driver), options=options)
+    session.set_window_size(1280, 900)
+    session.implicitly_wait(5)
+    ARTIFACTS.mkdir(exist_ok=True)
+    yield session
+    session.quit()
+
+
+def test_landing_page(browser, server):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "tehkg"
+    assert "Plan 2019-2021" in browser.find_element(By.CSS_SELECTOR, "ul.entry").text
+    browser.save_screenshot(str(ARTIFACTS / "landing.png"))
+
+
+def test_query_editor_runs_an_example(browser, server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    browser.get(server + "/sparql")
+    Select(browser.find_element(By.ID, "examples")).select_by_index(1)
+    browser.find_element(By.ID, "run").click()
+    WebDriverWait(browser, 20).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#results tbody tr"))
+    rows = browser.find_elements(By.CSS_SELECTOR, "#results tbody tr")
+    assert rows and "rows" in browser.find_element(By.ID, "status").text
+    assert browser.find_elements(By.CSS_SELECTOR, "#highlight span.kw")  # syntax highlighting
+    browser.save_screenshot(str(ARTIFACTS / "query-editor.png"))
+
+
+def test_organisation_page_links_to_a_measure(browser, server):
+    from selenium.webdriver.common.by import By
+
+    query = ("SELECT ?org WHERE { ?m <https://w3id.org/tehkg/ontology#pilot> ?org } "
+             "GROUP BY ?org ORDER BY DESC(COUNT(?m)) LIMIT 1")
+    org = httpx.get(server + "/sparql", params={"query": query, "format": "csv"}).text.split()[1]
+    browser.get(server + org.replace("https://w3id.org/tehkg", ""))
+    browser.save_screenshot(str(ARTIFACTS / "organisation.png"))
+    link = browser.find_element(By.CSS_SELECTOR, "main a[href*='/measure/']")
+    target = link.get_attribute("href")
+    link.click()
+    assert browser.current_url == target
+    assert "measure" in browser.find_element(By.CSS_SELECTOR, "p.iri code").text
+    browser.save_screenshot(str(ARTIFACTS / "measure.png"))
+
+
+def test_search_as_you_type_and_keyboard(browser, server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(server + "/")
+    body = browser.find_element(By.TAG_NAME, "body")
+    for _ in range(12):  # reach the search box with the keyboard only
+        body.send_keys(Keys.TAB) if browser.switch_to.active_element.tag_name == "body" else \
+            browser.switch_to.active_element.send_keys(Keys.TAB)
+        if browser.switch_to.active_element.get_attribute("id") == "search-box":
+            break
+    box = browser.switch_to.active_element
+    assert box.get_attribute("id") == "search-box"
+    box.send_keys("miprof")
+    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#search-results li a"))
+    box.send_keys(Keys.ARROW_DOWN)
+    assert browser.switch_to.active_element.tag_name == "a"
+    browser.save_screenshot(str(ARTIFACTS / "search.png"))
+
+
+def test_phone_width_has_no_horizontal_scroll(browser, server):
+    browser.set_window_size(390, 844)
+    try:
+        for path in ("/", "/id/plan/2019-2021", "/sparql"):
+            browser.get(server + path)
+            width = browser.execute_script("return document.documentElement.scrollWidth")
+            viewport = browser.execute_script("return window.innerWidth")
+            assert width <= viewport + 1, path
+        browser.save_screenshot(str(ARTIFACTS / "phone-plan.png"))
+    finally:
+        browser.set_window_size(1280, 900)

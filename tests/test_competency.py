@@ -1,0 +1,29 @@
+"""The competency questions answer exactly what the sources say."""
+
+import pyoxigraph as ox
+import pytest
+
+from loader.store_builder import current_store
+from tests.competency import all_questions, answer
+
+QUESTIONS = all_questions()
+
+
+@pytest.fixture(scope="module")
+def store(shipped_store):
+    return ox.Store.read_only(str(current_store(shipped_store)))
+
+
+def test_catalogue_is_large_enough():
+    assert len(QUESTIONS) >= 40
+    for q in QUESTIONS:
+        assert q.fr and q.en and q.expected, q.path.name
+
+
+@pytest.mark.parametrize("question", QUESTIONS, ids=[q.path.stem for q in QUESTIONS])
+def test_question(store, question):
+    got = answer(store, question)
+    if question.ordered:
+        assert got == question.expected
+    else:
+        assert sorted(got) == sorted(question.expected)

@@ -1,0 +1,121 @@
+"""Invariants of the sources, checked on the shipped data (and, for verbatim text, on the sources)."""
+
+import re
+import unicodedata
+
+import pyoxigraph as ox
+import pytest
+
+from loader.paths import PROJECT_ROOT
+from loader.store_builder import current_store
+
+SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
+PREFIXES = """PREFIX teh: <https://w3id.org/tehkg/ontology#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX org: <http://www.w3.org/ns/org#> PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX cv: <http://data.europa.eu/m8g/>
+"""
+P14 = "<https://w3id.org/tehkg/id/plan/2014-2016>"
+P19 = "<https://w3id.org/tehkg/id/plan/2019-2021>"
+
+
+@pytest.fixture(scope="module")
+def store(shipped_store):
+    return ox.Store.read_only(str(current_store(shipped_store)))
+
+
+def values(store, query: str) -> list:
+    return [[t.value if t is not None else None for t in row]
+            for row in store.query(PREFIXES + query, use_default_graph_as_union=True)]
+
+
+@pytest.mark.parametrize("plan,cls,expected", [
+    (P14, "teh:Priority", 3), (P19, "teh:Axis", 6), (P14, "teh:Measure", 23), (P19, "teh:Measure", 45)])
+def test_counts(store, plan, cls, expected):
+    if cls == "teh:Measure":
+        rows = values(store, f"SELECT DISTINCT ?n {{ ?x a teh:Measure ; teh:inPlan {plan} ; skos:notation ?n }}")
+    else:
+        rows = values(store, f"SELECT DISTINCT ?n {{ ?x a {cls} ; teh:isComponentOf {plan} ; skos:notation ?n }}")
+    assert sorted(int(r[0]) for r in rows) == list(range(1, expected + 1))
+
+
+def test_seventeen_actions_in_six_axes(store):
+    rows = values(store, f"""SELECT ?n {{ ?x a teh:Action ; skos:notation ?n ; teh:isComponentOf ?axis .
+        ?axis a teh:Axis ; teh:isComponentOf {P19} }}""")
+    assert sorted(int(r[0]) for r in rows) == list(range(1, 18))
+
+
+@pytest.mark.parametrize("plan,section", [(P14, "teh:Priority"), (P19, "teh:Action")])
+def test_each_measure_in_exactly_one_section(store, plan, section):
+    rows = values(store, f"""SELECT ?m (COUNT(DISTINCT ?s) AS ?n) {{ ?m a teh:Measure ; teh:inPlan {plan} .
+        OPTIONAL {{ ?m teh:isComponentOf ?s . ?s a {section} }} }} GROUP BY ?m""")
+    assert rows and all(r[1] == "1" for r in rows), [r for r in rows if r[1] != "1"]
+
+
+def test_one_cncdh_assessment_per_2014_measure(store):
+    rows = values(store, f"""SELECT ?m (COUNT(DISTINCT ?a) AS ?n) {{ ?m a teh:Measure ; teh:inPlan {P14} .
+        OPTIONAL {{ ?a a teh:Assessment ; oa:hasTarget ?m ; dcterms:creator <https://w3id.org/tehkg/id/org/cncdh> }}
+        }} GROUP BY ?m""")
+    assert len(rows) == 23 and all(r[1] == "1" for r in rows)
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, apostrophes unified, markup and spacing normalised."""
+    text = unicodedata.normalize("NFKD", text.replace("’", "'").replace("\u00a0", " "))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = re.sub(r"<[^>]+>|[*#_|]", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.fixture(scope="module")
+def seeds() -> dict[str, str]:
+    names = {"plan-2019-2021": "000", "cncdh-2017": "001", "question-24191": "002",
+             "meeting-2014": "003", "coalition-2017": "004"}
+    out = {}
+    for slug, prefix in names.items():
+        found = list(SEEDS.glob(f"{prefix}_*.txt"))
+        if not found:
+            pytest.skip("the source documents (../shared/seeds) are not beside the checkout")
+        out[slug] = fold(found[0].read_text())
+    return out
+
+
+@pytest.mark.parametrize("graph,prop", [
+    ("plan-2019-2021", "skos:prefLabel"), ("plan-2019-2021", "teh:pilotText"),
+    ("plan-2019-2021", "teh:partnerText"), ("coalition-2017", "skos:prefLabel"),
+    ("coalition-2017", "teh:implementerText"), ("coalition-2017", "teh:instrumentText"),
+    ("cncdh-2017", "teh:statusText"), ("plan-2019-2021", "oa:exact"), ("coalition-2017", "oa:exact"),
+    ("cncdh-2017", "oa:exact"), ("meeting-2014", "oa:exact"), ("question-24191", "oa:exact"),
+])
+def test_verbatim_text_is_in_its_source(store, seeds, graph, prop):
+    """Text kept verbatim must be found in the document whose graph holds it."""
+    rows = values(store, f"""SELECT ?s ?text {{ GRAPH <https://w3id.org/tehkg/graph/{graph}> {{
+        ?s {prop} ?text FILTER(lang(?text) = "fr") }} }}""")
+    assert rows, f"no {prop} in {graph}"
+    missing = [(s, t) for s, t in rows if fold(t) not in seeds[graph]]
+    assert not missing, missing[:5]
+
+
+def test_every_role_line_organisation_is_present(store):
+    """Each pilot/partner/implementer line names organisations; each name matches a holder of the role."""
+    rows = values(store, """SELECT ?m ?line ?label WHERE {
+        VALUES (?textProp ?role) { (teh:pilotText teh:pilot) (teh:partnerText teh:partner)
+                                   (teh:implementerText teh:implementer) }
+        ?m ?textProp ?line . ?m ?role ?org . ?org org:subOrganizationOf* ?holder .
+        ?holder skos:prefLabel|skos:altLabel|skos:notation ?label }""")
+    lines: dict[tuple[str, str], set[str]] = {}
+    for measure, line, label in rows:
+        lines.setdefault((measure, line), set()).add(fold(label))
+    no_holder = values(store, """SELECT ?m ?line WHERE {
+        VALUES (?textProp ?role) { (teh:pilotText teh:pilot) (teh:partnerText teh:partner)
+                                   (teh:implementerText teh:implementer) }
+        ?m ?textProp ?line FILTER NOT EXISTS { ?m ?role ?org } }""")
+    assert not no_holder, no_holder[:5]
+    unmatched = []
+    for (measure, line), labels in lines.items():
+        for part in re.split(r"[,;/()]| et |\bet\b|\n|:|–|-\s", fold(line)):
+            part = part.strip(" .'")
+            if len(part) < 3 or part in ("le", "la", "les", "des", "du", "de", "pilote", "pilotes"):
+                continue
+            if not any(label in part or part in label for label in labels if len(label) > 2):
+                unmatched.append((measure.rsplit("/", 3)[-3:], part))
+    assert not unmatched, unmatched[:20]
