@@ -2,6 +2,7 @@
 
 import html
 import json
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -150,8 +151,6 @@ async def entity_page(request: Request, iri: str, found: list[dict], incoming: l
 
 
 def _natural(text: str) -> list:
-    import re
-
     return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", text)]
 
 
@@ -261,8 +260,9 @@ async def search(rows: Rows, q: str, limit: int, version: str | None) -> list[di
         if not all(w in folded for w in words):
             continue
         phrase = " ".join(words)
+        tokens = re.findall(r"\w+", folded)
         score = 1.0 if folded == phrase else 0.8 if folded.startswith(phrase) else \
-            0.6 if f" {words[0]}" in f" {folded}" else 0.4
+            0.6 if all(any(t.startswith(w) for t in tokens) for w in words) else 0.4
         if prop.endswith("description"):
             score -= 0.3
         if iri not in scored or score > scored[iri][0]:

@@ -7,6 +7,9 @@ is rebuilt (the parent passes the current store directory with every task).
 
 import asyncio
 import multiprocessing as mp
+import os
+import pickle
+import struct
 import time
 from multiprocessing.connection import Connection
 
@@ -28,7 +31,7 @@ def _serve(conn: Connection) -> None:
         if opened is None or opened[0] != directory:
             opened = None
             opened = (directory, ox.Store.read_only(directory))
-        conn.send(execute(opened[1], task))
+        conn.send_bytes(pickle.dumps(execute(opened[1], task), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 class Worker:
@@ -39,6 +42,33 @@ class Worker:
         self.process = _CONTEXT.Process(target=_serve, args=(child,), daemon=True)
         self.process.start()
         child.close()
+        self.buffer = bytearray()
+
+    def read_answer(self) -> QueryAnswer | None:
+        """Read what the pipe holds without blocking; the answer once its frame is complete.
+
+        Frames are multiprocessing's: a 4-byte big-endian length (or -1 and an 8-byte length).
+        """
+        while True:
+            try:
+                chunk = os.read(self.conn.fileno(), 1 << 20)
+            except BlockingIOError:
+                break
+            if not chunk:
+                raise EOFError("worker exited")
+            self.buffer += chunk
+        if len(self.buffer) < 4:
+            return None
+        size, header = struct.unpack("!i", self.buffer[:4])[0], 4
+        if size == -1:
+            if len(self.buffer) < 12:
+                return None
+            size, header = struct.unpack("!Q", self.buffer[4:12])[0], 12
+        if len(self.buffer) < header + size:
+            return None
+        answer = pickle.loads(self.buffer[header:header + size])
+        del self.buffer[:header + size]
+        return answer
 
     def kill(self) -> None:
         self.process.kill()
@@ -73,14 +103,20 @@ class WorkerPool:
         done: asyncio.Future[QueryAnswer] = loop.create_future()
 
         def on_readable() -> None:
-            loop.remove_reader(worker.conn.fileno())
             try:
-                done.set_result(worker.conn.recv())
+                answer = worker.read_answer()
             except (EOFError, OSError) as err:
+                loop.remove_reader(worker.conn.fileno())
                 done.set_exception(err)
+                return
+            if answer is not None:
+                loop.remove_reader(worker.conn.fileno())
+                done.set_result(answer)
 
         try:
+            os.set_blocking(worker.conn.fileno(), True)  # the event loop may have made it non-blocking
             worker.conn.send((directory, task))
+            os.set_blocking(worker.conn.fileno(), False)
             loop.add_reader(worker.conn.fileno(), on_readable)
             answer = await asyncio.wait_for(done, max(0.0, deadline - time.monotonic()))
         except (TimeoutError, EOFError, OSError, asyncio.CancelledError) as err:

@@ -65,7 +65,11 @@ def test_organisation_page_links_to_a_measure(browser, server):
     org = httpx.get(server + "/sparql", params={"query": query, "format": "csv"}).text.split()[1]
     browser.get(server + org.replace("https://w3id.org/tehkg", ""))
     browser.save_screenshot(str(ARTIFACTS / "organisation.png"))
-    link = browser.find_element(By.CSS_SELECTOR, "main a[href*='/measure/']")
+    import re
+
+    links = [a for a in browser.find_elements(By.CSS_SELECTOR, "main a")
+             if re.search(r"/measure/\d+$", a.get_attribute("href") or "")]
+    link = links[0]
     target = link.get_attribute("href")
     link.click()
     assert browser.current_url == target

@@ -138,3 +138,11 @@ def test_etag_and_not_modified(fixture_server):
     assert again.status_code == 304
     other = httpx.get(fixture_server + "/sparql", params=params, headers={"Accept": "text/csv"})
     assert other.headers["etag"] != etag
+
+
+def test_large_answers_cross_the_worker_pipe(mini_server):
+    values = " ".join(f'"{"x" * 200}{i}"' for i in range(2000))  # about 400 kB in and out
+    query = f"SELECT ?v WHERE {{ VALUES ?v {{ {values} }} }}"
+    r = httpx.post(mini_server + "/sparql", content=query,
+                   headers={"Content-Type": "application/sparql-query", "Accept": "text/csv"})
+    assert r.status_code == 200 and len(r.text.splitlines()) == 1 + 2000
