@@ -1,6 +1,7 @@
 """The FastAPI application: SPARQL endpoint, Graph Store read, linked-data pages, description."""
 
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -93,7 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if answer.status != 200:
             return JSONResponse({"status": "unavailable", "error": answer.error},
                                 status_code=503)
-        return JSONResponse({"status": "ok", "store": engine.version(), "version": __version__})
+        return JSONResponse({"status": "ok", "store": engine.version(), "version": __version__,
+                             "pid": os.getpid()})
 
     @app.api_route("/sparql", methods=["GET", "POST"])
     async def sparql(request: Request) -> Response:

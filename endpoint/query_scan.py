@@ -29,6 +29,7 @@ class QueryScan:
     update: bool = False
     has_from: bool = False
     services: list[str] = field(default_factory=list)
+    depth: int = 0  # deepest nesting of (), {} and []
 
 
 def scan(text: str) -> QueryScan:
@@ -36,7 +37,11 @@ def scan(text: str) -> QueryScan:
     result = QueryScan()
     tokens = [(m.lastgroup, m.group()) for m in TOKEN.finditer(text)
               if m.lastgroup not in ("comment", "string")]
+    level = 0
     for i, (kind, value) in enumerate(tokens):
+        if kind == "other":
+            level += value in "({[" and 1 or -(value in ")}]")
+            result.depth = max(result.depth, level)
         if kind != "word":
             continue
         keyword = value.upper()

@@ -19,6 +19,7 @@ from endpoint.workers import QueryTimeout
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
+MAX_DEPTH = 200  # deeper nesting can exhaust the parser's stack
 TEXT_TYPES = ("text/", "application/sparql-results+xml", "application/rdf+xml")
 
 
@@ -125,6 +126,8 @@ async def answer_query(request: Request, sparql: SparqlRequest, engine: Engine,
     """Evaluate the request's query (checked, bounded, cached) and build the HTTP response."""
     query = sparql.query or ""
     found = scan(query)
+    if found.depth > MAX_DEPTH:
+        return error_response(400, "bad-query", f"the query nests deeper than {MAX_DEPTH} levels")
     if found.update:
         return error_response(403, "read-only", "this endpoint is read-only: SPARQL Update is "
                               "not accepted; the data changes through data/ and `tehkg build`")

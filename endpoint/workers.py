@@ -127,6 +127,9 @@ class WorkerPool:
             self.idle.put_nowait(Worker())
             if isinstance(err, TimeoutError):
                 raise QueryTimeout(f"query exceeded its time limit of {timeout:g} s") from None
+            if isinstance(err, EOFError | OSError):
+                return QueryAnswer(status=400, error="the query made its worker fail (for "
+                                   "example by nesting too deep); the worker was replaced")
             raise
         self.idle.put_nowait(worker)
         return answer

@@ -41,10 +41,11 @@ def start_server(store: Path, **env: str) -> tuple[subprocess.Popen, str]:
     """`tehkg serve --store` on a free loopback port; returns the process and its base URL."""
     port = free_port()
     environ = {**os.environ, "TEHKG_WORKERS": "2", **env}
+    log = open(store.parent / f"server-{port}.log", "w")  # a pipe nobody reads would fill and block
     process = subprocess.Popen(
         [sys.executable, "-m", "loader.cli", "serve", "--store", str(store),
          "--host", "127.0.0.1", "--port", str(port)],
-        cwd=PROJECT_ROOT, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        cwd=PROJECT_ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     wait_until_up(base + "/health", process)
     return process, base
