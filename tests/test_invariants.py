@@ -96,7 +96,7 @@ def test_verbatim_text_is_in_its_source(store, seeds, graph, prop):
     assert not missing, missing[:5]
 
 
-STOPWORDS = {"et", "le", "la", "les", "l", "des", "de", "du", "en", "lien", "avec", "d"}
+STOPWORDS = {"et", "le", "la", "les", "l", "des", "de", "du", "en", "lien", "avec", "d", "particulier"}
 
 
 def test_every_role_line_organisation_is_present(store):
