@@ -8,11 +8,16 @@
   const escape = (s) => s.replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" }[c]));
   const TOKENS = /(#[^\n]*)|("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(<[^<>"\s]*>)|([?$]\w+)|\b(SELECT|ASK|CONSTRUCT|DESCRIBE|WHERE|PREFIX|BASE|FILTER|OPTIONAL|UNION|GRAPH|MINUS|VALUES|BIND|AS|GROUP|BY|ORDER|ASC|DESC|LIMIT|OFFSET|DISTINCT|COUNT|SAMPLE|GROUP_CONCAT|NOT|EXISTS|IN|FROM|NAMED|HAVING|LANG|STR|REGEX|CONTAINS|a)\b/gi;
   function paint() {
-    highlight.innerHTML = escape(query.value).replace(/&lt;/g, "\u0001").replace(/&gt;/g, "\u0002")
-      .replace(TOKENS, function (m, c, s, i, v, k) {
-        const cls = c ? "cmt" : s ? "str" : i ? "iri-tok" : v ? "var" : "kw";
-        return '<span class="' + cls + '">' + m + "</span>";
-      }).replace(/\u0001/g, "&lt;").replace(/\u0002/g, "&gt;") + "\n";
+    const text = query.value;
+    let html = "", last = 0, match;
+    TOKENS.lastIndex = 0;
+    while ((match = TOKENS.exec(text)) !== null) {
+      if (match[0] === "") { TOKENS.lastIndex++; continue; }
+      const cls = match[1] ? "cmt" : match[2] ? "str" : match[3] ? "iri-tok" : match[4] ? "var" : "kw";
+      html += escape(text.slice(last, match.index)) + '<span class="' + cls + '">' + escape(match[0]) + "</span>";
+      last = match.index + match[0].length;
+    }
+    highlight.innerHTML = html + escape(text.slice(last)) + "\n";
     highlight.scrollTop = query.scrollTop;
   }
   function url(format) {
