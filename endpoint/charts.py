@@ -56,3 +56,16 @@ async def plan_charts(plan: str, rows, lang: str) -> str:  # noqa: ANN001
         out.append(bar_chart(title, [(r["label"].value if "label" in r else r["org"].value,
                                       int(r["n"].value), link(r["org"].value)) for r in roles]))
     return "\n".join(out)
+
+
+async def dataset_charts(dataset: str, rows) -> str:  # noqa: ANN001
+    """One bar chart per indicator of a Data Cube dataset, by reference year."""
+    found = await rows(f"""PREFIX teh: <{TEH}> PREFIX qb: <http://purl.org/linked-data/cube#>
+        SELECT ?indicator ?year ?value {{ ?o qb:dataSet <{dataset}> ; teh:indicator ?indicator ;
+          teh:refYear ?year ; <http://purl.org/linked-data/sdmx/2009/measure#obsValue> ?value }}
+        ORDER BY ?indicator ?year""")
+    series: dict[str, list[tuple[str, int, None]]] = {}
+    for r in found:
+        series.setdefault(r["indicator"].value, []).append(
+            (r["year"].value, int(float(r["value"].value)), None))
+    return "\n".join(bar_chart(name, bars) for name, bars in series.items())

@@ -175,6 +175,8 @@ async def _special_sections(iri: str, types: list, rows: Rows, lang: str) -> str
         out.append(await charts.plan_charts(iri, rows, lang))
     if TEH + "Measure" in kinds:
         out.append(await _voices(iri, rows, lang))
+    if "http://purl.org/linked-data/cube#DataSet" in kinds:
+        out.append(await charts.dataset_charts(iri, rows))
     return "\n".join(out)
 
 

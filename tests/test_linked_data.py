@@ -100,3 +100,14 @@ def test_landing_page(mini_server):
 def test_dump(mini_server):
     r = httpx.get(mini_server + "/dump.nq")
     assert len(list(ox.parse(r.content, format=ox.RdfFormat.N_QUADS))) > 90
+
+
+def test_dataset_page_plots_its_series(mini_server):
+    r = httpx.get(mini_server + "/id/dataset/test", headers={"Accept": "text/html"})
+    assert "<svg" in r.text and "Victimes" in r.text and ">12<" in r.text
+
+
+def test_plan_page_shows_tree_and_charts(mini_server):
+    r = httpx.get(mini_server + "/id/plan/2030-2032", headers={"Accept": "text/html"})
+    assert 'href="/id/plan/2030-2032/axis/1"' in r.text and 'href="/id/plan/2030-2032/measure/1"' in r.text
+    assert "<svg" in r.text  # status breakdown and pilots

@@ -1,0 +1,17 @@
+"""Every shipped RDF file parses with both pyoxigraph and rdflib, to the same number of quads."""
+
+import pytest
+import rdflib
+
+from loader.paths import shipped_sources
+from loader.rdf_files import collect, parse
+
+FILES = collect(shipped_sources())
+
+
+@pytest.mark.parametrize("file", FILES, ids=[f.path.name for f in FILES])
+def test_parses_with_both_parsers(file):
+    quads = list(parse(file))
+    dataset = rdflib.Dataset()
+    dataset.parse(file.path, format="trig" if file.path.suffix == ".trig" else "turtle")
+    assert len(quads) == sum(1 for _ in dataset.quads((None, None, None, None)))
