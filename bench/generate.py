@@ -1,6 +1,6 @@
 """Deterministic synthetic graphs shaped like tehkg's data, for benchmarks.
 
-    python bench/generate.py 1000000 bench/work/synthetic-1m.nq
+    python bench/generate.py 1000000 bench/out/synthetic-1m.nq
 
 Plans with sections and measures, organisations with a hierarchy, pilot/partner roles (shortcut and
 qualified), assessments, recommendations, legal citations, passages and observations, spread over

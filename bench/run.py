@@ -27,7 +27,7 @@ import pyoxigraph as ox
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-WORK = HERE / "work"
+WORK = HERE / "out"
 QUERIES = {p.stem: p.read_text() for p in sorted((HERE / "queries").glob("*.rq"))}
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 BIN = Path(sys.executable).parent
