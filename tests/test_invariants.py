@@ -64,6 +64,7 @@ def fold(text: str) -> str:
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     text = re.sub(r"<[^>]+>", "", text)
     text = re.sub(r"[*#_|]", " ", text)
+    text = re.sub(r"\s+([,.;:)])", r"\1", text)  # space left before punctuation by removed markup
     return re.sub(r"\s+", " ", text).strip()
 
 
