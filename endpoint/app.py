@@ -94,8 +94,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if answer.status != 200:
             return JSONResponse({"status": "unavailable", "error": answer.error},
                                 status_code=503)
+        pool = getattr(engine, "pool", None)
         return JSONResponse({"status": "ok", "store": engine.version(), "version": __version__,
-                             "pid": os.getpid()})
+                             "pid": os.getpid(), "cache": {"hits": cache.hits, "misses": cache.misses},
+                             "workers_replaced": pool.replaced if pool else None})
 
     @app.api_route("/sparql", methods=["GET", "POST"])
     async def sparql(request: Request) -> Response:

@@ -7,7 +7,10 @@ from endpoint.execution import QueryAnswer
 
 
 class ResponseCache:
-    """Answers keyed by (store version, request key); a new store version empties it."""
+    """Answers keyed by (store version, request key); a new store version empties it.
+
+    A version of None (an external engine) caches nothing.
+    """
 
     def __init__(self, entries: int) -> None:
         self.entries = entries
@@ -24,6 +27,8 @@ class ResponseCache:
         if version != self.version:
             self.items.clear()
             self.version = version
+        if version is None:
+            return None
         answer = self.items.get(self.etag(version, key))
         if answer is None:
             self.misses += 1
@@ -33,7 +38,8 @@ class ResponseCache:
         return answer
 
     def put(self, version: str | None, key: tuple, answer: QueryAnswer) -> None:
-        if self.entries <= 0 or answer.status != 200 or version != self.version:
+        if self.entries <= 0 or version is None or answer.status != 200 \
+                or version != self.version:
             return
         self.items[self.etag(version, key)] = answer
         while len(self.items) > self.entries:

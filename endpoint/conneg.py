@@ -56,15 +56,17 @@ def choose(accept: str | None, offers: dict[str, tuple[str, str]], fmt: str | No
             if fmt in (media, name, ext):
                 return media
         return None
-    order = list(offers)
-    if default in offers:
+    ranges = parse_accept(accept)
+    refused = {aliases.get(m, m) for m, q in ranges if q <= 0}  # q=0 means "not this one"
+    order = [m for m in offers if m not in refused]
+    if default in order:
         order.remove(default)
         order.insert(0, default)
-    for media_range, q in parse_accept(accept):
+    for media_range, q in ranges:
         if q <= 0:
             continue
         media_range = aliases.get(media_range, media_range)
-        if media_range in offers:
+        if media_range in order:
             return media_range
         if media_range == "*/*":
             return order[0]

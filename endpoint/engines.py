@@ -9,7 +9,7 @@ import pyoxigraph as ox
 from endpoint import conneg
 from endpoint.execution import QueryAnswer, QueryTask
 from endpoint.settings import Settings
-from endpoint.workers import WorkerPool
+from endpoint.workers import QueryTimeout, WorkerPool
 from loader.store_builder import BUILD_INFO, current_store
 
 
@@ -53,7 +53,6 @@ class RemoteEngine:
     def __init__(self, settings: Settings) -> None:
         self.url = settings.backend or ""
         self.client = httpx.AsyncClient(timeout=settings.timeout)
-        self._version: str | None = None
 
     def start(self) -> None:
         pass
@@ -62,19 +61,17 @@ class RemoteEngine:
         pass
 
     def version(self) -> str | None:
-        return "remote"
+        """None: an external engine may change at any time, so nothing from it is cached."""
+        return None
 
     async def run(self, task: QueryTask, timeout: float) -> QueryAnswer:
-        params: list[tuple[str, str]] = [("query", task.query)]
-        params += [("default-graph-uri", g) for g in task.default_graphs or []]
-        params += [("named-graph-uri", g) for g in task.named_graphs or []]
+        form = {"query": task.query, "default-graph-uri": task.default_graphs or [],
+                "named-graph-uri": task.named_graphs or []}
         headers = {"Accept": "application/sparql-results+json, application/n-triples;q=0.9"}
         try:
-            response = await self.client.post(self.url, data=dict(params) if len(params) == 1
-                                              else params, headers=headers, timeout=timeout)
+            response = await self.client.post(self.url, data=form, headers=headers,
+                                              timeout=timeout)
         except httpx.TimeoutException:
-            from endpoint.workers import QueryTimeout
-
             raise QueryTimeout(f"query exceeded its time limit of {timeout:g} s") from None
         if response.status_code >= 400:
             return QueryAnswer(status=400 if response.status_code < 500 else 502,

@@ -1,5 +1,6 @@
 """Server-rendered HTML: landing page, entity pages, ontology, search, query editor."""
 
+import functools
 import html
 import json
 import re
@@ -293,6 +294,7 @@ Collectif « Ensemble contre la traite des êtres humains » 2014, 2017; Assembl
     return layout(request, "tehkg", body)
 
 
+@functools.cache
 def example_queries() -> list[dict[str, str]]:
     """The competency questions shipped in tests/queries, for the editor and the landing page."""
     out = []

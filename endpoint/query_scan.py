@@ -39,9 +39,11 @@ def scan(text: str) -> QueryScan:
               if m.lastgroup not in ("comment", "string")]
     level = 0
     for i, (kind, value) in enumerate(tokens):
-        if kind == "other":
-            level += value in "({[" and 1 or -(value in ")}]")
+        if kind == "other" and value in "({[":
+            level += 1
             result.depth = max(result.depth, level)
+        elif kind == "other" and value in ")}]":
+            level -= 1
         if kind != "word":
             continue
         keyword = value.upper()

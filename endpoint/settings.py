@@ -26,7 +26,6 @@ class Settings:
     max_pending: int = 64               # requests in flight before 503 + Retry-After
     cache_entries: int = 1024           # cached responses (the store is immutable per build)
     service_allow: tuple[str, ...] = () # SERVICE endpoints allowed (full IRIs)
-    build_if_needed: bool = True        # embedded default: build when missing or outdated
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
@@ -40,8 +39,6 @@ class Settings:
                 values[f.name] = Path(raw)
             elif f.name == "service_allow":
                 values[f.name] = tuple(s.strip() for s in raw.split(",") if s.strip())
-            elif f.name == "build_if_needed":
-                values[f.name] = raw.lower() in ("1", "true", "yes")
             elif f.type in (int, "int"):
                 values[f.name] = int(raw)
             elif f.type in (float, "float"):

@@ -19,16 +19,16 @@ def cmd_build(args: argparse.Namespace) -> int:
     from loader.store_builder import BuildRejected, build
 
     sources = _paths(args.sources)
-    if args.target:
-        from loader.publish import publish
-
-        publish(sources, args.target, validate=not args.no_validate)
-        return EXIT_OK
     try:
+        if args.target:
+            from loader.publish import publish
+
+            publish(sources, args.target, validate=not args.no_validate)
+            return EXIT_OK
         result = build(sources, Path(args.store), validate=not args.no_validate)
     except BuildRejected as err:
         print(err, file=sys.stderr)
-        print("build aborted: the previous store is untouched", file=sys.stderr)
+        print("aborted: nothing was published or swapped in", file=sys.stderr)
         return EXIT_INVALID
     timing = ", ".join(f"{k} {v:.2f} s" for k, v in result.seconds.items())
     print(f"timings: {timing}")

@@ -7,9 +7,9 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 
-from loader import __version__, statistics
+from loader import statistics
 from loader.rdf_files import collect, parse_all
-from loader.store_builder import BuildRejected
+from loader.store_builder import quality_gate
 
 
 def publish(sources: list[Path], target: str, validate: bool = True,
@@ -17,16 +17,10 @@ def publish(sources: list[Path], target: str, validate: bool = True,
     """PUT every named graph of ``sources`` (plus statistics) to ``target``; returns triples per graph."""
     quads = parse_all(collect(sources))
     if validate:
-        from loader import quality
-
-        report = quality.validate(quads)
-        if not report.conforms:
-            raise BuildRejected(report.text())
+        quality_gate(quads)
     memory = ox.Store()
     memory.extend(quads)
-    stats = statistics.compute(memory)
-    memory.extend(statistics.as_quads(stats, datetime.now(UTC).isoformat(timespec="seconds"),
-                                      __version__))
+    statistics.describe(memory, datetime.now(UTC).isoformat(timespec="seconds"))
     graphs: dict[str, list[ox.Triple]] = defaultdict(list)
     for quad in memory.quads_for_pattern(None, None, None, None):
         name = "" if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value

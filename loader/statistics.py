@@ -41,6 +41,15 @@ def _partition(kind: str, iri: str) -> ox.NamedNode:
     return ox.NamedNode(f"{DATASET_IRI}/{kind}-partition/{digest}")
 
 
+def describe(store: ox.Store, built: str) -> dict[str, object]:
+    """Compute the statistics of ``store`` and add them to its metadata graph; returns them."""
+    from loader import __version__
+
+    stats = compute(store)
+    store.extend(as_quads(stats, built, __version__))
+    return stats
+
+
 def as_quads(stats: dict, built: str, version: str) -> list[ox.Quad]:
     """The statistics as VoID quads in the metadata graph (counts of the data before they are added)."""
     g = ox.NamedNode(METADATA_GRAPH)

@@ -91,6 +91,17 @@ def _remove_stale(root: Path, keep: set[str]) -> None:
             shutil.rmtree(child, ignore_errors=True)
 
 
+def quality_gate(quads: list[ox.Quad], log: Callable[[str], None] = print) -> float:
+    """Validate ``quads``; raise BuildRejected on violations. Returns the seconds it took."""
+    from loader import quality  # pyshacl and rdflib are only needed when validating
+
+    report = quality.validate(quads)
+    if not report.conforms:
+        raise BuildRejected(report.text())
+    log(f"quality gate: {report.summary()}")
+    return report.seconds
+
+
 def build(sources: list[Path], root: Path, validate: bool = True,
           log: Callable[[str], None] = print) -> BuildResult:
     """Parse, optionally validate, bulk-load into a new store under ``root`` and swap it in."""
@@ -100,17 +111,10 @@ def build(sources: list[Path], root: Path, validate: bool = True,
         raise RdfInputError(Path(" ".join(map(str, sources))), "no RDF files found")
     quads: list[ox.Quad] | None = None
     if validate:
-        from loader import quality  # pyshacl and rdflib are only needed when validating
-
         t = time.perf_counter()
         quads = parse_all(files)
         seconds["parse"] = time.perf_counter() - t
-        t = time.perf_counter()
-        report = quality.validate(quads)
-        seconds["validate"] = time.perf_counter() - t
-        if not report.conforms:
-            raise BuildRejected(report.text())
-        log(f"quality gate: {report.summary()}")
+        seconds["validate"] = quality_gate(quads, log)
     with _locked(root):
         previous = current_store(root)
         directory = root / f"v{time.time_ns()}"
@@ -130,9 +134,8 @@ def build(sources: list[Path], root: Path, validate: bool = True,
                                             err.lineno, err.offset) from None
             seconds["load"] = time.perf_counter() - t
             t = time.perf_counter()
-            stats = statistics.compute(store)
             built = datetime.now(UTC).isoformat(timespec="seconds")
-            store.extend(statistics.as_quads(stats, built, __version__))
+            stats = statistics.describe(store, built)
             store.flush()
             seconds["statistics"] = time.perf_counter() - t
         except BaseException:

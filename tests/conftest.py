@@ -37,6 +37,12 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 60) -> N
     raise TimeoutError(url)
 
 
+def run_tehkg(*args: str) -> subprocess.CompletedProcess:
+    """The ``tehkg`` command line, run from the project root."""
+    return subprocess.run([sys.executable, "-m", "loader.cli", *args], cwd=PROJECT_ROOT,
+                          capture_output=True, text=True, timeout=600)
+
+
 def start_server(store: Path, **env: str) -> tuple[subprocess.Popen, str]:
     """`tehkg serve --store` on a free loopback port; returns the process and its base URL."""
     port = free_port()

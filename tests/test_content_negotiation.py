@@ -77,6 +77,11 @@ def test_q_values_pick_the_preferred(fixture_server):
     assert r.headers["content-type"].startswith("application/ld+json")
 
 
+def test_q_zero_refuses_a_type(fixture_server):
+    r = get(fixture_server, CONSTRUCT, Accept="text/turtle;q=0, */*")
+    assert r.status_code == 200 and not r.headers["content-type"].startswith("text/turtle")
+
+
 def test_wildcards(fixture_server):
     assert get(fixture_server, SELECT, Accept="text/*").headers["content-type"].startswith("text/csv")
     assert get(fixture_server, CONSTRUCT, Accept="*/*").headers["content-type"].startswith("text/turtle")

@@ -12,15 +12,10 @@ import pytest
 
 from loader.paths import PROJECT_ROOT
 from loader.store_builder import build, current_store
-from tests.conftest import FIXTURES, free_port, start_server, stop, wait_until_up
+from tests.conftest import FIXTURES, free_port, run_tehkg, start_server, stop, wait_until_up
 
 VALID = FIXTURES / "valid" / "mini.trig"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-
-
-def tehkg(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "loader.cli", *args], cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=600, **kwargs)
 
 
 @pytest.fixture
@@ -46,7 +41,7 @@ def test_syntax_error_exit_2_with_position_and_store_untouched(served, tmp_path)
     broken.write_text(VALID.read_text() + "\n<https://w3id.org/tehkg/id/x> <http://p> .\n")
     line = len(broken.read_text().splitlines())
     for flags in ([], ["--no-validate"]):
-        result = tehkg("build", str(broken), "--store", str(root), *flags)
+        result = run_tehkg("build", str(broken), "--store", str(root), *flags)
         assert result.returncode == 2, result.stderr
         assert f"{broken}:{line}:" in result.stderr
     assert current_store(root) == before and count(base) == n
@@ -57,10 +52,10 @@ def test_violation_aborts_build_and_store_untouched(served, tmp_path):
     before, n = current_store(root), count(base)
     invalid = tmp_path / "invalid.trig"
     invalid.write_text(VALID.read_text().replace('skos:notation "1" ; skos:prefLabel "Mesure', 'skos:prefLabel "Mesure'))
-    result = tehkg("build", str(invalid), "--store", str(root))
+    result = run_tehkg("build", str(invalid), "--store", str(root))
     assert result.returncode == 1
     assert "VIOLATION https://w3id.org/tehkg/id/plan/2030-2032/measure/1" in result.stderr
-    assert "previous store is untouched" in result.stderr
+    assert "nothing was published or swapped in" in result.stderr
     assert current_store(root) == before and count(base) == n
 
 
@@ -69,7 +64,7 @@ def test_rebuild_swaps_and_server_follows(served, tmp_path):
     n = count(base)
     extra = tmp_path / "extra.trig"
     extra.write_text(VALID.read_text().replace("Le texte de la mesure.", "Le texte, modifié."))
-    assert tehkg("build", str(extra), "--store", str(root)).returncode == 0
+    assert run_tehkg("build", str(extra), "--store", str(root)).returncode == 0
     r = httpx.get(base + "/sparql", params={"query": 'ASK { ?m ?p "Le texte, modifié."@fr }'},
                   headers={"Accept": "application/sparql-results+json"})
     assert r.json()["boolean"] is True and count(base) == n
@@ -97,7 +92,7 @@ def test_killed_build_leaves_a_working_store(served, tmp_path):
     process.send_signal(signal.SIGKILL)
     process.wait(10)
     assert current_store(root) == before and count(base) == n
-    assert tehkg("build", str(VALID), "--store", str(root)).returncode == 0  # and cleans up
+    assert run_tehkg("build", str(VALID), "--store", str(root)).returncode == 0  # and cleans up
     assert len([d for d in root.glob("v*") if d.is_dir()]) <= 2
 
 
@@ -119,7 +114,7 @@ def test_target_round_trips_every_graph(oxigraph_server):
     from rdflib import Graph
     from rdflib.compare import isomorphic
 
-    result = tehkg("build", str(VALID), "--target", oxigraph_server + "/store")
+    result = run_tehkg("build", str(VALID), "--target", oxigraph_server + "/store")
     assert result.returncode == 0, result.stderr
     graphs = {q.graph_name.value for q in ox.parse(path=str(VALID), format=ox.RdfFormat.TRIG)}
     for graph in graphs - {"https://w3id.org/tehkg/graph/metadata"}:  # metadata also gets statistics
@@ -132,7 +127,7 @@ def test_target_round_trips_every_graph(oxigraph_server):
 
 
 def test_backend_serves_the_same_answers(oxigraph_server, tmp_path):
-    assert tehkg("build", str(VALID), "--target", oxigraph_server + "/store").returncode == 0
+    assert run_tehkg("build", str(VALID), "--target", oxigraph_server + "/store").returncode == 0
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "loader.cli", "serve", "--backend",
                                 oxigraph_server + "/query", "--host", "127.0.0.1", "--port", str(port)],
@@ -147,6 +142,10 @@ def test_backend_serves_the_same_answers(oxigraph_server, tmp_path):
         assert r.text.splitlines()[1:] == [
             "https://w3id.org/tehkg/id/plan/2030-2032/measure/1,Mesure d'essai",
             "https://w3id.org/tehkg/id/plan/2030-2032/measure/1,Test measure"]
+        scoped = httpx.get(base + "/sparql", headers={"Accept": "text/csv"}, params=[
+            ("query", "SELECT ?s WHERE { ?s a <https://w3id.org/tehkg/ontology#Measure> }"),
+            ("default-graph-uri", "https://w3id.org/tehkg/graph/test-registry")])
+        assert scoped.status_code == 200 and scoped.text.split() == ["s"]  # no measure in that graph
         page = httpx.get(base + "/id/plan/2030-2032/measure/1", headers={"Accept": "text/turtle"})
         assert page.status_code == 200 and "Mesure d'essai" in page.text
     finally:

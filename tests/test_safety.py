@@ -69,6 +69,7 @@ def test_runaway_query_is_stopped_and_others_are_served(fixture_server):
     # the killed worker was replaced: both workers answer again
     for _ in range(4):
         assert httpx.get(fixture_server + "/sparql", params={"query": "ASK {}"}).status_code == 200
+    assert httpx.get(fixture_server + "/health").json()["workers_replaced"] >= 1
 
 
 def test_lower_timeout_per_request(fixture_server):
@@ -136,6 +137,9 @@ def test_etag_and_not_modified(fixture_server):
     etag = first.headers["etag"]
     again = httpx.get(fixture_server + "/sparql", params=params, headers={**JSON, "If-None-Match": etag})
     assert again.status_code == 304
+    hits = httpx.get(fixture_server + "/health").json()["cache"]["hits"]
+    httpx.get(fixture_server + "/sparql", params=params, headers=JSON)
+    assert httpx.get(fixture_server + "/health").json()["cache"]["hits"] == hits + 1
     other = httpx.get(fixture_server + "/sparql", params=params, headers={"Accept": "text/csv"})
     assert other.headers["etag"] != etag
 

@@ -1,15 +1,14 @@
 """Each shape: the conforming fixture passes; a non-conforming variant fails on the expected node."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from loader.paths import ONTOLOGY_DIR, PROJECT_ROOT
+from loader.paths import ONTOLOGY_DIR
 from loader.quality import validate
 from loader.rdf_files import collect, parse_all
+from tests.conftest import run_tehkg
 
 FIXTURE = Path(__file__).parent / "fixtures" / "valid" / "mini.trig"
 ID = "https://w3id.org/tehkg/id/"
@@ -140,37 +139,32 @@ def test_warnings_do_not_fail(remove, focus, message):
     assert any(f.severity == "Warning" and f.focus == focus and message in f.message for f in report.findings)
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "loader.cli", *args], cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=300)
-
-
 def test_cli_exit_codes_and_formats(tmp_path):
-    ok = run_cli("validate", str(FIXTURE), "--with-ontology")
+    ok = run_tehkg("validate", str(FIXTURE), "--with-ontology")
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "conforms" in ok.stdout.splitlines()[-1]
-    assert run_cli("validate", str(FIXTURE), "--with-ontology", "--strict").returncode == 0
+    assert run_tehkg("validate", str(FIXTURE), "--with-ontology", "--strict").returncode == 0
     warned = tmp_path / "warned.nq"
     kindless = variant([(ID + "org/ministere-essai", "http://www.w3.org/ns/org#classification")])
     warned.write_bytes(ox.serialize(kindless, format=ox.RdfFormat.N_QUADS))
-    assert run_cli("validate", str(warned)).returncode == 0
-    assert run_cli("validate", str(warned), "--strict").returncode == 1
+    assert run_tehkg("validate", str(warned)).returncode == 0
+    assert run_tehkg("validate", str(warned), "--strict").returncode == 1
     bad = tmp_path / "bad.nq"
     bad.write_bytes(ox.serialize(variant([(M1, SKOS + "notation")]), format=ox.RdfFormat.N_QUADS))
-    result = run_cli("validate", str(bad))
+    result = run_tehkg("validate", str(bad))
     assert result.returncode == 1
     assert f"VIOLATION {M1} (Mesure d'essai)" in result.stdout
     junit = tmp_path / "report.xml"
-    assert run_cli("validate", str(bad), "--format", "junit", "-o", str(junit)).returncode == 1
+    assert run_tehkg("validate", str(bad), "--format", "junit", "-o", str(junit)).returncode == 1
     import xml.etree.ElementTree as ET
 
     suite = ET.parse(junit).getroot()
     assert suite.tag == "testsuite" and int(suite.get("failures")) >= 1
-    as_json = run_cli("validate", str(bad), "--format", "json")
+    as_json = run_tehkg("validate", str(bad), "--format", "json")
     import json
 
     assert json.loads(as_json.stdout)["violations"] >= 1
-    turtle = run_cli("validate", str(bad), "--format", "turtle")
+    turtle = run_tehkg("validate", str(bad), "--format", "turtle")
     graph = ox.Store()
     graph.load(turtle.stdout.encode(), format=ox.RdfFormat.TURTLE)
     assert not bool(graph.query("PREFIX sh: <http://www.w3.org/ns/shacl#> ASK { ?r sh:conforms true }"))
@@ -179,6 +173,6 @@ def test_cli_exit_codes_and_formats(tmp_path):
 def test_broken_turtle_exits_2_with_position(tmp_path):
     broken = tmp_path / "broken.ttl"
     broken.write_text('@prefix ex: <http://example.org/> .\nex:a ex:b "open string .\n')
-    result = run_cli("validate", str(broken))
+    result = run_tehkg("validate", str(broken))
     assert result.returncode == 2
     assert f"{broken}:2:" in result.stderr
