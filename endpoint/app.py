@@ -161,7 +161,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/search")
     async def search(request: Request, q: str = "", limit: int = 20) -> Response:
         """Labels, acronyms and descriptions in both languages, accent- and case-insensitive."""
-        hits = await pages.search(rows, q, min(limit, 100), engine.version())
+        index = await engine.search_index()
+        hits = [{"iri": h.iri, "path": pages.local(h.iri), "text": h.text[:160], "score": h.score}
+                for h in index.search(q, max(1, min(limit, 100)))]
         if _wants_html(request, request.query_params.get("format") or (
                 None if "text/html" in request.headers.get("accept", "") else "json")):
             return HTMLResponse(await pages.search_page(request, q, hits))

@@ -69,3 +69,78 @@ async def dataset_charts(dataset: str, rows) -> str:  # noqa: ANN001
         series.setdefault(r["indicator"].value, []).append(
             (r["year"].value, int(float(r["value"].value)), None))
     return "\n".join(bar_chart(name, bars) for name, bars in series.items())
+
+
+def _wrap(label: str, width: int) -> list[str]:
+    """At most two lines of ``width`` characters, cut at spaces, an ellipsis when cut short."""
+    lines, words = [""], label.split()
+    for word in words:
+        if lines[-1] and len(lines[-1]) + 1 + len(word) > width:
+            lines.append("")
+        lines[-1] = f"{lines[-1]} {word}".strip()
+    if len(lines) > 2:
+        lines = [lines[0], lines[1][:width - 1] + "…"]
+    return [line if len(line) <= width else line[:width - 1] + "…" for line in lines]
+
+
+async def hierarchy(org: str, rows, lang: str) -> str:  # noqa: ANN001
+    """The organisation among its parents (above, as far up as the sources go) and its units
+    (below, two levels): boxes linked to their pages, a line from each unit to its parent."""
+    found = await rows(f"""PREFIX org: <http://www.w3.org/ns/org#>
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT DISTINCT ?child ?parent ?cl ?pl {{ ?child org:subOrganizationOf ?parent .
+        OPTIONAL {{ ?child skos:prefLabel ?cl FILTER(lang(?cl) = "{lang}") }}
+        OPTIONAL {{ ?parent skos:prefLabel ?pl FILTER(lang(?pl) = "{lang}") }} }}""")
+    parents: dict[str, set[str]] = {}
+    children: dict[str, set[str]] = {}
+    names: dict[str, str] = {}
+    for r in found:
+        child, parent = r["child"].value, r["parent"].value
+        parents.setdefault(child, set()).add(parent)
+        children.setdefault(parent, set()).add(child)
+        names.setdefault(child, r["cl"].value if "cl" in r else child.rsplit("/", 1)[-1])
+        names.setdefault(parent, r["pl"].value if "pl" in r else parent.rsplit("/", 1)[-1])
+    if org not in parents and org not in children:
+        return ""
+    depth = {org: 0}
+    for step, links, limit in ((-1, parents, 10), (1, children, 2)):
+        frontier = [org]
+        for level in range(1, limit + 1):
+            frontier = sorted({n for f in frontier for n in links.get(f, ()) if n not in depth})
+            depth.update((node, step * level) for node in frontier)
+    edges = sorted((c, p) for c in depth for p in parents.get(c, ())
+                   if p in depth and depth[c] == depth[p] + 1)
+    layers: dict[int, list[str]] = {}
+    for node, d in sorted(depth.items(), key=lambda kv: names[kv[0]]):
+        layers.setdefault(d, []).append(node)
+    box_w, box_h, gap_x, gap_y = 200, 40, 16, 36
+    width = max(len(nodes) for nodes in layers.values()) * (box_w + gap_x)
+    top = min(layers)
+    where: dict[str, tuple[float, float]] = {}
+    for d, nodes in layers.items():
+        offset = (width - len(nodes) * (box_w + gap_x)) / 2 + gap_x / 2
+        for i, node in enumerate(nodes):
+            where[node] = (offset + i * (box_w + gap_x), (d - top) * (box_h + gap_y) + 4)
+    connectors = [f'<line x1="{where[c][0] + box_w / 2:.0f}" y1="{where[c][1]:.0f}" '
+             f'x2="{where[p][0] + box_w / 2:.0f}" y2="{where[p][1] + box_h:.0f}" '
+                  'stroke="#5b6472" stroke-width="2"/>' for c, p in edges]
+    boxes = []
+    for node, (x, y) in where.items():
+        label = names[node]
+        lines = _wrap(label, 34)
+        shifts = ("0.35em",) if len(lines) == 1 else ("-0.25em", "1.2em")
+        text = "".join(f'<tspan x="{x + box_w / 2:.0f}" dy="{dy}">{html.escape(line)}</tspan>'
+                       for dy, line in zip(shifts, lines, strict=True))
+        fill = "#3b6ea5" if node == org else "#eef3f9"
+        colour = "#fff" if node == org else "#123"
+        link = "/" + node[len(BASE):] if node.startswith(BASE) else node
+        boxes.append(f'<a href="{html.escape(link)}"><title>{html.escape(label)}</title>'
+                     f'<rect x="{x:.0f}" y="{y:.0f}" width="{box_w}" height="{box_h}" rx="4" '
+                     f'fill="{fill}" stroke="#3b6ea5"/><text x="{x + box_w / 2:.0f}" '
+                     f'y="{y + box_h / 2:.0f}" font-size="11" text-anchor="middle" fill="{colour}">'
+                     f'{text}</text></a>')
+    height = (max(layers) - top + 1) * (box_h + gap_y)
+    title = "Organigramme (selon les sources)" if lang == "fr" else "Hierarchy (as the sources state it)"
+    return (f'<figure class="hierarchy"><figcaption>{html.escape(title)}</figcaption>'
+            f'<svg role="img" aria-label="{html.escape(title)}" viewBox="0 0 {width} {height}" '
+            f'width="100%" style="max-width:{width}px">{"".join(connectors)}{"".join(boxes)}</svg></figure>')

@@ -10,6 +10,7 @@ from endpoint import conneg
 from endpoint.execution import QueryAnswer, QueryTask
 from endpoint.settings import Settings
 from endpoint.workers import QueryTimeout, WorkerPool
+from loader.search_index import ENTRIES_QUERY, SearchIndex
 from loader.store_builder import BUILD_INFO, current_store
 
 
@@ -19,6 +20,7 @@ class EmbeddedEngine:
     def __init__(self, settings: Settings) -> None:
         self.root = Path(settings.store)
         self.pool = WorkerPool(settings.workers)
+        self._index: tuple[str | None, SearchIndex] = (None, SearchIndex([]))
 
     def start(self) -> None:
         self.pool.start()
@@ -42,6 +44,13 @@ class EmbeddedEngine:
             return QueryAnswer(status=503, error="no store is built yet")
         return await self.pool.run(str(directory), task, timeout)
 
+    async def search_index(self) -> SearchIndex:
+        """The index the build wrote next to the served store."""
+        version, directory = self.version(), self.directory()
+        if directory is not None and self._index[0] != version:
+            self._index = (version, SearchIndex.read(directory))
+        return self._index[1]
+
 
 class RemoteEngine:
     """An external SPARQL 1.1 query endpoint (Oxigraph server, Fuseki, GraphDB, Virtuoso, QLever).
@@ -53,6 +62,8 @@ class RemoteEngine:
     def __init__(self, settings: Settings) -> None:
         self.url = settings.backend or ""
         self.client = httpx.AsyncClient(timeout=settings.timeout)
+        self.timeout = settings.timeout
+        self._index: SearchIndex | None = None
 
     def start(self) -> None:
         pass
@@ -77,6 +88,16 @@ class RemoteEngine:
             return QueryAnswer(status=400 if response.status_code < 500 else 502,
                                error=f"backend: {response.text[:2000]}")
         return _reserialise(task, response)
+
+    async def search_index(self) -> SearchIndex:
+        """Indexed from the backend on first use, then kept for the life of the server."""
+        if self._index is None:
+            answer = await self.run(QueryTask(query=ENTRIES_QUERY, rows_only=True,
+                                              max_rows=5_000_000), self.timeout)
+            if answer.status != 200:
+                raise RuntimeError(answer.error)
+            self._index = SearchIndex([(s.value, p.value, t.value) for s, p, t in answer.rows])
+        return self._index
 
 
 def _reserialise(task: QueryTask, response: httpx.Response) -> QueryAnswer:

@@ -4,7 +4,6 @@ import functools
 import html
 import json
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from urllib.parse import quote
@@ -156,7 +155,7 @@ def _natural(text: str) -> list:
 
 
 async def _special_sections(iri: str, types: list, rows: Rows, lang: str) -> str:
-    """Quotes of provenance passages, and charts for plans."""
+    """Provenance quotes; measure trees and charts of plans; statistics plots; organisation charts."""
     out = []
     quotes = await rows(f"""PREFIX oa: <http://www.w3.org/ns/oa#> PREFIX teh: <{TEH}>
         SELECT ?loc ?exact ?doc {{ <{iri}> teh:passage ?p . ?p oa:hasSource ?doc .
@@ -178,6 +177,8 @@ async def _special_sections(iri: str, types: list, rows: Rows, lang: str) -> str
         out.append(await _voices(iri, rows, lang))
     if "http://purl.org/linked-data/cube#DataSet" in kinds:
         out.append(await charts.dataset_charts(iri, rows))
+    if "http://www.w3.org/ns/org#Organization" in kinds:
+        out.append(await charts.hierarchy(iri, rows, lang))
     return "\n".join(out)
 
 
@@ -307,46 +308,6 @@ def example_queries() -> list[dict[str, str]]:
                     "title_fr": head.get("fr", path.stem).strip(),
                     "title_en": head.get("en", path.stem).strip()})
     return out
-
-
-def _fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text.lower())
-                   if not unicodedata.combining(c))
-
-
-_INDEX: dict[str, list[tuple[str, str, str, str]]] = {}
-
-
-async def search(rows: Rows, q: str, limit: int, version: str | None) -> list[dict[str, str]]:
-    """Ranked matches: exact label, label prefix, word prefix, substring (labels before text)."""
-    words = _fold(q).split()
-    if not words:
-        return []
-    key = version or ""
-    if key not in _INDEX:
-        _INDEX.clear()
-        found = await rows("""PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-            SELECT ?s ?p ?t { VALUES ?p { skos:prefLabel skos:altLabel skos:notation
-            <http://www.w3.org/2000/01/rdf-schema#label> <http://purl.org/dc/terms/title>
-            <http://purl.org/dc/terms/description> <http://xmlns.com/foaf/0.1/name> }
-            ?s ?p ?t FILTER(isIRI(?s)) }""")
-        _INDEX[key] = [(r["s"].value, r["p"].value, r["t"].value, _fold(r["t"].value))
-                           for r in found]
-    scored: dict[str, tuple[float, str]] = {}
-    for iri, prop, text, folded in _INDEX[key]:
-        if not all(w in folded for w in words):
-            continue
-        phrase = " ".join(words)
-        tokens = re.findall(r"\w+", folded)
-        score = 1.0 if folded == phrase else 0.8 if folded.startswith(phrase) else \
-            0.6 if all(any(t.startswith(w) for t in tokens) for w in words) else 0.4
-        if prop.endswith("description"):
-            score -= 0.3
-        if iri not in scored or score > scored[iri][0]:
-            scored[iri] = (score, text)
-    ranked = sorted(scored.items(), key=lambda kv: (-kv[1][0], len(kv[1][1])))[:limit]
-    return [{"iri": iri, "path": local(iri), "text": text[:160], "score": round(score, 2)}
-            for iri, (score, text) in ranked]
 
 
 async def search_page(request: Request, q: str, hits: list[dict]) -> str:

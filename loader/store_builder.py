@@ -3,7 +3,8 @@
 Layout of a store root::
 
     ROOT/current -> v1732300000000   (symlink, replaced atomically with os.replace)
-    ROOT/v1732300000000/             (an Oxigraph store, with BUILD.json once complete)
+    ROOT/v1732300000000/             (an Oxigraph store, its SEARCH.json index, and BUILD.json
+                                      once complete)
     ROOT/.lock                       (one build at a time)
 
 A build that fails or is killed never touches ``current``; its partial directory is removed by the
@@ -27,8 +28,10 @@ import pyoxigraph as ox
 
 from loader import __version__, statistics
 from loader.rdf_files import RdfFile, RdfInputError, collect, parse_all
+from loader.search_index import SearchIndex
 
 BUILD_INFO = "BUILD.json"
+LAYOUT = "2"  # bumped when a store directory gains a file: older stores are then rebuilt
 CURRENT = "current"
 
 
@@ -61,7 +64,7 @@ def build_info(store_dir: Path) -> dict:
 
 def fingerprint(files: list[RdfFile]) -> str:
     """A content hash of the inputs (names and bytes) and the loader version."""
-    digest = hashlib.sha256(__version__.encode())
+    digest = hashlib.sha256(f"{__version__}/{LAYOUT}".encode())
     for file in files:
         digest.update(file.path.name.encode())
         digest.update(file.path.read_bytes())
@@ -138,6 +141,9 @@ def build(sources: list[Path], root: Path, validate: bool = True,
             stats = statistics.describe(store, built)
             store.flush()
             seconds["statistics"] = time.perf_counter() - t
+            t = time.perf_counter()
+            SearchIndex.from_store(store).write(directory)
+            seconds["search index"] = time.perf_counter() - t
         except BaseException:
             del store
             gc.collect()

@@ -77,6 +77,24 @@ def test_organisation_page_links_to_a_measure(browser, server):
     browser.save_screenshot(str(ARTIFACTS / "measure.png"))
 
 
+def test_organisation_hierarchy_chart(browser, server):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/id/org/dgcs?lang=en")
+    figure = browser.find_element(By.CSS_SELECTOR, "figure.hierarchy")
+    boxes = figure.find_elements(By.CSS_SELECTOR, "svg a")
+    titles = sorted(box.find_element(By.TAG_NAME, "title").get_attribute("textContent") for box in boxes)
+    assert titles == ["Directorate-General for Social Cohesion", "Ministry of Solidarity and Health",
+                      "Ministry of Territorial Cohesion"]
+    assert len(figure.find_elements(By.CSS_SELECTOR, "svg line")) == 2  # one connector per parent
+    assert figure.size["width"] > 300 and figure.size["height"] > 100  # drawn, not collapsed
+    browser.save_screenshot(str(ARTIFACTS / "organisation-hierarchy.png"))
+    parent = next(box for box in boxes if "Health" in box.find_element(By.TAG_NAME, "title")
+                  .get_attribute("textContent"))
+    browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", parent)
+    assert browser.current_url.endswith("/id/org/ministere-solidarites-sante")
+
+
 def test_search_as_you_type_and_keyboard(browser, server):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys

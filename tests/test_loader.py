@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from loader.paths import PROJECT_ROOT
+from loader.search_index import SearchIndex
 from loader.store_builder import build, current_store
 from tests.conftest import FIXTURES, free_port, run_tehkg, start_server, stop, wait_until_up
 
@@ -68,6 +69,14 @@ def test_rebuild_swaps_and_server_follows(served, tmp_path):
     r = httpx.get(base + "/sparql", params={"query": 'ASK { ?m ?p "Le texte, modifié."@fr }'},
                   headers={"Accept": "application/sparql-results+json"})
     assert r.json()["boolean"] is True and count(base) == n
+    hits = httpx.get(base + "/search", params={"q": "texte modifie"}).json()["results"]
+    assert [h["path"] for h in hits] == ["/id/plan/2030-2032/measure/1"]  # the new build's index
+
+
+def test_build_writes_the_search_index(tmp_path):
+    directory = build([VALID], tmp_path / "store", log=lambda _: None).directory
+    hits = SearchIndex.read(directory).search("MESURE D'ESSAI", 5)
+    assert hits[0].iri == "https://w3id.org/tehkg/id/plan/2030-2032/measure/1" and hits[0].score == 1.0
 
 
 def synthetic(path: Path, triples: int) -> Path:
@@ -148,5 +157,7 @@ def test_backend_serves_the_same_answers(oxigraph_server, tmp_path):
         assert scoped.status_code == 200 and scoped.text.split() == ["s"]  # no measure in that graph
         page = httpx.get(base + "/id/plan/2030-2032/measure/1", headers={"Accept": "text/turtle"})
         assert page.status_code == 200 and "Mesure d'essai" in page.text
+        hits = httpx.get(base + "/search", params={"q": "mesure d'essai"}).json()["results"]
+        assert hits[0]["path"] == "/id/plan/2030-2032/measure/1"
     finally:
         stop(process)
