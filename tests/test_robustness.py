@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-SOAK_SECONDS = float(os.environ.get("TEHKG_SOAK_SECONDS", "10"))
+SOAK_SECONDS = float(os.environ.get("TEHKG_SOAK_SECONDS", "60"))
 
 
 def rss_mib(base: str) -> float:

@@ -124,6 +124,16 @@ def test_row_cap_is_signalled(fixture_server):
     assert body["truncated"] is True and len(body["results"]["bindings"]) == 3
 
 
+@pytest.mark.parametrize("path, params", [
+    ("/store", {"graph": "null"}),  # relative: not a graph name
+    ("/store", {"graph": "http://example.org/g> ?p ?o } } #"}),  # would splice into the query
+    ("/id/a%3Eb%20c", {}),
+])
+def test_request_iris_are_checked_not_spliced(fixture_server, path, params):
+    r = httpx.get(fixture_server + path, params=params, headers={"Accept": "application/json"})
+    assert r.status_code == 400 and "not an absolute IRI" in r.json()["message"]
+
+
 def test_request_body_cap(fixture_server):
     big = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 30_000
     r = httpx.post(fixture_server + "/sparql", content=big,
