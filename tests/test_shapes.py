@@ -106,6 +106,9 @@ CASES = [
     ("editorial link without justification", [], """tehg:editorial {
         <plan/2030-2032/measure/1> teh:followsUp <plan/2030-2032/measure/9> . }""",
      "Editorial links justified and kept apart", M1, "without justification"),
+    ("subject tag in a document graph", [], """tehg:test-plan {
+        <plan/2030-2032/measure/1> teh:exploitationForm <concept/exploitation-form/forced-labour> . }""",
+     "Editorial links justified and kept apart", M1, "outside the editorial graph"),
     ("2014-2016 measure without assessment", [], """tehg:test-plan {
         <plan/2014-2016/measure/1> a teh:Measure ; skos:notation "1" ; skos:prefLabel "Ancienne"@fr ;
           teh:isComponentOf <plan/2014-2016/priority/1> ; teh:inPlan <plan/2014-2016> .
