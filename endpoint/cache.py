@@ -7,7 +7,7 @@ from endpoint.execution import QueryAnswer
 
 
 class ResponseCache:
-    """Answers keyed by (store version, request key); a new store version empties it.
+    """Answers keyed by the ETag of (store version, request key); a new store version empties it.
 
     A version of None (an external engine) caches nothing.
     """
@@ -23,24 +23,24 @@ class ResponseCache:
         digest = hashlib.sha256(repr((version, key)).encode()).hexdigest()[:32]
         return f'"{digest}"'
 
-    def get(self, version: str | None, key: tuple) -> QueryAnswer | None:
+    def get(self, version: str | None, etag: str) -> QueryAnswer | None:
         if version != self.version:
             self.items.clear()
             self.version = version
         if version is None:
             return None
-        answer = self.items.get(self.etag(version, key))
+        answer = self.items.get(etag)
         if answer is None:
             self.misses += 1
             return None
         self.hits += 1
-        self.items.move_to_end(self.etag(version, key))
+        self.items.move_to_end(etag)
         return answer
 
-    def put(self, version: str | None, key: tuple, answer: QueryAnswer) -> None:
+    def put(self, version: str | None, etag: str, answer: QueryAnswer) -> None:
         if self.entries <= 0 or version is None or answer.status != 200 \
                 or version != self.version:
             return
-        self.items[self.etag(version, key)] = answer
+        self.items[etag] = answer
         while len(self.items) > self.entries:
             self.items.popitem(last=False)

@@ -11,7 +11,7 @@ from endpoint.execution import QueryAnswer, QueryTask
 from endpoint.settings import Settings
 from endpoint.workers import QueryTimeout, WorkerPool
 from loader.search_index import ENTRIES_QUERY, SearchIndex
-from loader.store_builder import BUILD_INFO, current_store
+from loader.store_builder import BUILD_INFO, CURRENT, current_store
 
 
 class EmbeddedEngine:
@@ -19,6 +19,7 @@ class EmbeddedEngine:
 
     def __init__(self, settings: Settings) -> None:
         self.root = Path(settings.store)
+        self.current_link = self.root / CURRENT
         self.pool = WorkerPool(settings.workers)
         self._index: tuple[str | None, SearchIndex] = (None, SearchIndex([]))
 
@@ -33,10 +34,11 @@ class EmbeddedEngine:
 
     def version(self) -> str | None:
         """The built store's identity: changes with every build (cache keys use it)."""
-        directory = self.directory()
-        if directory is None:
+        try:  # two system calls: this runs on every request
+            name = os.readlink(self.current_link)
+            return f"{name}-{os.stat(os.path.join(self.root, name, BUILD_INFO)).st_mtime_ns}"
+        except OSError:
             return None
-        return f"{directory.name}-{os.stat(directory / BUILD_INFO).st_mtime_ns}"
 
     async def run(self, task: QueryTask, timeout: float) -> QueryAnswer:
         directory = self.directory()

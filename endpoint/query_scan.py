@@ -6,6 +6,7 @@ reports the query form, the dataset clauses, the SERVICE targets and whether it 
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 TOKEN = re.compile(r"""
     (?P<comment>\#[^\n]*)
@@ -32,8 +33,10 @@ class QueryScan:
     depth: int = 0  # deepest nesting of (), {} and []
 
 
+@lru_cache(maxsize=4096)  # repeated queries (the ones the response cache answers) are scanned once
 def scan(text: str) -> QueryScan:
-    """Scan a query; SERVICE targets that are not full IRIs are reported as written."""
+    """Scan a query; SERVICE targets that are not full IRIs are reported as written. Treat the
+    result as read-only: it is shared between calls with the same text."""
     result = QueryScan()
     tokens = [(m.lastgroup, m.group()) for m in TOKEN.finditer(text)
               if m.lastgroup not in ("comment", "string")]

@@ -153,7 +153,7 @@ async def answer_query(request: Request, sparql: SparqlRequest, engine: Engine,
     version = engine.version()
     key = (query, tuple(sparql.default_graphs), tuple(sparql.named_graphs), media, timeout)
     etag = cache.etag(version, key)
-    answer = cache.get(version, key)
+    answer = cache.get(version, etag)
     if answer is not None and etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers={"ETag": etag, "Vary": "Accept"})
     if answer is None:
@@ -163,7 +163,7 @@ async def answer_query(request: Request, sparql: SparqlRequest, engine: Engine,
         except QueryTimeout as err:
             return error_response(503, "timeout", str(err), limit=timeout,
                                   elapsed=round(time.monotonic() - start, 3))
-        cache.put(version, key, answer)
+        cache.put(version, etag, answer)
     if answer.status != 200:
         kind = {400: "bad-query", 406: "not-acceptable", 503: "unavailable"}.get(
             answer.status, "error")
