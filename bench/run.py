@@ -1,16 +1,35 @@
 """Benchmark driver: tehkg against its peers, same data, same machine, one run.
 
-    python bench/run.py [--sizes 14000 1000000] [--seconds 10] [--repeat 5]
+    python bench/run.py [--sizes 14000 1000000 10000000] [--seconds 10] [--repeat 5]
 
-For each synthetic size it measures load time and peak memory (``tehkg build --no-validate`` and
-``oxigraph load``), then for every endpoint (tehkg, ``oxigraph serve``, rdflib-endpoint, in-process
-pyoxigraph) the per-query p50/p95 latency and the throughput of the query mix at 8 and 32
-concurrent clients, cold (a unique comment defeats caches) and, for tehkg, warm. Row counts are
-compared across endpoints. Results go to bench/REPORT.md.
+For each synthetic size (labels 14k, 1M, 10M) it measures load time and peak memory (``tehkg build
+--no-validate``, ``oxigraph load`` and, when installed, Virtuoso's bulk loader), then for every endpoint
+(tehkg, ``oxigraph serve``, rdflib-endpoint below 50 MB of data, Virtuoso, in-process pyoxigraph) the
+per-query p50/p95 latency and the throughput of the query mix at 8 and 32 concurrent clients, cold (a
+unique comment defeats caches) and, for tehkg, warm. Row counts are compared across endpoints. Results
+go to bench/REPORT.md (raw figures in bench/out/results.json). The load generator is a lean keep-alive
+HTTP/1.1 client (one connection per simulated client, POST form, no parsing on the clock): on two cores
+it shares the CPU with the server under test, so the less it costs, the closer the figures are to the
+servers' own.
+
+Virtuoso is Debian's ``virtuoso-opensource`` 7 (``make bench`` installs it with apt-get; without
+``virtuoso-t`` and ``isql-vt`` on PATH the report says it was not available). Per size it gets a fresh
+database in bench/out/virtuoso-<label>/ with a virtuoso.ini adapted from Debian's: SQL and HTTP ports
+free and bound to 127.0.0.1, NumberOfBuffers/MaxDirtyBuffers 340000/250000 (its advice for 4 GB of RAM),
+ThreadsPerQuery = cores, 32 HTTP threads, no gzip, ResultSetMaxRows 10 000 000, no execution-time or
+cost-estimate limit. ``virtuoso-t +foreground`` runs as a child; the N-Quads file (quads keep their
+graphs) is loaded with ``ld_dir`` + ``rdf_loader_run()`` + ``checkpoint`` through ``isql-vt`` (timed
+without the server start; peak memory is the server's VmHWM) and the quads added are checked against the
+file's distinct quads. Its /sparql gets the same POST form and Accept header as the others; without FROM
+its default graph is the union of all graphs, Virtuoso's own system graphs (virtrdf, DAV...) included.
+It answers CONSTRUCT/DESCRIBE in the preferred application/sparql-results+json as s/p/o bindings, one
+per triple; ``count_rows`` counts those, N-Triples lines, or parses any other RDF syntax with
+pyoxigraph.
 """
 
 import argparse
 import asyncio
+import configparser
 import json
 import os
 import shutil
@@ -21,6 +40,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pyoxigraph as ox
@@ -31,6 +51,9 @@ WORK = HERE / "out"
 QUERIES = {p.stem: p.read_text() for p in sorted((HERE / "queries").glob("*.rq"))}
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 BIN = Path(sys.executable).parent
+VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")  # Debian's, the template for ours
+VIRTUOSO_LOAD = "virtuoso ld_dir + rdf_loader_run + checkpoint"
+VIRTUOSO_LOAD_TIMEOUT = 6 * 3600  # seconds for isql to bulk-load and checkpoint; 10M quads take minutes
 
 
 def free_port() -> int:
@@ -61,11 +84,74 @@ def wait_up(url: str, seconds: float = 600) -> None:
     raise TimeoutError(url)
 
 
-def count_rows(response: httpx.Response) -> int:
-    if response.headers.get("content-type", "").startswith("application/sparql-results+json"):
-        body = response.json()
-        return 1 if "boolean" in body else len(body["results"]["bindings"])
-    return sum(1 for line in response.text.splitlines() if line.strip())
+def count_rows(media: str, body: bytes) -> int:
+    """Rows of a SELECT (1 for ASK), or triples of a CONSTRUCT/DESCRIBE, whatever syntax came back."""
+    media = media.split(";")[0].strip().lower()
+    if media in ("application/sparql-results+json", "application/json", "application/rdf+json"):
+        parsed = json.loads(body)
+        if "boolean" in parsed:
+            return 1
+        if "results" in parsed:  # also a graph sent as s/p/o bindings
+            return len(parsed["results"]["bindings"])
+        # RDF/JSON: {subject: {predicate: [object, ...]}}
+        return sum(len(objects) for predicates in parsed.values() for objects in predicates.values())
+    if media in ("application/sparql-results+xml", "text/tab-separated-values"):
+        result = ox.parse_query_results(body, format=ox.QueryResultsFormat.from_media_type(media))
+        return 1 if isinstance(result, ox.QueryBoolean) else sum(1 for _ in result)
+    if media in ("", "application/n-triples", "application/n-quads", "text/plain"):
+        # one statement a line; Virtuoso writes "# Empty NT" for an empty graph
+        return sum(1 for line in body.decode().splitlines() if line.strip() and not line.lstrip().startswith("#"))
+    rdf_format = ox.RdfFormat.from_media_type(media)  # Turtle, RDF/XML, JSON-LD...: parse and count
+    if rdf_format is None:
+        raise ValueError(f"cannot count the results in {media}")
+    return sum(1 for _ in ox.parse(body, format=rdf_format))
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection doing POST form requests: a lean client, so that the
+    load generator, which shares the machine's cores with the servers, costs them little CPU."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        self.host, self.port, self.path = parts.hostname, parts.port or 80, parts.path or "/"
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, form: dict[str, str], accept: str) -> tuple[int, str, bytes]:
+        """(status, content type, body) of one POST; reconnects when the server closed the connection."""
+        body = urlencode(form).encode()
+        head = (f"POST {self.path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAccept: {accept}\r\n"
+                "Content-Type: application/x-www-form-urlencoded\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode()
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port, limit=2**24)
+        self.writer.write(head + body)
+        status_line, *lines = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        headers = {}
+        for line in lines:
+            if ":" in line:
+                name, value = line.split(":", 1)
+                headers[name.strip().lower()] = value.strip()
+        if "content-length" in headers:
+            payload = await self.reader.readexactly(int(headers["content-length"]))
+        elif "chunked" in headers.get("transfer-encoding", "").lower():
+            chunks = []
+            while size := int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                chunks.append(await self.reader.readexactly(size))
+                await self.reader.readexactly(2)
+            await self.reader.readuntil(b"\r\n")  # no trailers are sent
+            payload = b"".join(chunks)
+        else:  # the body runs to the end of the connection
+            payload = await self.reader.read()
+            headers["connection"] = "close"
+        if headers.get("connection", "").lower() == "close" or status_line.startswith("HTTP/1.0"):
+            self.close()
+        return int(status_line.split()[1]), headers.get("content-type", ""), payload
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.reader = self.writer = None
 
 
 class HttpEndpoint:
@@ -74,14 +160,153 @@ class HttpEndpoint:
     def __init__(self, name: str, url: str, process: subprocess.Popen | None) -> None:
         self.name, self.url, self.process = name, url, process
 
-    async def ask(self, client: httpx.AsyncClient, query: str) -> tuple[int, int]:
-        r = await client.post(self.url, data={"query": query}, headers={"Accept": ACCEPT})
-        return r.status_code, count_rows(r) if r.status_code == 200 else -1
+    def session(self) -> Connection:
+        return Connection(self.url)
+
+    async def ask(self, session: Connection, query: str) -> tuple[int, str, bytes]:
+        return await session.post({"query": query}, ACCEPT)
 
     def close(self) -> None:
         if self.process:
             self.process.terminate()
             self.process.wait(30)
+
+
+def virtuoso_available() -> bool:
+    return bool(shutil.which("virtuoso-t") and shutil.which("isql-vt"))
+
+
+class Virtuoso:
+    """A private ``virtuoso-t`` (Debian's virtuoso-opensource 7) for one size, in bench/out/virtuoso-<label>/."""
+
+    def __init__(self, label: str) -> None:
+        self.dir = WORK / f"virtuoso-{label}"
+        self.sql_port, self.http_port = free_port(), free_port()
+        self.process: subprocess.Popen | None = None
+        self.startup = 0.0
+
+    def write_ini(self) -> Path:
+        """Debian's virtuoso.ini with our directory, loopback ports, buffers for the data and no caps."""
+        ini = configparser.ConfigParser(strict=False, interpolation=None, inline_comment_prefixes=(";",))
+        ini.optionxform = str  # keys are case-sensitive for Virtuoso
+        if VIRTUOSO_INI.exists():
+            ini.read(VIRTUOSO_INI)
+        d = self.dir
+        settings = {
+            "Database": {"DatabaseFile": d / "virtuoso.db", "ErrorLogFile": d / "virtuoso.log",
+                         "LockFile": d / "virtuoso.lck", "TransactionFile": d / "virtuoso.trx",
+                         "xa_persistent_file": d / "virtuoso.pxa"},
+            "TempDatabase": {"DatabaseFile": d / "virtuoso-temp.db", "TransactionFile": d / "virtuoso-temp.trx"},
+            "Parameters": {"ServerPort": f"127.0.0.1:{self.sql_port}",
+                           "DirsAllowed": f"., /usr/share/virtuoso-opensource-7/vad, {WORK}",
+                           # up to ~4 GB of buffers (8 KiB pages), as virtuoso.ini suggests for 4 GB of RAM
+                           "NumberOfBuffers": 340000, "MaxDirtyBuffers": 250000,
+                           "ThreadsPerQuery": os.cpu_count() or 1,
+                           "MaxClientConnections": 64},
+            # 32 HTTP threads and keep-alives so the 32-client run queues in Virtuoso, not on reconnects;
+            # no gzip, as the other endpoints send plain bodies
+            "HTTPServer": {"ServerPort": f"127.0.0.1:{self.http_port}", "ServerThreads": 32,
+                           "MaxClientConnections": 64, "MaxKeepAlives": 64, "EnabledGzipContent": 0},
+            "URIQA": {"DefaultHost": f"127.0.0.1:{self.http_port}"},
+            # no silent cap on result size (tehkg's is 1 000 000 rows) and no time or cost-estimate limit
+            "SPARQL": {"ResultSetMaxRows": 10_000_000, "MaxQueryExecutionTime": 0, "MaxQueryCostEstimationTime": 0},
+        }
+        for section, values in settings.items():
+            if not ini.has_section(section):
+                ini.add_section(section)
+            for key, value in values.items():
+                ini.set(section, key, str(value))
+        path = d / "virtuoso.ini"
+        with path.open("w") as f:
+            ini.write(f)
+        return path
+
+    def isql(self, sql: str, timeout: float = 120) -> str:
+        """Run SQL with Debian's isql-vt as dba; raise on a Virtuoso error."""
+        done = subprocess.run(["isql-vt", f"127.0.0.1:{self.sql_port}", "dba", "dba", "VERBOSE=OFF", "BANNER=OFF",
+                               f"exec={sql}"], capture_output=True, text=True, timeout=timeout)
+        out = done.stdout + done.stderr
+        if done.returncode != 0 or "*** Error" in out:
+            raise RuntimeError(f"isql-vt: {sql!r} failed: {out.strip()[-2000:]}")
+        return out
+
+    def start(self, seconds: float = 900) -> None:
+        """Create a fresh database and start virtuoso-t in the foreground; wait until isql answers."""
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir.mkdir(parents=True)
+        ini = self.write_ini()
+        started = time.perf_counter()
+        with (self.dir / "stdout.log").open("w") as log:
+            self.process = subprocess.Popen(["virtuoso-t", "+foreground", "+configfile", str(ini)], cwd=self.dir,
+                                            stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + seconds
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"virtuoso-t exited with {self.process.returncode}: "
+                                   f"{(self.dir / 'stdout.log').read_text()[-2000:]}")
+            try:
+                self.isql("select 1;", timeout=30)
+                break
+            except (RuntimeError, subprocess.TimeoutExpired):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"virtuoso-t on port {self.sql_port} did not answer") from None
+                time.sleep(0.5)
+        wait_up(f"http://127.0.0.1:{self.http_port}/sparql?query=ASK%7B%7D", seconds)
+        self.startup = time.perf_counter() - started
+
+    def quads(self) -> int:
+        out = self.isql("select count(*) from DB.DBA.RDF_QUAD;")
+        return int([line for line in out.split() if line.isdigit()][-1])
+
+    def peak_rss(self) -> float | None:
+        """Peak resident memory of virtuoso-t so far, MiB (Linux /proc), or None."""
+        try:
+            status = Path(f"/proc/{self.process.pid}/status").read_text()
+        except OSError:
+            return None
+        return next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM:")), None)
+
+    def load(self, data: Path) -> tuple[float, float | None, int]:
+        """Bulk-load the N-Quads file (its quads keep their graphs); (seconds, peak MiB, quads added)."""
+        before = self.quads()
+        start = time.perf_counter()
+        self.isql(f"ld_dir('{data.parent}', '{data.name}', 'http://example.org/default'); "
+                  "rdf_loader_run(); checkpoint;", timeout=VIRTUOSO_LOAD_TIMEOUT)
+        elapsed = time.perf_counter() - start
+        peak = self.peak_rss()
+        failed = self.isql("select ll_file, ll_error from DB.DBA.load_list where ll_error is not null;")
+        if data.name in failed:
+            raise RuntimeError(f"rdf_loader_run failed: {failed.strip()[-2000:]}")
+        return elapsed, peak, self.quads() - before
+
+    def stop(self) -> None:
+        """Shut the server down cleanly (it checkpoints); terminate, then kill, if it does not go."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        try:
+            self.isql("shutdown;", timeout=600)
+        except (RuntimeError, subprocess.TimeoutExpired):
+            pass  # the connection drops as the server goes down
+        try:
+            self.process.wait(600)
+        except subprocess.TimeoutExpired:
+            self.process.terminate()
+            try:
+                self.process.wait(60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+class VirtuosoEndpoint(HttpEndpoint):
+    """Virtuoso's /sparql: without FROM its default graph is the union of all graphs."""
+
+    def __init__(self, server: Virtuoso) -> None:
+        super().__init__("virtuoso", f"http://127.0.0.1:{server.http_port}/sparql", server.process)
+        self.server = server
+
+    def close(self) -> None:
+        self.server.stop()
 
 
 class InProcess:
@@ -93,16 +318,16 @@ class InProcess:
         self.store = ox.Store.read_only(store_dir)
         self.pool = ThreadPoolExecutor(32)
 
-    def _run(self, query: str) -> tuple[int, int]:
+    def _run(self, query: str) -> tuple[int, str, bytes]:
         result = self.store.query(query, use_default_graph_as_union=True)
         if isinstance(result, ox.QueryTriples):
-            return 200, len(ox.serialize(result, format=ox.RdfFormat.N_TRIPLES).splitlines())
-        if isinstance(result, ox.QueryBoolean):
-            return 200, 1
-        body = json.loads(result.serialize(format=ox.QueryResultsFormat.JSON))
-        return 200, len(body["results"]["bindings"])
+            return 200, "application/n-triples", ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
+        return 200, "application/sparql-results+json", result.serialize(format=ox.QueryResultsFormat.JSON)
 
-    async def ask(self, client: httpx.AsyncClient, query: str) -> tuple[int, int]:
+    def session(self) -> None:
+        return None
+
+    async def ask(self, session: None, query: str) -> tuple[int, str, bytes]:
         return await asyncio.get_running_loop().run_in_executor(self.pool, self._run, query)
 
     def close(self) -> None:
@@ -110,57 +335,76 @@ class InProcess:
 
 
 async def latencies(endpoint, repeat: int, cold: bool) -> dict[str, dict]:
+    """Per query: p50/p95 milliseconds one at a time, rows of the answer (counted off the clock), errors."""
     out = {}
-    async with httpx.AsyncClient(timeout=120) as client:
+    session = endpoint.session()
+    try:
         for name, query in QUERIES.items():
             times, rows, errors = [], None, 0
             for i in range(repeat):
                 text = query + (f"\n# nonce {time.perf_counter_ns()}-{i}" if cold else "")
                 start = time.perf_counter()
                 try:
-                    status, n = await endpoint.ask(client, text)
+                    status, media, body = await endpoint.ask(session, text)
                 except Exception:  # noqa: BLE001 - a failure is counted, not fatal
-                    status, n = 599, -1
+                    status, media, body = 599, "", b""
+                    session = reconnect(endpoint, session)
                 times.append((time.perf_counter() - start) * 1000)
                 errors += status != 200
-                rows = n if status == 200 else rows
+                rows = count_rows(media, body) if status == 200 else rows
             times.sort()
             out[name] = {"p50": statistics.median(times),
                          "p95": times[min(len(times) - 1, int(0.95 * len(times)))],
                          "rows": rows, "errors": errors}
+    finally:
+        if session is not None:
+            session.close()
     return out
 
 
+def reconnect(endpoint, session: Connection | None) -> Connection | None:
+    """A fresh session after a failed request (its connection may be half-read)."""
+    if session is not None:
+        session.close()
+    return endpoint.session()
+
+
 async def throughput(endpoint, clients: int, seconds: float, cold: bool) -> dict:
+    """Answered queries per second of the mix with ``clients`` concurrent keep-alive clients."""
     done = errors = 0
     stop_at = time.monotonic() + seconds
     names = list(QUERIES)
 
-    async def client_loop(index: int, client: httpx.AsyncClient) -> None:
+    async def client_loop(index: int) -> None:
         nonlocal done, errors
+        session = endpoint.session()
         i = index
-        while time.monotonic() < stop_at:
-            query = QUERIES[names[i % len(names)]]
-            if cold:
-                query += f"\n# nonce {index}-{i}-{time.perf_counter_ns()}"
-            try:
-                status, _ = await endpoint.ask(client, query)
-            except Exception:  # noqa: BLE001
-                status = 599
-            done += status == 200
-            errors += status != 200
-            i += 1
+        try:
+            while time.monotonic() < stop_at:
+                query = QUERIES[names[i % len(names)]]
+                if cold:
+                    query += f"\n# nonce {index}-{i}-{time.perf_counter_ns()}"
+                try:
+                    status, _, _ = await asyncio.wait_for(endpoint.ask(session, query), 120)
+                except Exception:  # noqa: BLE001
+                    status = 599
+                    session = reconnect(endpoint, session)
+                done += status == 200
+                errors += status != 200
+                i += 1
+        finally:
+            if session is not None:
+                session.close()
 
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
-        start = time.monotonic()
-        await asyncio.gather(*(client_loop(i, client) for i in range(clients)))
-        elapsed = time.monotonic() - start
+    start = time.monotonic()
+    await asyncio.gather(*(client_loop(i) for i in range(clients)))
+    elapsed = time.monotonic() - start
     return {"qps": done / elapsed, "errors": errors}
 
 
-def start_endpoints(size_label: str, data: Path, store_root: Path, ox_dir: Path) -> list:
-    endpoints = []
+def start_endpoints(endpoints: list, data: Path, store_root: Path, ox_dir: Path,
+                    virtuoso: Virtuoso | None) -> None:
+    """Start every endpoint, appending each to ``endpoints`` as soon as it is up (the caller closes them)."""
     port = free_port()
     env = {**os.environ, "TEHKG_WORKERS": "2", "TEHKG_MAX_ROWS": "1000000", "TEHKG_TIMEOUT": "120",
            "TEHKG_MAX_PENDING": "1000"}
@@ -191,10 +435,11 @@ def start_endpoints(size_label: str, data: Path, store_root: Path, ox_dir: Path)
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             wait_up(f"http://127.0.0.1:{port}/?query=ASK%7B%7D", 900)
             endpoints.append(HttpEndpoint("rdflib-endpoint", f"http://127.0.0.1:{port}/", proc))
+    if virtuoso is not None:  # already running: it was started to load the data
+        endpoints.append(VirtuosoEndpoint(virtuoso))
     from loader.store_builder import current_store
 
     endpoints.append(InProcess(str(current_store(store_root))))
-    return endpoints
 
 
 def bench_size(size: int, seconds: float, repeat: int) -> dict:
@@ -215,9 +460,31 @@ def bench_size(size: int, seconds: float, repeat: int) -> dict:
         "oxigraph load": timed_child([str(BIN / "oxigraph"), "load", "--location", str(ox_dir),
                                       "--file", str(data)]),
     }
-    result = {"size": label, "triples": triples, "load": load, "endpoints": {}}
-    endpoints = start_endpoints(label, data, store_root, ox_dir)
+    distinct = len(ox.Store.read_only(str(ox_dir)))  # the file repeats some quads; stores keep one of each
+    result = {"size": label, "triples": triples, "distinct": distinct, "load": load, "endpoints": {}}
+    virtuoso = None
+    if not virtuoso_available():
+        result["virtuoso"] = "Virtuoso was not available (no `virtuoso-t`/`isql-vt` on PATH): not benchmarked."
+    else:
+        virtuoso = Virtuoso(label)
+        try:
+            virtuoso.start()
+            load_seconds, peak, loaded = virtuoso.load(data)
+            load[VIRTUOSO_LOAD] = (load_seconds, peak)
+            check = "equal to" if loaded == distinct else "**NOT equal** to"
+            result["virtuoso"] = (f"Virtuoso: fresh database and server start {virtuoso.startup:.1f} s (not in the load "
+                                  f"time); peak MiB is the server's peak resident memory since its start; it loaded "
+                                  f"{loaded} quads, {check} the {distinct} distinct quads of the file.")
+            if loaded != distinct:
+                print(f"{label} virtuoso loaded {loaded} quads, the file has {distinct} distinct", flush=True)
+        except Exception as error:  # noqa: BLE001 - the other engines are still measured
+            virtuoso.stop()
+            virtuoso = None
+            result["virtuoso"] = f"Virtuoso failed to start or load, not benchmarked: {error}"
+            print(f"{label}: {result['virtuoso']}", flush=True)
+    endpoints = []
     try:
+        start_endpoints(endpoints, data, store_root, ox_dir, virtuoso)
         for endpoint in endpoints:
             entry = {"latency_cold": asyncio.run(latencies(endpoint, repeat, cold=True))}
             for clients in (8, 32):
@@ -230,6 +497,8 @@ def bench_size(size: int, seconds: float, repeat: int) -> dict:
     finally:
         for endpoint in endpoints:
             endpoint.close()
+        if virtuoso is not None:
+            virtuoso.stop()  # no-op once its endpoint closed it
     return result
 
 
@@ -237,13 +506,22 @@ def report(results: list[dict]) -> str:
     lines = ["# Benchmark report", "",
              f"Written by `python bench/run.py` on {time.strftime('%Y-%m-%d')}; machine: "
              f"{os.cpu_count()} cores. Query mix: {len(QUERIES)} queries in `bench/queries/`. "
-             "Cold = a unique comment per request defeats every cache; warm = repeated text.", ""]
+             "Cold = a unique comment per request defeats every cache; warm = repeated text. Load "
+             "generator: a lean keep-alive HTTP/1.1 client in the driver's process, on the same cores.", ""]
     for r in results:
-        lines += [f"## {r['size']} ({r['triples']} quads)", "", "| load | seconds | peak MiB |", "|---|---|---|"]
+        distinct = f", {r['distinct']} distinct" if "distinct" in r else ""
+        lines += [f"## {r['size']} ({r['triples']} quads{distinct})", "", "| load | seconds | peak MiB |",
+                  "|---|---|---|"]
         for name, (sec, mem) in r["load"].items():
-            lines.append(f"| {name} | {sec:.2f} | {mem:.0f} |")
-        ratio = r["load"]["tehkg build --no-validate"][0] / r["load"]["oxigraph load"][0]
-        lines += ["", f"tehkg build / oxigraph load = **{ratio:.2f}×** time", "",
+            lines.append(f"| {name} | {sec:.2f} | {'n/a' if mem is None else f'{mem:.0f}'} |")
+        tehkg_load = r["load"]["tehkg build --no-validate"][0]
+        load_ratio = f"tehkg build / oxigraph load = **{tehkg_load / r['load']['oxigraph load'][0]:.2f}×** time"
+        if VIRTUOSO_LOAD in r["load"]:
+            load_ratio += f"; tehkg build / virtuoso load = **{tehkg_load / r['load'][VIRTUOSO_LOAD][0]:.2f}×** time"
+        lines += ["", load_ratio]
+        if r.get("virtuoso"):
+            lines += ["", r["virtuoso"]]
+        lines += ["",
                   "| endpoint | q/s cold, 8 clients | q/s cold, 32 clients | errors | q/s warm, 8 clients |",
                   "|---|---|---|---|---|"]
         eps = r["endpoints"]
@@ -253,7 +531,7 @@ def report(results: list[dict]) -> str:
             lines.append(f"| {name} | {e['cold_8']['qps']:.1f} | {e['cold_32']['qps']:.1f} | {errors} | {warm} |")
         base = eps["tehkg"]
         lines.append("")
-        for peer in ("oxigraph serve", "rdflib-endpoint", "in-process pyoxigraph"):
+        for peer in ("oxigraph serve", "rdflib-endpoint", "virtuoso", "in-process pyoxigraph"):
             if peer in eps and eps[peer]["cold_8"]["qps"]:
                 lines.append(f"- tehkg / {peer}, cold 8 clients: **{base['cold_8']['qps'] / eps[peer]['cold_8']['qps']:.2f}×**")
         if "warm_8" in base:
