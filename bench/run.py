@@ -45,6 +45,10 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 import pyoxigraph as ox
 
+from endpoint.settings import Settings
+from endpoint.workers import Snapshot
+from loader.store_builder import current_store
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 WORK = HERE / "out"
@@ -82,6 +86,15 @@ def wait_up(url: str, seconds: float = 600) -> None:
         except httpx.HTTPError:
             time.sleep(0.3)
     raise TimeoutError(url)
+
+
+def wait_in_memory(base: str, workers: int, seconds: float = 900) -> None:
+    """Wait until every tehkg worker answers from its in-memory copy (when the store is small enough)."""
+    deadline = time.monotonic() + seconds
+    while httpx.get(base + "/health", timeout=30).json()["workers_in_memory"] < workers:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{base}: workers still reading from disk after {seconds:g} s")
+        time.sleep(0.5)
 
 
 def count_rows(media: str, body: bytes) -> int:
@@ -310,12 +323,18 @@ class VirtuosoEndpoint(HttpEndpoint):
 
 
 class InProcess:
-    """pyoxigraph in this process, results serialised to JSON: the floor for the stack."""
+    """pyoxigraph in this process, results serialised to JSON: the floor for the stack.
+
+    The store is opened as tehkg's workers open it (copied into memory up to the default
+    ``TEHKG_MEMORY_QUADS``), so the difference with tehkg is the HTTP layer and the process hop.
+    """
 
     name = "in-process pyoxigraph"
 
     def __init__(self, store_dir: str) -> None:
-        self.store = ox.Store.read_only(store_dir)
+        snapshot = Snapshot(store_dir, Settings().memory_quads)
+        snapshot.copying.join()
+        self.store = snapshot.store
         self.pool = ThreadPoolExecutor(32)
 
     def _run(self, query: str) -> tuple[int, str, bytes]:
@@ -412,6 +431,8 @@ def start_endpoints(endpoints: list, data: Path, store_root: Path, ox_dir: Path,
                              "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_up(f"http://127.0.0.1:{port}/health")
+    if len(ox.Store.read_only(str(current_store(store_root)))) <= Settings().memory_quads:
+        wait_in_memory(f"http://127.0.0.1:{port}", 2)
     endpoints.append(HttpEndpoint("tehkg", f"http://127.0.0.1:{port}/sparql", proc))
     port = free_port()
     proc = subprocess.Popen([str(BIN / "oxigraph"), "serve-read-only", "--location", str(ox_dir),
@@ -437,8 +458,6 @@ def start_endpoints(endpoints: list, data: Path, store_root: Path, ox_dir: Path,
             endpoints.append(HttpEndpoint("rdflib-endpoint", f"http://127.0.0.1:{port}/", proc))
     if virtuoso is not None:  # already running: it was started to load the data
         endpoints.append(VirtuosoEndpoint(virtuoso))
-    from loader.store_builder import current_store
-
     endpoints.append(InProcess(str(current_store(store_root))))
 
 

@@ -97,7 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool = getattr(engine, "pool", None)
         return JSONResponse({"status": "ok", "store": engine.version(), "version": __version__,
                              "pid": os.getpid(), "cache": {"hits": cache.hits, "misses": cache.misses},
-                             "workers_replaced": pool.replaced if pool else None})
+                             "workers_replaced": pool.replaced if pool else None,
+                             "workers_in_memory": pool.in_memory() if pool else None})
 
     @app.api_route("/sparql", methods=["GET", "POST"])
     async def sparql(request: Request) -> Response:

@@ -20,11 +20,12 @@ class EmbeddedEngine:
     def __init__(self, settings: Settings) -> None:
         self.root = Path(settings.store)
         self.current_link = self.root / CURRENT
-        self.pool = WorkerPool(settings.workers)
+        self.pool = WorkerPool(settings.workers, settings.memory_quads)
         self._index: tuple[str | None, SearchIndex] = (None, SearchIndex([]))
 
     def start(self) -> None:
-        self.pool.start()
+        directory = self.directory()
+        self.pool.start(str(directory) if directory else None)
 
     def close(self) -> None:
         self.pool.close()

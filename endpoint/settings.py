@@ -20,6 +20,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 2                    # query worker processes per endpoint process
+    memory_quads: int = 2_000_000       # stores up to this size are copied into each worker's memory
     timeout: float = 30.0               # seconds; a request may ask for less with ?timeout=
     max_rows: int = 10_000              # result rows (or triples) before truncation
     max_body: int = 1_000_000           # request body bytes before 413

@@ -3,15 +3,23 @@
 import pyoxigraph as ox
 import pytest
 
+from endpoint.workers import Snapshot
 from loader.store_builder import current_store
 from tests.competency import all_questions, answer
 
 QUESTIONS = all_questions()
 
 
-@pytest.fixture(scope="module")
-def store(shipped_store):
-    return ox.Store.read_only(str(current_store(shipped_store)))
+@pytest.fixture(scope="module", params=["disk", "memory"])
+def store(shipped_store, request):
+    """The built store as the endpoint's workers read it: on disk, then as their in-memory copy."""
+    directory = str(current_store(shipped_store))
+    if request.param == "disk":
+        return ox.Store.read_only(directory)
+    snapshot = Snapshot(directory, memory_quads=10**9)
+    snapshot.copying.join()
+    assert snapshot.store is not snapshot.disk and len(snapshot.store) == len(snapshot.disk)
+    return snapshot.store
 
 
 def test_catalogue_is_large_enough():
