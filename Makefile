@@ -45,6 +45,7 @@ bench: $(VENV)/.installed-test
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource; } || \
 	  echo "virtuoso-opensource could not be installed: benchmarking without Virtuoso"
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/runaway.py
 
 clean:
 	rm -rf $(VENV) var

@@ -526,7 +526,12 @@ def report(results: list[dict]) -> str:
              f"Written by `python bench/run.py` on {time.strftime('%Y-%m-%d')}; machine: "
              f"{os.cpu_count()} cores. Query mix: {len(QUERIES)} queries in `bench/queries/`. "
              "Cold = a unique comment per request defeats every cache; warm = repeated text. Load "
-             "generator: a lean keep-alive HTTP/1.1 client in the driver's process, on the same cores.", ""]
+             "generator: a lean keep-alive HTTP/1.1 client in the driver's process, on the same cores. "
+             f"tehkg's workers and the in-process floor copy stores of up to {Settings().memory_quads:,} quads "
+             "into memory; larger ones are read from disk.", "",
+             "Errors: requests not answered with 200 (a failure, or no answer within the client's 120 s). "
+             "Rows agree compares the row counts of the answers (None: no successful answer); DESCRIBE is "
+             "implementation-defined (SPARQL 1.1, 16.4), so engines may describe a resource differently.", ""]
     for r in results:
         distinct = f", {r['distinct']} distinct" if "distinct" in r else ""
         lines += [f"## {r['size']} ({r['triples']} quads{distinct})", "", "| load | seconds | peak MiB |",
