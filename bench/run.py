@@ -46,7 +46,7 @@ import httpx
 import pyoxigraph as ox
 
 from endpoint.settings import Settings
-from endpoint.workers import Snapshot
+from endpoint.workers import Snapshot, quads_of
 from loader.store_builder import current_store
 
 HERE = Path(__file__).resolve().parent
@@ -431,7 +431,7 @@ def start_endpoints(endpoints: list, data: Path, store_root: Path, ox_dir: Path,
                              "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_up(f"http://127.0.0.1:{port}/health")
-    if len(ox.Store.read_only(str(current_store(store_root)))) <= Settings().memory_quads:
+    if quads_of(str(current_store(store_root))) <= Settings().memory_quads:
         wait_in_memory(f"http://127.0.0.1:{port}", 2)
     endpoints.append(HttpEndpoint("tehkg", f"http://127.0.0.1:{port}/sparql", proc))
     port = free_port()
