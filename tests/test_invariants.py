@@ -126,3 +126,13 @@ def test_every_role_line_organisation_is_present(store):
         if words:
             leftovers.append((measure, line, words))
     assert not leftovers, leftovers[:10]
+
+
+def test_cncdh_measure_recommendations_follow_the_segmentation_rule(store):
+    """A per-measure recommendation is a paragraph where the CNCDH recommends, asks, invites, calls on
+    or encourages (data/README.md); a paragraph where it only « estime » stays in the description."""
+    rule = re.compile(r"\b(recommand|demand|invit|appel|encourag)", re.IGNORECASE)
+    bodies = values(store, """SELECT DISTINCT ?r ?body WHERE { ?r a teh:Recommendation ; oa:bodyValue ?body ;
+        dcterms:isPartOf ?assessment . ?assessment a teh:Assessment }""")
+    assert len(bodies) == 39
+    assert [r for r, body in bodies if not rule.search(body)] == []
