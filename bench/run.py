@@ -421,19 +421,20 @@ async def throughput(endpoint, clients: int, seconds: float, cold: bool) -> dict
     return {"qps": done / elapsed, "errors": errors}
 
 
-def start_endpoints(endpoints: list, data: Path, store_root: Path, ox_dir: Path,
-                    virtuoso: Virtuoso | None) -> None:
-    """Start every endpoint, appending each to ``endpoints`` as soon as it is up (the caller closes them)."""
+def start_tehkg(store_root: Path, **env: str) -> HttpEndpoint:
+    """``tehkg serve`` on a built store, once up and, for a store it copies, answering from memory."""
     port = free_port()
-    env = {**os.environ, "TEHKG_WORKERS": "2", "TEHKG_MAX_ROWS": "1000000", "TEHKG_TIMEOUT": "120",
-           "TEHKG_MAX_PENDING": "1000"}
     proc = subprocess.Popen([sys.executable, "-m", "loader.cli", "serve", "--store", str(store_root),
-                             "--port", str(port)], cwd=ROOT, env=env,
+                             "--port", str(port)], cwd=ROOT, env={**os.environ, "TEHKG_WORKERS": "2", **env},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_up(f"http://127.0.0.1:{port}/health")
     if quads_of(str(current_store(store_root))) <= Settings().memory_quads:
         wait_in_memory(f"http://127.0.0.1:{port}", 2)
-    endpoints.append(HttpEndpoint("tehkg", f"http://127.0.0.1:{port}/sparql", proc))
+    return HttpEndpoint("tehkg", f"http://127.0.0.1:{port}/sparql", proc)
+
+
+def start_oxigraph(ox_dir: Path) -> HttpEndpoint:
+    """``oxigraph serve-read-only`` (``oxigraph serve`` when that does not come up) over ``ox_dir``."""
     port = free_port()
     proc = subprocess.Popen([str(BIN / "oxigraph"), "serve-read-only", "--location", str(ox_dir),
                              "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
@@ -447,7 +448,15 @@ def start_endpoints(endpoints: list, data: Path, store_root: Path, ox_dir: Path,
                                      "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             wait_up(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", 60)
-    endpoints.append(HttpEndpoint("oxigraph serve", f"http://127.0.0.1:{port}/query", proc))
+    return HttpEndpoint("oxigraph serve", f"http://127.0.0.1:{port}/query", proc)
+
+
+def start_endpoints(endpoints: list, data: Path, store_root: Path, ox_dir: Path,
+                    virtuoso: Virtuoso | None) -> None:
+    """Start every endpoint, appending each to ``endpoints`` as soon as it is up (the caller closes them)."""
+    endpoints.append(start_tehkg(store_root, TEHKG_MAX_ROWS="1000000", TEHKG_TIMEOUT="120",
+                                 TEHKG_MAX_PENDING="1000"))
+    endpoints.append(start_oxigraph(ox_dir))
     if shutil.which("rdflib-endpoint") or (BIN / "rdflib-endpoint").exists():
         if data.stat().st_size < 50_000_000:  # rdflib loads the graph in memory, slowly
             port = free_port()

@@ -3,7 +3,7 @@
     python bench/runaway.py [--deadline 2] [--watch 5]
 
 On the 14k synthetic graph of bench/run.py, starts ``tehkg serve`` (``TEHKG_TIMEOUT`` = deadline) and
-``oxigraph serve``, and for each sends a query that would run for hours while, beside it, a simple
+``oxigraph serve`` as bench/run.py does, and for each sends a query that would run for hours while, beside it, a simple
 query is sent every 50 ms. It reports when and how the runaway request ended (the client gives up
 10 s after the deadline), the simple queries' latencies meanwhile, and the CPU time the server's
 processes burn in the ``watch`` seconds after the runaway request ended: a server that stopped the
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 from generate import generate
-from run import BIN, HERE, ROOT, WORK, free_port, wait_up
+from run import BIN, HERE, ROOT, WORK, start_oxigraph, start_tehkg
 
 RUNAWAY = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . "
            "?m ?n1 ?o . ?p ?q ?r . ?s ?t ?u . ?v ?w ?x . ?y ?z ?aa }")
@@ -99,27 +99,16 @@ def main() -> None:
                     "--no-validate"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     subprocess.run([str(BIN / "oxigraph"), "load", "--location", str(ox_dir), "--file", str(data)],
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    results = []
-    tehkg_port, ox_port = free_port(), free_port()
-    servers = [
-        ("tehkg", f"http://127.0.0.1:{tehkg_port}/sparql", f"http://127.0.0.1:{tehkg_port}/health",
-         subprocess.Popen([sys.executable, "-m", "loader.cli", "serve", "--store", str(store), "--port",
-                           str(tehkg_port)], cwd=ROOT, env={**os.environ, "TEHKG_TIMEOUT": str(args.deadline)},
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)),
-        ("oxigraph serve", f"http://127.0.0.1:{ox_port}/query", f"http://127.0.0.1:{ox_port}/query?query=ASK%7B%7D",
-         subprocess.Popen([str(BIN / "oxigraph"), "serve", "--location", str(ox_dir), "--bind",
-                           f"127.0.0.1:{ox_port}", "--union-default-graph"],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)),
-    ]
+    endpoints, results = [], []
     try:
-        for name, url, health, process in servers:
-            wait_up(health, 120)
-            results.append(trial(name, url, process.pid, args.deadline, args.watch))
+        endpoints.append(start_tehkg(store, TEHKG_TIMEOUT=str(args.deadline)))
+        endpoints.append(start_oxigraph(ox_dir))
+        for endpoint in endpoints:  # the idle one costs nothing meanwhile
+            results.append(trial(endpoint.name, endpoint.url, endpoint.process.pid, args.deadline, args.watch))
             print(results[-1], flush=True)
     finally:
-        for *_, process in servers:
-            process.kill()
-            process.wait(30)
+        for endpoint in endpoints:
+            endpoint.close()
     lines = ["# Runaway query", "",
              f"Written by `python bench/runaway.py` on {time.strftime('%Y-%m-%d')}; machine: {os.cpu_count()} "
              f"cores; 14k synthetic graph; tehkg deadline {args.deadline:g} s (`TEHKG_TIMEOUT`), oxigraph serve "
