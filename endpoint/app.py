@@ -17,17 +17,13 @@ from endpoint.cache import ResponseCache
 from endpoint.engines import Engine, make_engine
 from endpoint.execution import QueryTask
 from endpoint.settings import Settings
-from endpoint.sparql_protocol import (
-    ProtocolError,
-    answer_query,
-    error_response,
-    read_request,
-)
+from endpoint.sparql_protocol import ProtocolError, QueryLayer, SparqlRequest, error_response
 from endpoint.workers import QueryTimeout
 from loader import __version__
 from loader.paths import BASE, DATASET_IRI, GRAPH_BASE, ID_BASE, PROJECT_ROOT
 
 log = logging.getLogger("tehkg.access")
+SLOW_SECONDS = 1.0  # requests at least this slow are logged even without the access log
 STATIC = PROJECT_ROOT / "endpoint" / "static"
 RDF_EXTENSIONS = {ext: media for media, (_, ext) in conneg.GRAPHS.items()}
 
@@ -40,8 +36,13 @@ def _wants_html(request: Request, fmt: str | None) -> bool:
     return html == "text/html"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The application over the engine the settings name."""
+def create_app(settings: Settings | None = None) -> Callable:
+    """The endpoint over the engine the settings name, as an ASGI application.
+
+    Outside in: request guard and log, CORS, the query layer (it answers SPARQL queries), then
+    the FastAPI application (every other route); the framework's own middleware thus stays off
+    the hot path of queries.
+    """
     settings = settings or Settings.from_env()
     engine: Engine = make_engine(settings)
     cache = ResponseCache(settings.cache_entries)
@@ -55,14 +56,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="tehkg", version=__version__, lifespan=lifespan,
                   description="SPARQL 1.1 endpoint and linked data for French public policy "
                   "against trafficking in human beings.")
-    app.state.engine, app.state.settings, app.state.cache = engine, settings, cache
-    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "HEAD"],
-                       allow_headers=["*"], expose_headers=["ETag", "Tehkg-Truncated",
-                                                            "Tehkg-Row-Limit",
-                                                            "Tehkg-Result-Count", "Link"])
-
-    app.add_middleware(GuardAndLog, settings=settings)
-
     async def rows(query: str) -> list[dict[str, ox.NamedNode | ox.Literal | ox.BlankNode]]:
         answer = await engine.run(QueryTask(query=query, rows_only=True, max_rows=100_000),
                                   settings.timeout)
@@ -70,8 +63,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise RuntimeError(answer.error)
         return [{v: t for v, t in zip(answer.variables, row, strict=True) if t is not None}
                 for row in answer.rows]
-
-    app.state.rows = rows
 
     async def graph_response(request: Request, triples: list, fmt: str | None,
                              location: str | None = None) -> Response:
@@ -102,19 +93,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.api_route("/sparql", methods=["GET", "POST"])
     async def sparql(request: Request) -> Response:
-        """SPARQL 1.1 Protocol: GET, POST form, POST direct; service description without query."""
-        try:
-            parsed = await read_request(request, settings)
-        except ProtocolError as err:
-            return error_response(err.status, err.kind, err.message)
-        if parsed.query is None:
-            if request.method == "GET" and _wants_html(request, parsed.format):
-                return HTMLResponse(await pages.query_editor(request))
-            graphs = [r["g"].value for r in await rows("SELECT DISTINCT ?g { GRAPH ?g { } }")]
-            url = str(request.url_for("sparql"))
-            return await graph_response(request, description.service_description(url, graphs),
-                                        parsed.format)
-        return await answer_query(request, parsed, engine, cache, settings)
+        """SPARQL 1.1 Protocol: GET, POST form (``query=``), POST direct
+        (``application/sparql-query``); ``default-graph-uri``, ``named-graph-uri``, ``format``,
+        ``timeout``. Without a query: the service description, or the query editor in a browser.
+        """
+        parsed: SparqlRequest = request.scope["tehkg.sparql"]  # QueryLayer answered any query
+        if request.method == "GET" and _wants_html(request, parsed.format):
+            return HTMLResponse(await pages.query_editor(request))
+        graphs = [r["g"].value for r in await rows("SELECT DISTINCT ?g { GRAPH ?g { } }")]
+        url = str(request.url_for("sparql"))
+        return await graph_response(request, description.service_description(url, graphs),
+                                    parsed.format)
 
     @app.api_route("/store", methods=["GET", "HEAD"])
     async def graph_store(request: Request, graph: str | None = None,
@@ -236,11 +225,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def on_timeout(request: Request, err: QueryTimeout) -> Response:
         return error_response(503, "timeout", str(err))
 
-    return app
+    cors = CORSMiddleware(QueryLayer(app, engine, cache, settings), allow_origins=["*"],
+                          allow_methods=["GET", "POST", "HEAD"], allow_headers=["*"],
+                          expose_headers=["ETag", "Tehkg-Truncated", "Tehkg-Row-Limit",
+                                          "Tehkg-Result-Count", "Link"])
+    return GuardAndLog(cors, settings)
 
 
 class GuardAndLog:
-    """ASGI middleware: body-size and concurrency caps, and one log line per request."""
+    """ASGI middleware: body-size and concurrency caps; a log line for each failed (5xx) or slow
+    request, and for every request when ``TEHKG_ACCESS_LOG`` is on."""
 
     def __init__(self, app: Callable, settings: Settings) -> None:
         self.app, self.settings, self.in_flight = app, settings, 0
@@ -271,9 +265,9 @@ class GuardAndLog:
                 await self.app(scope, receive, send_logged)
             finally:
                 self.in_flight -= 1
-        if log.isEnabledFor(logging.INFO):
-            log.info("%s %s %d %.1fms", scope["method"], scope["path"], status,
-                     (time.perf_counter() - start) * 1000)
+        elapsed = time.perf_counter() - start
+        if self.settings.access_log or status >= 500 or elapsed >= SLOW_SECONDS:
+            log.info("%s %s %d %.1fms", scope["method"], scope["path"], status, elapsed * 1000)
 
 
 def _iri(value: str) -> str:

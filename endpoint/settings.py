@@ -27,6 +27,7 @@ class Settings:
     max_pending: int = 64               # requests in flight before 503 + Retry-After
     cache_entries: int = 1024           # cached responses (the store is immutable per build)
     service_allow: tuple[str, ...] = () # SERVICE endpoints allowed (full IRIs)
+    access_log: bool = False            # a log line per request (failed and slow ones always)
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
@@ -40,6 +41,8 @@ class Settings:
                 values[f.name] = Path(raw)
             elif f.name == "service_allow":
                 values[f.name] = tuple(s.strip() for s in raw.split(",") if s.strip())
+            elif f.type in (bool, "bool"):
+                values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
             elif f.type in (int, "int"):
                 values[f.name] = int(raw)
             elif f.type in (float, "float"):

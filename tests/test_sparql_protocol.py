@@ -205,3 +205,11 @@ def test_json_results_shape(fixture_server):
     query = 'SELECT ?l WHERE { <http://example.org/a> <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }'
     body = json.loads(httpx.get(fixture_server + "/sparql", params={"query": query}).text)
     assert body["results"]["bindings"] == [{"l": {"type": "literal", "value": "un", "xml:lang": "fr"}}]
+
+
+def test_post_without_query_is_the_service_description(fixture_server):
+    r = httpx.post(fixture_server + "/sparql", data={"format": "turtle"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")
+    store = ox.Store()
+    store.load(r.content, format=ox.RdfFormat.TURTLE)
+    assert store.query("ASK { ?s a <http://www.w3.org/ns/sparql-service-description#Service> }")
