@@ -425,11 +425,11 @@ def start_tehkg(store_root: Path, **env: str) -> HttpEndpoint:
     """``tehkg serve`` on a built store, once up and, for a store it copies, answering from memory."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "loader.cli", "serve", "--store", str(store_root),
-                             "--port", str(port)], cwd=ROOT, env={**os.environ, "TEHKG_WORKERS": "2", **env},
+                             "--port", str(port)], cwd=ROOT, env={**os.environ, **env},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_up(f"http://127.0.0.1:{port}/health")
     if quads_of(str(current_store(store_root))) <= Settings().memory_quads:
-        wait_in_memory(f"http://127.0.0.1:{port}", 2)
+        wait_in_memory(f"http://127.0.0.1:{port}", int(env.get("TEHKG_WORKERS", Settings().workers)))
     return HttpEndpoint("tehkg", f"http://127.0.0.1:{port}/sparql", proc)
 
 
@@ -536,7 +536,8 @@ def report(results: list[dict]) -> str:
              f"{os.cpu_count()} cores. Query mix: {len(QUERIES)} queries in `bench/queries/`. "
              "Cold = a unique comment per request defeats every cache; warm = repeated text. Load "
              "generator: a lean keep-alive HTTP/1.1 client in the driver's process, on the same cores. "
-             f"tehkg's workers and the in-process floor copy stores of up to {Settings().memory_quads:,} quads "
+             f"tehkg runs {Settings().workers} query workers (its default, two per core); "
+             f"they and the in-process floor copy stores of up to {Settings().memory_quads:,} quads "
              "into memory; larger ones are read from disk.", "",
              "Errors: requests not answered with 200 (a failure, or no answer within the client's 120 s). "
              "Rows agree compares the row counts of the answers (None: no successful answer); DESCRIBE is "

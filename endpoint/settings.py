@@ -19,7 +19,9 @@ class Settings:
     backend: str | None = None          # external SPARQL 1.1 query endpoint instead of the store
     host: str = "127.0.0.1"
     port: int = 8000
-    workers: int = 2                    # query worker processes per endpoint process
+    workers: int = field(default_factory=lambda: 2 * (os.cpu_count() or 1))
+    # query worker processes per endpoint process: two per core, so that a core computes while
+    # the other worker's answer crosses the pipe
     memory_quads: int = 2_000_000       # stores up to this size are copied into each worker's memory
     timeout: float = 30.0               # seconds; a request may ask for less with ?timeout=
     max_rows: int = 10_000              # result rows (or triples) before truncation
