@@ -457,10 +457,11 @@ def start_endpoints(endpoints: list, data: Path, store_root: Path, ox_dir: Path,
     endpoints.append(start_tehkg(store_root, TEHKG_MAX_ROWS="1000000", TEHKG_TIMEOUT="120",
                                  TEHKG_MAX_PENDING="1000"))
     endpoints.append(start_oxigraph(ox_dir))
-    if shutil.which("rdflib-endpoint") or (BIN / "rdflib-endpoint").exists():
+    rdflib_endpoint = shutil.which("rdflib-endpoint", path=str(BIN)) or shutil.which("rdflib-endpoint")
+    if rdflib_endpoint:
         if data.stat().st_size < 50_000_000:  # rdflib loads the graph in memory, slowly
             port = free_port()
-            proc = subprocess.Popen([str(BIN / "rdflib-endpoint"), "serve", str(data), "--host",
+            proc = subprocess.Popen([rdflib_endpoint, "serve", str(data), "--host",
                                      "127.0.0.1", "--port", str(port)],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             wait_up(f"http://127.0.0.1:{port}/?query=ASK%7B%7D", 900)
