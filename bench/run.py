@@ -55,6 +55,7 @@ WORK = HERE / "out"
 QUERIES = {p.stem: p.read_text() for p in sorted((HERE / "queries").glob("*.rq"))}
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 BIN = Path(sys.executable).parent
+SERVED = Settings.from_env()  # what `tehkg serve` will use: it inherits this environment
 VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")  # Debian's, the template for ours
 VIRTUOSO_LOAD = "virtuoso ld_dir + rdf_loader_run + checkpoint"
 VIRTUOSO_LOAD_TIMEOUT = 6 * 3600  # seconds for isql to bulk-load and checkpoint; 10M quads take minutes
@@ -332,7 +333,7 @@ class InProcess:
     name = "in-process pyoxigraph"
 
     def __init__(self, store_dir: str) -> None:
-        snapshot = Snapshot(store_dir, Settings().memory_quads)
+        snapshot = Snapshot(store_dir, SERVED.memory_quads)
         snapshot.copying.join()
         self.store = snapshot.store
         self.pool = ThreadPoolExecutor(32)
@@ -428,8 +429,8 @@ def start_tehkg(store_root: Path, **env: str) -> HttpEndpoint:
                              "--port", str(port)], cwd=ROOT, env={**os.environ, **env},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_up(f"http://127.0.0.1:{port}/health")
-    if quads_of(str(current_store(store_root))) <= Settings().memory_quads:
-        wait_in_memory(f"http://127.0.0.1:{port}", int(env.get("TEHKG_WORKERS", Settings().workers)))
+    if quads_of(str(current_store(store_root))) <= SERVED.memory_quads:
+        wait_in_memory(f"http://127.0.0.1:{port}", SERVED.workers)
     return HttpEndpoint("tehkg", f"http://127.0.0.1:{port}/sparql", proc)
 
 
@@ -537,8 +538,8 @@ def report(results: list[dict]) -> str:
              f"{os.cpu_count()} cores. Query mix: {len(QUERIES)} queries in `bench/queries/`. "
              "Cold = a unique comment per request defeats every cache; warm = repeated text. Load "
              "generator: a lean keep-alive HTTP/1.1 client in the driver's process, on the same cores. "
-             f"tehkg runs {Settings().workers} query workers (its default, two per core); "
-             f"they and the in-process floor copy stores of up to {Settings().memory_quads:,} quads "
+             f"tehkg runs {SERVED.workers} query workers (by default two per core); "
+             f"they and the in-process floor copy stores of up to {SERVED.memory_quads:,} quads "
              "into memory; larger ones are read from disk.", "",
              "Errors: requests not answered with 200 (a failure, or no answer within the client's 120 s). "
              "Rows agree compares the row counts of the answers (None: no successful answer); DESCRIBE is "
