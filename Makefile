@@ -28,6 +28,7 @@ browser-deps:
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 validate: $(VENV)/.installed
 	$(BIN)/tehkg validate

@@ -21,9 +21,11 @@ OA = "http://www.w3.org/ns/oa#"
 CV = "http://data.europa.eu/m8g/"
 DCT = "http://purl.org/dc/terms/"
 QB = "http://purl.org/linked-data/cube#"
-WORDS = ("traite êtres humains victimes protection formation enquête exploitation travail forcé "
-         "mineurs hébergement titre séjour magistrats police associations sensibilisation "
-         "coopération internationale identification accompagnement indemnisation").split()
+WORDS = (
+    "traite êtres humains victimes protection formation enquête exploitation travail forcé "
+    "mineurs hébergement titre séjour magistrats police associations sensibilisation "
+    "coopération internationale identification accompagnement indemnisation"
+).split()
 TRIPLES_PER_MEASURE = 37  # on average, with its annotations
 
 
@@ -38,6 +40,7 @@ def generate(size: int, out: Path) -> int:
     n_orgs = max(20, n_measures // 20)
     written = 0
     with out.open("w") as f:
+
         def q(s: str, p: str, o: str, g: str) -> None:
             nonlocal written
             f.write(f"<{s}> <{p}> {o} <{G}{g}> .\n")
@@ -46,10 +49,14 @@ def generate(size: int, out: Path) -> int:
         for i in range(n_orgs):
             o = f"{ID}org/o{i}"
             q(o, RDF_TYPE, f"<{ORG}Organization>", "organisations")
-            q(o, SKOS + "prefLabel", literal(f"Organisation {' '.join(rnd.sample(WORDS, 2))} {i}"),
-              "organisations")
+            q(o, SKOS + "prefLabel", literal(f"Organisation {' '.join(rnd.sample(WORDS, 2))} {i}"), "organisations")
             q(o, SKOS + "prefLabel", literal(f"Organisation {i}", "en"), "translations")
-            q(o, ORG + "classification", f"<{ID}concept/org-kind/{rnd.choice(['ministry', 'directorate', 'association'])}>", "organisations")
+            q(
+                o,
+                ORG + "classification",
+                f"<{ID}concept/org-kind/{rnd.choice(['ministry', 'directorate', 'association'])}>",
+                "organisations",
+            )
             if i >= 10:
                 q(o, ORG + "subOrganizationOf", f"<{ID}org/o{rnd.randrange(10)}>", "organisations")
         n_plans = max(2, n_measures // 60)
@@ -98,8 +105,12 @@ def generate(size: int, out: Path) -> int:
                 q(obs, RDF_TYPE, f"<{QB}Observation>", "evaluation")
                 q(obs, QB + "dataSet", f"<{ID}dataset/s{m % 7}>", "evaluation")
                 q(obs, TEH + "refYear", f'"{2010 + m % 12}"^^<http://www.w3.org/2001/XMLSchema#gYear>', "evaluation")
-                q(obs, "http://purl.org/linked-data/sdmx/2009/measure#obsValue",
-                  f'"{rnd.randrange(1000)}"^^<http://www.w3.org/2001/XMLSchema#integer>', "evaluation")
+                q(
+                    obs,
+                    "http://purl.org/linked-data/sdmx/2009/measure#obsValue",
+                    f'"{rnd.randrange(1000)}"^^<http://www.w3.org/2001/XMLSchema#integer>',
+                    "evaluation",
+                )
     return written
 
 

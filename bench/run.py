@@ -44,10 +44,9 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pyoxigraph as ox
-
-from endpoint.settings import Settings
-from endpoint.workers import Snapshot, quads_of
-from loader.store_builder import current_store
+from tehkg.endpoint.settings import Settings
+from tehkg.endpoint.workers import Snapshot, quads_of
+from tehkg.loader.store_builder import current_store
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -134,9 +133,11 @@ class Connection:
     async def post(self, form: dict[str, str], accept: str) -> tuple[int, str, bytes]:
         """(status, content type, body) of one POST; reconnects when the server closed the connection."""
         body = urlencode(form).encode()
-        head = (f"POST {self.path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAccept: {accept}\r\n"
-                "Content-Type: application/x-www-form-urlencoded\r\n"
-                f"Content-Length: {len(body)}\r\n\r\n").encode()
+        head = (
+            f"POST {self.path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAccept: {accept}\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode()
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port, limit=2**24)
         self.writer.write(head + body)
@@ -207,20 +208,32 @@ class Virtuoso:
             ini.read(VIRTUOSO_INI)
         d = self.dir
         settings = {
-            "Database": {"DatabaseFile": d / "virtuoso.db", "ErrorLogFile": d / "virtuoso.log",
-                         "LockFile": d / "virtuoso.lck", "TransactionFile": d / "virtuoso.trx",
-                         "xa_persistent_file": d / "virtuoso.pxa"},
+            "Database": {
+                "DatabaseFile": d / "virtuoso.db",
+                "ErrorLogFile": d / "virtuoso.log",
+                "LockFile": d / "virtuoso.lck",
+                "TransactionFile": d / "virtuoso.trx",
+                "xa_persistent_file": d / "virtuoso.pxa",
+            },
             "TempDatabase": {"DatabaseFile": d / "virtuoso-temp.db", "TransactionFile": d / "virtuoso-temp.trx"},
-            "Parameters": {"ServerPort": f"127.0.0.1:{self.sql_port}",
-                           "DirsAllowed": f"., /usr/share/virtuoso-opensource-7/vad, {WORK}",
-                           # up to ~4 GB of buffers (8 KiB pages), as virtuoso.ini suggests for 4 GB of RAM
-                           "NumberOfBuffers": 340000, "MaxDirtyBuffers": 250000,
-                           "ThreadsPerQuery": os.cpu_count() or 1,
-                           "MaxClientConnections": 64},
+            "Parameters": {
+                "ServerPort": f"127.0.0.1:{self.sql_port}",
+                "DirsAllowed": f"., /usr/share/virtuoso-opensource-7/vad, {WORK}",
+                # up to ~4 GB of buffers (8 KiB pages), as virtuoso.ini suggests for 4 GB of RAM
+                "NumberOfBuffers": 340000,
+                "MaxDirtyBuffers": 250000,
+                "ThreadsPerQuery": os.cpu_count() or 1,
+                "MaxClientConnections": 64,
+            },
             # 32 HTTP threads and keep-alives so the 32-client run queues in Virtuoso, not on reconnects;
             # no gzip, as the other endpoints send plain bodies
-            "HTTPServer": {"ServerPort": f"127.0.0.1:{self.http_port}", "ServerThreads": 32,
-                           "MaxClientConnections": 64, "MaxKeepAlives": 64, "EnabledGzipContent": 0},
+            "HTTPServer": {
+                "ServerPort": f"127.0.0.1:{self.http_port}",
+                "ServerThreads": 32,
+                "MaxClientConnections": 64,
+                "MaxKeepAlives": 64,
+                "EnabledGzipContent": 0,
+            },
             "URIQA": {"DefaultHost": f"127.0.0.1:{self.http_port}"},
             # no silent cap on result size (tehkg's is 1 000 000 rows) and no time or cost-estimate limit
             "SPARQL": {"ResultSetMaxRows": 10_000_000, "MaxQueryExecutionTime": 0, "MaxQueryCostEstimationTime": 0},
@@ -237,8 +250,12 @@ class Virtuoso:
 
     def isql(self, sql: str, timeout: float = 120) -> str:
         """Run SQL with Debian's isql-vt as dba; raise on a Virtuoso error."""
-        done = subprocess.run(["isql-vt", f"127.0.0.1:{self.sql_port}", "dba", "dba", "VERBOSE=OFF", "BANNER=OFF",
-                               f"exec={sql}"], capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            ["isql-vt", f"127.0.0.1:{self.sql_port}", "dba", "dba", "VERBOSE=OFF", "BANNER=OFF", f"exec={sql}"],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         out = done.stdout + done.stderr
         if done.returncode != 0 or "*** Error" in out:
             raise RuntimeError(f"isql-vt: {sql!r} failed: {out.strip()[-2000:]}")
@@ -251,13 +268,18 @@ class Virtuoso:
         ini = self.write_ini()
         started = time.perf_counter()
         with (self.dir / "stdout.log").open("w") as log:
-            self.process = subprocess.Popen(["virtuoso-t", "+foreground", "+configfile", str(ini)], cwd=self.dir,
-                                            stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                ["virtuoso-t", "+foreground", "+configfile", str(ini)],
+                cwd=self.dir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + seconds
         while True:
             if self.process.poll() is not None:
-                raise RuntimeError(f"virtuoso-t exited with {self.process.returncode}: "
-                                   f"{(self.dir / 'stdout.log').read_text()[-2000:]}")
+                raise RuntimeError(
+                    f"virtuoso-t exited with {self.process.returncode}: {(self.dir / 'stdout.log').read_text()[-2000:]}"
+                )
             try:
                 self.isql("select 1;", timeout=30)
                 break
@@ -284,8 +306,10 @@ class Virtuoso:
         """Bulk-load the N-Quads file (its quads keep their graphs); (seconds, peak MiB, quads added)."""
         before = self.quads()
         start = time.perf_counter()
-        self.isql(f"ld_dir('{data.parent}', '{data.name}', 'http://example.org/default'); "
-                  "rdf_loader_run(); checkpoint;", timeout=VIRTUOSO_LOAD_TIMEOUT)
+        self.isql(
+            f"ld_dir('{data.parent}', '{data.name}', 'http://example.org/default'); rdf_loader_run(); checkpoint;",
+            timeout=VIRTUOSO_LOAD_TIMEOUT,
+        )
         elapsed = time.perf_counter() - start
         peak = self.peak_rss()
         failed = self.isql("select ll_file, ll_error from DB.DBA.load_list where ll_error is not null;")
@@ -373,9 +397,12 @@ async def latencies(endpoint, repeat: int, cold: bool) -> dict[str, dict]:
                 errors += status != 200
                 rows = count_rows(media, body) if status == 200 else rows
             times.sort()
-            out[name] = {"p50": statistics.median(times),
-                         "p95": times[min(len(times) - 1, int(0.95 * len(times)))],
-                         "rows": rows, "errors": errors}
+            out[name] = {
+                "p50": statistics.median(times),
+                "p95": times[min(len(times) - 1, int(0.95 * len(times)))],
+                "rows": rows,
+                "errors": errors,
+            }
     finally:
         if session is not None:
             session.close()
@@ -425,9 +452,13 @@ async def throughput(endpoint, clients: int, seconds: float, cold: bool) -> dict
 def start_tehkg(store_root: Path, **env: str) -> HttpEndpoint:
     """``tehkg serve`` on a built store, once up and, for a store it copies, answering from memory."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "loader.cli", "serve", "--store", str(store_root),
-                             "--port", str(port)], cwd=ROOT, env={**os.environ, **env},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tehkg.cli", "serve", "--store", str(store_root), "--port", str(port)],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait_up(f"http://127.0.0.1:{port}/health")
     if quads_of(str(current_store(store_root))) <= SERVED.memory_quads:
         wait_in_memory(f"http://127.0.0.1:{port}", SERVED.workers)
@@ -437,34 +468,54 @@ def start_tehkg(store_root: Path, **env: str) -> HttpEndpoint:
 def start_oxigraph(ox_dir: Path) -> HttpEndpoint:
     """``oxigraph serve-read-only`` (``oxigraph serve`` when that does not come up) over ``ox_dir``."""
     port = free_port()
-    proc = subprocess.Popen([str(BIN / "oxigraph"), "serve-read-only", "--location", str(ox_dir),
-                             "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            str(BIN / "oxigraph"),
+            "serve-read-only",
+            "--location",
+            str(ox_dir),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--union-default-graph",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     if proc.poll() is None:
         try:
             wait_up(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", 60)
         except TimeoutError:
             proc.kill()
-            proc = subprocess.Popen([str(BIN / "oxigraph"), "serve", "--location", str(ox_dir),
-                                     "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            proc = subprocess.Popen(
+                [
+                    str(BIN / "oxigraph"),
+                    "serve",
+                    "--location",
+                    str(ox_dir),
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--union-default-graph",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             wait_up(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", 60)
     return HttpEndpoint("oxigraph serve", f"http://127.0.0.1:{port}/query", proc)
 
 
-def start_endpoints(endpoints: list, data: Path, store_root: Path, ox_dir: Path,
-                    virtuoso: Virtuoso | None) -> None:
+def start_endpoints(endpoints: list, data: Path, store_root: Path, ox_dir: Path, virtuoso: Virtuoso | None) -> None:
     """Start every endpoint, appending each to ``endpoints`` as soon as it is up (the caller closes them)."""
-    endpoints.append(start_tehkg(store_root, TEHKG_MAX_ROWS="1000000", TEHKG_TIMEOUT="120",
-                                 TEHKG_MAX_PENDING="1000"))
+    endpoints.append(start_tehkg(store_root, TEHKG_MAX_ROWS="1000000", TEHKG_TIMEOUT="120", TEHKG_MAX_PENDING="1000"))
     endpoints.append(start_oxigraph(ox_dir))
     rdflib_endpoint = shutil.which("rdflib-endpoint", path=str(BIN)) or shutil.which("rdflib-endpoint")
     if rdflib_endpoint:
         if data.stat().st_size < 50_000_000:  # rdflib loads the graph in memory, slowly
             port = free_port()
-            proc = subprocess.Popen([rdflib_endpoint, "serve", str(data), "--host",
-                                     "127.0.0.1", "--port", str(port)],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            proc = subprocess.Popen(
+                [rdflib_endpoint, "serve", str(data), "--host", "127.0.0.1", "--port", str(port)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             wait_up(f"http://127.0.0.1:{port}/?query=ASK%7B%7D", 900)
             endpoints.append(HttpEndpoint("rdflib-endpoint", f"http://127.0.0.1:{port}/", proc))
     if virtuoso is not None:  # already running: it was started to load the data
@@ -485,10 +536,11 @@ def bench_size(size: int, seconds: float, repeat: int) -> dict:
     shutil.rmtree(store_root, ignore_errors=True)
     shutil.rmtree(ox_dir, ignore_errors=True)
     load = {
-        "tehkg build --no-validate": timed_child([sys.executable, "-m", "loader.cli", "build", str(data),
-                                                  "--store", str(store_root), "--no-validate"], cwd=ROOT),
-        "oxigraph load": timed_child([str(BIN / "oxigraph"), "load", "--location", str(ox_dir),
-                                      "--file", str(data)]),
+        "tehkg build --no-validate": timed_child(
+            [sys.executable, "-m", "tehkg.cli", "build", str(data), "--store", str(store_root), "--no-validate"],
+            cwd=ROOT,
+        ),
+        "oxigraph load": timed_child([str(BIN / "oxigraph"), "load", "--location", str(ox_dir), "--file", str(data)]),
     }
     distinct = len(ox.Store.read_only(str(ox_dir)))  # the file repeats some quads; stores keep one of each
     result = {"size": label, "triples": triples, "distinct": distinct, "load": load, "endpoints": {}}
@@ -502,9 +554,11 @@ def bench_size(size: int, seconds: float, repeat: int) -> dict:
             load_seconds, peak, loaded = virtuoso.load(data)
             load[VIRTUOSO_LOAD] = (load_seconds, peak)
             check = "equal to" if loaded == distinct else "**NOT equal** to"
-            result["virtuoso"] = (f"Virtuoso: fresh database and server start {virtuoso.startup:.1f} s (not in the load "
-                                  f"time); peak MiB is the server's peak resident memory since its start; it loaded "
-                                  f"{loaded} quads, {check} the {distinct} distinct quads of the file.")
+            result["virtuoso"] = (
+                f"Virtuoso: fresh database and server start {virtuoso.startup:.1f} s (not in the load "
+                f"time); peak MiB is the server's peak resident memory since its start; it loaded "
+                f"{loaded} quads, {check} the {distinct} distinct quads of the file."
+            )
             if loaded != distinct:
                 print(f"{label} virtuoso loaded {loaded} quads, the file has {distinct} distinct", flush=True)
         except Exception as error:  # noqa: BLE001 - the other engines are still measured
@@ -533,21 +587,30 @@ def bench_size(size: int, seconds: float, repeat: int) -> dict:
 
 
 def report(results: list[dict]) -> str:
-    lines = ["# Benchmark report", "",
-             f"Written by `python bench/run.py` on {time.strftime('%Y-%m-%d')}; machine: "
-             f"{os.cpu_count()} cores. Query mix: {len(QUERIES)} queries in `bench/queries/`. "
-             "Cold = a unique comment per request defeats every cache; warm = repeated text. Load "
-             "generator: a lean keep-alive HTTP/1.1 client in the driver's process, on the same cores. "
-             f"tehkg runs {SERVED.workers} query workers (by default two per core); "
-             f"they and the in-process floor copy stores of up to {SERVED.memory_quads:,} quads "
-             "into memory; larger ones are read from disk.", "",
-             "Errors: requests not answered with 200 (a failure, or no answer within the client's 120 s). "
-             "Rows agree compares the row counts of the answers (None: no successful answer); DESCRIBE is "
-             "implementation-defined (SPARQL 1.1, 16.4), so engines may describe a resource differently.", ""]
+    lines = [
+        "# Benchmark report",
+        "",
+        f"Written by `python bench/run.py` on {time.strftime('%Y-%m-%d')}; machine: "
+        f"{os.cpu_count()} cores. Query mix: {len(QUERIES)} queries in `bench/queries/`. "
+        "Cold = a unique comment per request defeats every cache; warm = repeated text. Load "
+        "generator: a lean keep-alive HTTP/1.1 client in the driver's process, on the same cores. "
+        f"tehkg runs {SERVED.workers} query workers (by default two per core); "
+        f"they and the in-process floor copy stores of up to {SERVED.memory_quads:,} quads "
+        "into memory; larger ones are read from disk.",
+        "",
+        "Errors: requests not answered with 200 (a failure, or no answer within the client's 120 s). "
+        "Rows agree compares the row counts of the answers (None: no successful answer); DESCRIBE is "
+        "implementation-defined (SPARQL 1.1, 16.4), so engines may describe a resource differently.",
+        "",
+    ]
     for r in results:
         distinct = f", {r['distinct']} distinct" if "distinct" in r else ""
-        lines += [f"## {r['size']} ({r['triples']} quads{distinct})", "", "| load | seconds | peak MiB |",
-                  "|---|---|---|"]
+        lines += [
+            f"## {r['size']} ({r['triples']} quads{distinct})",
+            "",
+            "| load | seconds | peak MiB |",
+            "|---|---|---|",
+        ]
         for name, (sec, mem) in r["load"].items():
             lines.append(f"| {name} | {sec:.2f} | {'n/a' if mem is None else f'{mem:.0f}'} |")
         tehkg_load = r["load"]["tehkg build --no-validate"][0]
@@ -557,9 +620,11 @@ def report(results: list[dict]) -> str:
         lines += ["", load_ratio]
         if r.get("virtuoso"):
             lines += ["", r["virtuoso"]]
-        lines += ["",
-                  "| endpoint | q/s cold, 8 clients | q/s cold, 32 clients | errors | q/s warm, 8 clients |",
-                  "|---|---|---|---|---|"]
+        lines += [
+            "",
+            "| endpoint | q/s cold, 8 clients | q/s cold, 32 clients | errors | q/s warm, 8 clients |",
+            "|---|---|---|---|---|",
+        ]
         eps = r["endpoints"]
         for name, e in eps.items():
             warm = f"{e['warm_8']['qps']:.1f}" if "warm_8" in e else "—"
@@ -569,21 +634,33 @@ def report(results: list[dict]) -> str:
         lines.append("")
         for peer in ("oxigraph serve", "rdflib-endpoint", "virtuoso", "in-process pyoxigraph"):
             if peer in eps and eps[peer]["cold_8"]["qps"]:
-                lines.append(f"- tehkg / {peer}, cold 8 clients: **{base['cold_8']['qps'] / eps[peer]['cold_8']['qps']:.2f}×**")
+                lines.append(
+                    f"- tehkg / {peer}, cold 8 clients: **{base['cold_8']['qps'] / eps[peer]['cold_8']['qps']:.2f}×**"
+                )
         if "warm_8" in base:
-            lines.append(f"- tehkg warm / oxigraph serve cold, 8 clients: "
-                         f"**{base['warm_8']['qps'] / eps['oxigraph serve']['cold_8']['qps']:.2f}×**")
-        lines += ["", "| query | " + " | ".join(f"{n} p50/p95 ms" for n in eps) + " | rows agree |",
-                  "|---|" + "---|" * (len(eps) + 1)]
+            lines.append(
+                f"- tehkg warm / oxigraph serve cold, 8 clients: "
+                f"**{base['warm_8']['qps'] / eps['oxigraph serve']['cold_8']['qps']:.2f}×**"
+            )
+        lines += [
+            "",
+            "| query | " + " | ".join(f"{n} p50/p95 ms" for n in eps) + " | rows agree |",
+            "|---|" + "---|" * (len(eps) + 1),
+        ]
         for q in QUERIES:
             cells = [f"{e['latency_cold'][q]['p50']:.1f} / {e['latency_cold'][q]['p95']:.1f}" for e in eps.values()]
             rows = {n: e["latency_cold"][q]["rows"] for n, e in eps.items()}
             agree = "yes" if len(set(rows.values())) == 1 else "no: " + ", ".join(f"{n}={v}" for n, v in rows.items())
             lines.append(f"| {q} | " + " | ".join(cells) + f" | {agree} |")
-        overhead = [base["latency_cold"][q]["p50"] - eps["in-process pyoxigraph"]["latency_cold"][q]["p50"]
-                    for q in QUERIES]
-        lines += ["", f"HTTP overhead of tehkg over in-process, median of per-query p50 differences: "
-                  f"**{statistics.median(overhead):.2f} ms**", ""]
+        overhead = [
+            base["latency_cold"][q]["p50"] - eps["in-process pyoxigraph"]["latency_cold"][q]["p50"] for q in QUERIES
+        ]
+        lines += [
+            "",
+            f"HTTP overhead of tehkg over in-process, median of per-query p50 differences: "
+            f"**{statistics.median(overhead):.2f} ms**",
+            "",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -24,8 +24,10 @@ import httpx
 from generate import generate
 from run import BIN, HERE, ROOT, WORK, start_oxigraph, start_tehkg
 
-RUNAWAY = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . "
-           "?m ?n1 ?o . ?p ?q ?r . ?s ?t ?u . ?v ?w ?x . ?y ?z ?aa }")
+RUNAWAY = (
+    "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . "
+    "?m ?n1 ?o . ?p ?q ?r . ?s ?t ?u . ?v ?w ?x . ?y ?z ?aa }"
+)
 SIMPLE = "SELECT ?p ?o WHERE { <https://w3id.org/tehkg/id/plan/p0/measure/0> ?p ?o }"
 ACCEPT = {"Accept": "application/sparql-results+json"}
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -78,9 +80,16 @@ def trial(name: str, url: str, pid: int, deadline: float, watch: float) -> dict:
     thread.join()
     before = tree_cpu(pid)
     time.sleep(watch)
-    return {"endpoint": name, **outcome, "probes": len(latencies), "failures": failures,
-            "p50": statistics.median(latencies), "max": max(latencies),
-            "slow": sum(ms > 100 for ms in latencies), "cpu_after": tree_cpu(pid) - before}
+    return {
+        "endpoint": name,
+        **outcome,
+        "probes": len(latencies),
+        "failures": failures,
+        "p50": statistics.median(latencies),
+        "max": max(latencies),
+        "slow": sum(ms > 100 for ms in latencies),
+        "cpu_after": tree_cpu(pid) - before,
+    }
 
 
 def main() -> None:
@@ -95,10 +104,18 @@ def main() -> None:
     store, ox_dir = WORK / "runaway-tehkg", WORK / "runaway-oxigraph"
     for directory in (store, ox_dir):
         shutil.rmtree(directory, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "loader.cli", "build", str(data), "--store", str(store),
-                    "--no-validate"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([str(BIN / "oxigraph"), "load", "--location", str(ox_dir), "--file", str(data)],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "tehkg.cli", "build", str(data), "--store", str(store), "--no-validate"],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    subprocess.run(
+        [str(BIN / "oxigraph"), "load", "--location", str(ox_dir), "--file", str(data)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     endpoints, results = [], []
     try:
         endpoints.append(start_tehkg(store, TEHKG_TIMEOUT=str(args.deadline)))
@@ -109,19 +126,26 @@ def main() -> None:
     finally:
         for endpoint in endpoints:
             endpoint.close()
-    lines = ["# Runaway query", "",
-             f"Written by `python bench/runaway.py` on {time.strftime('%Y-%m-%d')}; machine: {os.cpu_count()} "
-             f"cores; 14k synthetic graph; tehkg deadline {args.deadline:g} s (`TEHKG_TIMEOUT`), oxigraph serve "
-             f"has none. The runaway query is a 9-way cross join counted; a simple query (one subject's "
-             f"properties, cache defeated) is sent every 50 ms while it runs; the client gives up on the "
-             f"runaway request after {args.deadline + 10:g} s. Past its deadline tehkg kills the worker and "
-             f"starts a replacement: that start-up is the CPU it burns afterwards.", "",
-             "| endpoint | runaway request ended after (s) | its answer | simple queries meanwhile | "
-             "p50 / max ms | over 100 ms | failed | server CPU s in the next "
-             f"{args.watch:g} s |", "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "# Runaway query",
+        "",
+        f"Written by `python bench/runaway.py` on {time.strftime('%Y-%m-%d')}; machine: {os.cpu_count()} "
+        f"cores; 14k synthetic graph; tehkg deadline {args.deadline:g} s (`TEHKG_TIMEOUT`), oxigraph serve "
+        f"has none. The runaway query is a 9-way cross join counted; a simple query (one subject's "
+        f"properties, cache defeated) is sent every 50 ms while it runs; the client gives up on the "
+        f"runaway request after {args.deadline + 10:g} s. Past its deadline tehkg kills the worker and "
+        f"starts a replacement: that start-up is the CPU it burns afterwards.",
+        "",
+        "| endpoint | runaway request ended after (s) | its answer | simple queries meanwhile | "
+        "p50 / max ms | over 100 ms | failed | server CPU s in the next "
+        f"{args.watch:g} s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in results:
-        lines.append(f"| {r['endpoint']} | {r['seconds']:.2f} | {r['status']} | {r['probes']} | "
-                     f"{r['p50']:.1f} / {r['max']:.1f} | {r['slow']} | {r['failures']} | {r['cpu_after']:.2f} |")
+        lines.append(
+            f"| {r['endpoint']} | {r['seconds']:.2f} | {r['status']} | {r['probes']} | "
+            f"{r['p50']:.1f} / {r['max']:.1f} | {r['slow']} | {r['failures']} | {r['cpu_after']:.2f} |"
+        )
     (HERE / "RUNAWAY.md").write_text("\n".join(lines) + "\n")
     print(f"wrote {HERE / 'RUNAWAY.md'}")
 

@@ -1,5 +1,5 @@
-"""ASGI entry point configured from the environment: ``uvicorn endpoint.asgi:app``."""
+"""ASGI entry point configured from the environment: ``uvicorn tehkg.endpoint.asgi:app``."""
 
-from endpoint.app import create_app
+from tehkg.endpoint.app import create_app
 
 app = create_app()

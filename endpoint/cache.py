@@ -3,7 +3,7 @@
 import hashlib
 from collections import OrderedDict
 
-from endpoint.execution import QueryAnswer
+from tehkg.endpoint.execution import QueryAnswer
 
 
 class ResponseCache:
@@ -38,8 +38,7 @@ class ResponseCache:
         return answer
 
     def put(self, version: str | None, etag: str, answer: QueryAnswer) -> None:
-        if self.entries <= 0 or version is None or answer.status != 200 \
-                or version != self.version:
+        if self.entries <= 0 or version is None or answer.status != 200 or version != self.version:
             return
         self.items[etag] = answer
         while len(self.items) > self.entries:

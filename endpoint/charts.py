@@ -2,7 +2,7 @@
 
 import html
 
-from loader.paths import BASE
+from tehkg.vocab import BASE
 
 TEH = "https://w3id.org/tehkg/ontology#"
 
@@ -20,12 +20,16 @@ def bar_chart(title: str, bars: list[tuple[str, int, str | None]]) -> str:
         text = html.escape(label[:48])
         if link:
             text = f'<a href="{html.escape(link)}">{text}</a>'
-        items.append(f'<text x="0" y="{y + 14}" font-size="12">{text}</text>'
-                     f'<rect x="330" y="{y}" width="{width:.1f}" height="16" fill="#3b6ea5"/>'
-                     f'<text x="{336 + width:.1f}" y="{y + 13}" font-size="12">{value}</text>')
-    return (f'<figure><figcaption>{html.escape(title)}</figcaption>'
-            f'<svg role="img" aria-label="{html.escape(title)}" viewBox="0 0 640 {height}" '
-            f'width="100%">{"".join(items)}</svg></figure>')
+        items.append(
+            f'<text x="0" y="{y + 14}" font-size="12">{text}</text>'
+            f'<rect x="330" y="{y}" width="{width:.1f}" height="16" fill="#3b6ea5"/>'
+            f'<text x="{336 + width:.1f}" y="{y + 13}" font-size="12">{value}</text>'
+        )
+    return (
+        f"<figure><figcaption>{html.escape(title)}</figcaption>"
+        f'<svg role="img" aria-label="{html.escape(title)}" viewBox="0 0 640 {height}" '
+        f'width="100%">{"".join(items)}</svg></figure>'
+    )
 
 
 async def plan_charts(plan: str, rows, lang: str) -> str:  # noqa: ANN001
@@ -43,18 +47,38 @@ async def plan_charts(plan: str, rows, lang: str) -> str:  # noqa: ANN001
         GROUP BY ?org ORDER BY DESC(?n) LIMIT 15""")
 
     def link(iri: str) -> str:
-        return "/" + iri[len(BASE):] if iri.startswith(BASE) else iri
+        return "/" + iri[len(BASE) :] if iri.startswith(BASE) else iri
 
     out = []
     if statuses:
-        out.append(bar_chart("Statut (CNCDH, 2017)" if lang == "fr" else "Status (CNCDH, 2017)",
-                             [(r["label"].value if "label" in r else r["status"].value,
-                               int(r["n"].value), link(r["status"].value)) for r in statuses]))
+        out.append(
+            bar_chart(
+                "Statut (CNCDH, 2017)" if lang == "fr" else "Status (CNCDH, 2017)",
+                [
+                    (
+                        r["label"].value if "label" in r else r["status"].value,
+                        int(r["n"].value),
+                        link(r["status"].value),
+                    )
+                    for r in statuses
+                ],
+            )
+        )
     if roles:
-        title = ("Mesures pilotées ou mises en œuvre, par organisation" if lang == "fr"
-                 else "Measures piloted or implemented, by organisation")
-        out.append(bar_chart(title, [(r["label"].value if "label" in r else r["org"].value,
-                                      int(r["n"].value), link(r["org"].value)) for r in roles]))
+        title = (
+            "Mesures pilotées ou mises en œuvre, par organisation"
+            if lang == "fr"
+            else "Measures piloted or implemented, by organisation"
+        )
+        out.append(
+            bar_chart(
+                title,
+                [
+                    (r["label"].value if "label" in r else r["org"].value, int(r["n"].value), link(r["org"].value))
+                    for r in roles
+                ],
+            )
+        )
     return "\n".join(out)
 
 
@@ -66,8 +90,7 @@ async def dataset_charts(dataset: str, rows) -> str:  # noqa: ANN001
         ORDER BY ?indicator ?year""")
     series: dict[str, list[tuple[str, int, None]]] = {}
     for r in found:
-        series.setdefault(r["indicator"].value, []).append(
-            (r["year"].value, int(float(r["value"].value)), None))
+        series.setdefault(r["indicator"].value, []).append((r["year"].value, int(float(r["value"].value)), None))
     return "\n".join(bar_chart(name, bars) for name, bars in series.items())
 
 
@@ -79,8 +102,8 @@ def _wrap(label: str, width: int) -> list[str]:
             lines.append("")
         lines[-1] = f"{lines[-1]} {word}".strip()
     if len(lines) > 2:
-        lines = [lines[0], lines[1][:width - 1] + "…"]
-    return [line if len(line) <= width else line[:width - 1] + "…" for line in lines]
+        lines = [lines[0], lines[1][: width - 1] + "…"]
+    return [line if len(line) <= width else line[: width - 1] + "…" for line in lines]
 
 
 async def hierarchy(org: str, rows, lang: str) -> str:  # noqa: ANN001
@@ -108,8 +131,7 @@ async def hierarchy(org: str, rows, lang: str) -> str:  # noqa: ANN001
         for level in range(1, limit + 1):
             frontier = sorted({n for f in frontier for n in links.get(f, ()) if n not in depth})
             depth.update((node, step * level) for node in frontier)
-    edges = sorted((c, p) for c in depth for p in parents.get(c, ())
-                   if p in depth and depth[c] == depth[p] + 1)
+    edges = sorted((c, p) for c in depth for p in parents.get(c, ()) if p in depth and depth[c] == depth[p] + 1)
     layers: dict[int, list[str]] = {}
     for node, d in sorted(depth.items(), key=lambda kv: names[kv[0]]):
         layers.setdefault(d, []).append(node)
@@ -121,26 +143,35 @@ async def hierarchy(org: str, rows, lang: str) -> str:  # noqa: ANN001
         offset = (width - len(nodes) * (box_w + gap_x)) / 2 + gap_x / 2
         for i, node in enumerate(nodes):
             where[node] = (offset + i * (box_w + gap_x), (d - top) * (box_h + gap_y) + 4)
-    connectors = [f'<line x1="{where[c][0] + box_w / 2:.0f}" y1="{where[c][1]:.0f}" '
-             f'x2="{where[p][0] + box_w / 2:.0f}" y2="{where[p][1] + box_h:.0f}" '
-                  'stroke="#5b6472" stroke-width="2"/>' for c, p in edges]
+    connectors = [
+        f'<line x1="{where[c][0] + box_w / 2:.0f}" y1="{where[c][1]:.0f}" '
+        f'x2="{where[p][0] + box_w / 2:.0f}" y2="{where[p][1] + box_h:.0f}" '
+        'stroke="#5b6472" stroke-width="2"/>'
+        for c, p in edges
+    ]
     boxes = []
     for node, (x, y) in where.items():
         label = names[node]
         lines = _wrap(label, 34)
         shifts = ("0.35em",) if len(lines) == 1 else ("-0.25em", "1.2em")
-        text = "".join(f'<tspan x="{x + box_w / 2:.0f}" dy="{dy}">{html.escape(line)}</tspan>'
-                       for dy, line in zip(shifts, lines, strict=True))
+        text = "".join(
+            f'<tspan x="{x + box_w / 2:.0f}" dy="{dy}">{html.escape(line)}</tspan>'
+            for dy, line in zip(shifts, lines, strict=True)
+        )
         fill = "#3b6ea5" if node == org else "#eef3f9"
         colour = "#fff" if node == org else "#123"
-        link = "/" + node[len(BASE):] if node.startswith(BASE) else node
-        boxes.append(f'<a href="{html.escape(link)}"><title>{html.escape(label)}</title>'
-                     f'<rect x="{x:.0f}" y="{y:.0f}" width="{box_w}" height="{box_h}" rx="4" '
-                     f'fill="{fill}" stroke="#3b6ea5"/><text x="{x + box_w / 2:.0f}" '
-                     f'y="{y + box_h / 2:.0f}" font-size="11" text-anchor="middle" fill="{colour}">'
-                     f'{text}</text></a>')
+        link = "/" + node[len(BASE) :] if node.startswith(BASE) else node
+        boxes.append(
+            f'<a href="{html.escape(link)}"><title>{html.escape(label)}</title>'
+            f'<rect x="{x:.0f}" y="{y:.0f}" width="{box_w}" height="{box_h}" rx="4" '
+            f'fill="{fill}" stroke="#3b6ea5"/><text x="{x + box_w / 2:.0f}" '
+            f'y="{y + box_h / 2:.0f}" font-size="11" text-anchor="middle" fill="{colour}">'
+            f"{text}</text></a>"
+        )
     height = (max(layers) - top + 1) * (box_h + gap_y)
     title = "Organigramme (selon les sources)" if lang == "fr" else "Hierarchy (as the sources state it)"
-    return (f'<figure class="hierarchy"><figcaption>{html.escape(title)}</figcaption>'
-            f'<svg role="img" aria-label="{html.escape(title)}" viewBox="0 0 {width} {height}" '
-            f'width="100%" style="max-width:{width}px">{"".join(connectors)}{"".join(boxes)}</svg></figure>')
+    return (
+        f'<figure class="hierarchy"><figcaption>{html.escape(title)}</figcaption>'
+        f'<svg role="img" aria-label="{html.escape(title)}" viewBox="0 0 {width} {height}" '
+        f'width="100%" style="max-width:{width}px">{"".join(connectors)}{"".join(boxes)}</svg></figure>'
+    )

@@ -14,10 +14,13 @@ GRAPHS = {  # CONSTRUCT / DESCRIBE, and RDF documents
     "application/trig": ("trig", "trig"),
     "application/n-quads": ("nquads", "nq"),
 }
-ALIASES = {"application/json": "application/sparql-results+json",
-           "application/xml": "application/sparql-results+xml",
-           "text/plain": "application/n-triples", "application/x-turtle": "text/turtle",
-           "application/json-ld": "application/ld+json"}
+ALIASES = {
+    "application/json": "application/sparql-results+json",
+    "application/xml": "application/sparql-results+xml",
+    "text/plain": "application/n-triples",
+    "application/x-turtle": "text/turtle",
+    "application/json-ld": "application/ld+json",
+}
 GRAPH_ALIASES = {"application/json": "application/ld+json", "text/plain": "application/n-triples"}
 
 
@@ -42,8 +45,13 @@ def parse_accept(header: str | None) -> list[tuple[str, float]]:
     return [(r[0], r[1]) for r in ranges]
 
 
-def choose(accept: str | None, offers: dict[str, tuple[str, str]], fmt: str | None = None,
-           aliases: dict[str, str] | None = None, default: str | None = None) -> str | None:
+def choose(
+    accept: str | None,
+    offers: dict[str, tuple[str, str]],
+    fmt: str | None = None,
+    aliases: dict[str, str] | None = None,
+    default: str | None = None,
+) -> str | None:
     """The offered media type that best matches, or None (→ 406).
 
     ``fmt`` (a media type, a short name or a file extension) overrides the Accept header.

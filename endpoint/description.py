@@ -1,19 +1,24 @@
 """Self-description: SPARQL 1.1 Service Description and the VoID/DCAT dataset description."""
 
 import pyoxigraph as ox
+from tehkg.endpoint import conneg
 
-from endpoint import conneg
-from loader.paths import BASE, DATASET_IRI, METADATA_GRAPH
+from tehkg.vocab import BASE, DATASET_IRI, METADATA_GRAPH
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
-RESULT_FORMATS = {"application/sparql-results+json": "SPARQL_Results_JSON",
-                  "application/sparql-results+xml": "SPARQL_Results_XML",
-                  "text/csv": "SPARQL_Results_CSV", "text/tab-separated-values":
-                  "SPARQL_Results_TSV", "text/turtle": "Turtle",
-                  "application/n-triples": "N-Triples", "application/ld+json": "JSON-LD",
-                  "application/rdf+xml": "RDF_XML", "application/trig": "TriG",
-                  "application/n-quads": "N-Quads"}
+RESULT_FORMATS = {
+    "application/sparql-results+json": "SPARQL_Results_JSON",
+    "application/sparql-results+xml": "SPARQL_Results_XML",
+    "text/csv": "SPARQL_Results_CSV",
+    "text/tab-separated-values": "SPARQL_Results_TSV",
+    "text/turtle": "Turtle",
+    "application/n-triples": "N-Triples",
+    "application/ld+json": "JSON-LD",
+    "application/rdf+xml": "RDF_XML",
+    "application/trig": "TriG",
+    "application/n-quads": "N-Quads",
+}
 
 
 def service_description(endpoint_url: str, graphs: list[str]) -> list[ox.Triple]:
@@ -31,19 +36,19 @@ def service_description(endpoint_url: str, graphs: list[str]) -> list[ox.Triple]
         ox.Triple(service, sd("feature"), sd("BasicFederatedQuery")),
         ox.Triple(service, sd("defaultDataset"), dataset),
         ox.Triple(dataset, a, sd("Dataset")),
-        ox.Triple(dataset, ox.NamedNode("http://rdfs.org/ns/void#inDataset"),
-                  ox.NamedNode(DATASET_IRI)),
+        ox.Triple(dataset, ox.NamedNode("http://rdfs.org/ns/void#inDataset"), ox.NamedNode(DATASET_IRI)),
         ox.Triple(dataset, sd("defaultGraph"), default),
         ox.Triple(default, a, sd("Graph")),
     ]
     for media in (*conneg.RESULTS, *conneg.GRAPHS):
-        triples.append(ox.Triple(service, sd("resultFormat"),
-                                 ox.NamedNode(FORMATS_NS + RESULT_FORMATS[media])))
+        triples.append(ox.Triple(service, sd("resultFormat"), ox.NamedNode(FORMATS_NS + RESULT_FORMATS[media])))
     for index, graph in enumerate(sorted(graphs)):
         node = ox.BlankNode(f"g{index}")
-        triples += [ox.Triple(dataset, sd("namedGraph"), node),
-                    ox.Triple(node, a, sd("NamedGraph")),
-                    ox.Triple(node, sd("name"), ox.NamedNode(graph))]
+        triples += [
+            ox.Triple(dataset, sd("namedGraph"), node),
+            ox.Triple(node, a, sd("NamedGraph")),
+            ox.Triple(node, sd("name"), ox.NamedNode(graph)),
+        ]
     return triples
 
 
@@ -68,8 +73,9 @@ def dataset_extras(endpoint_url: str, dumps_url: str) -> list[ox.Triple]:
         ox.Triple(ds, ox.NamedNode(void + "sparqlEndpoint"), ox.NamedNode(endpoint_url)),
         ox.Triple(ds, ox.NamedNode(void + "dataDump"), dist),
         ox.Triple(ds, ox.NamedNode(dcat + "distribution"), dist),
-        ox.Triple(dist, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
-                  ox.NamedNode(dcat + "Distribution")),
+        ox.Triple(
+            dist, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(dcat + "Distribution")
+        ),
         ox.Triple(dist, ox.NamedNode(dcat + "mediaType"), ox.Literal("application/n-quads")),
         ox.Triple(dist, ox.NamedNode(dcat + "downloadURL"), dist),
     ]

@@ -5,13 +5,12 @@ from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
-
-from endpoint import conneg
-from endpoint.execution import QueryAnswer, QueryTask
-from endpoint.settings import Settings
-from endpoint.workers import QueryTimeout, WorkerPool
-from loader.search_index import ENTRIES_QUERY, SearchIndex
-from loader.store_builder import BUILD_INFO, CURRENT, current_store
+from tehkg.endpoint import conneg
+from tehkg.endpoint.execution import QueryAnswer, QueryTask
+from tehkg.endpoint.settings import Settings
+from tehkg.endpoint.workers import QueryTimeout, WorkerPool
+from tehkg.loader.search_index import ENTRIES_QUERY, SearchIndex
+from tehkg.loader.store_builder import BUILD_INFO, CURRENT, current_store
 
 
 class EmbeddedEngine:
@@ -79,24 +78,26 @@ class RemoteEngine:
         return None
 
     async def run(self, task: QueryTask, timeout: float) -> QueryAnswer:
-        form = {"query": task.query, "default-graph-uri": task.default_graphs or [],
-                "named-graph-uri": task.named_graphs or []}
+        form = {
+            "query": task.query,
+            "default-graph-uri": task.default_graphs or [],
+            "named-graph-uri": task.named_graphs or [],
+        }
         headers = {"Accept": "application/sparql-results+json, application/n-triples;q=0.9"}
         try:
-            response = await self.client.post(self.url, data=form, headers=headers,
-                                              timeout=timeout)
+            response = await self.client.post(self.url, data=form, headers=headers, timeout=timeout)
         except httpx.TimeoutException:
             raise QueryTimeout(f"query exceeded its time limit of {timeout:g} s") from None
         if response.status_code >= 400:
-            return QueryAnswer(status=400 if response.status_code < 500 else 502,
-                               error=f"backend: {response.text[:2000]}")
+            return QueryAnswer(
+                status=400 if response.status_code < 500 else 502, error=f"backend: {response.text[:2000]}"
+            )
         return _reserialise(task, response)
 
     async def search_index(self) -> SearchIndex:
         """Indexed from the backend on first use, then kept for the life of the server."""
         if self._index is None:
-            answer = await self.run(QueryTask(query=ENTRIES_QUERY, rows_only=True,
-                                              max_rows=5_000_000), self.timeout)
+            answer = await self.run(QueryTask(query=ENTRIES_QUERY, rows_only=True, max_rows=5_000_000), self.timeout)
             if answer.status != 200:
                 raise RuntimeError(answer.error)
             self._index = SearchIndex([(s.value, p.value, t.value) for s, p, t in answer.rows])
@@ -105,12 +106,11 @@ class RemoteEngine:
 
 def _reserialise(task: QueryTask, response: httpx.Response) -> QueryAnswer:
     """Turn the backend's JSON results or N-Triples into the answer the client asked for."""
-    from endpoint import serializers
+    from tehkg.endpoint import serializers
 
     media = response.headers.get("content-type", "").split(";")[0].strip()
     if media == "application/sparql-results+json":
-        parsed = ox.parse_query_results(response.content,
-                                        format=ox.QueryResultsFormat.JSON)
+        parsed = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
         if isinstance(parsed, ox.QueryBoolean):
             chosen = conneg.choose(task.accept, conneg.RESULTS, task.format)
             if chosen is None:
@@ -124,20 +124,22 @@ def _reserialise(task: QueryTask, response: httpx.Response) -> QueryAnswer:
             rows.append([solution[i] for i in range(len(variables))])
         truncated = len(rows) == task.max_rows
         if task.rows_only:
-            return QueryAnswer(variables=variables, rows=rows, count=len(rows),
-                               truncated=truncated)
+            return QueryAnswer(variables=variables, rows=rows, count=len(rows), truncated=truncated)
         chosen = conneg.choose(task.accept, conneg.RESULTS, task.format)
         if chosen is None:
             return QueryAnswer(status=406, error="no acceptable result format")
-        return QueryAnswer(media_type=chosen, count=len(rows), truncated=truncated,
-                           body=serializers.select(chosen, variables, rows, truncated))
+        return QueryAnswer(
+            media_type=chosen,
+            count=len(rows),
+            truncated=truncated,
+            body=serializers.select(chosen, variables, rows, truncated),
+        )
     triples = list(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
     chosen = conneg.choose(task.accept, conneg.GRAPHS, task.format, aliases=conneg.GRAPH_ALIASES)
     if chosen is None:
         return QueryAnswer(status=406, error="no acceptable RDF format")
-    triples = triples[:task.max_rows]
-    return QueryAnswer(media_type=chosen, body=serializers.graph(chosen, triples),
-                       count=len(triples))
+    triples = triples[: task.max_rows]
+    return QueryAnswer(media_type=chosen, body=serializers.graph(chosen, triples), count=len(triples))
 
 
 Engine = EmbeddedEngine | RemoteEngine

@@ -3,8 +3,7 @@
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-
-from endpoint import conneg, serializers
+from tehkg.endpoint import conneg, serializers
 
 
 @dataclass
@@ -39,8 +38,7 @@ class QueryAnswer:
 def _dataset(task: QueryTask) -> dict:
     if task.default_graphs is not None or task.named_graphs is not None:
         return {
-            "default_graph": [ox.NamedNode(g) for g in task.default_graphs or []]
-            or ox.DefaultGraph(),
+            "default_graph": [ox.NamedNode(g) for g in task.default_graphs or []] or ox.DefaultGraph(),
             "named_graphs": [ox.NamedNode(g) for g in task.named_graphs or []],
         }
     return {"use_default_graph_as_union": task.union_default}
@@ -50,8 +48,11 @@ def execute(store: ox.Store, task: QueryTask) -> QueryAnswer:
     """Evaluate ``task`` on ``store``; never raises for a bad query (status 400 instead)."""
     try:
         result = store.query(task.query, **_dataset(task))
-        if isinstance(result, ox.QuerySolutions) and not task.rows_only and conneg.choose(
-                task.accept, conneg.RESULTS, task.format) == JSON:
+        if (
+            isinstance(result, ox.QuerySolutions)
+            and not task.rows_only
+            and conneg.choose(task.accept, conneg.RESULTS, task.format) == JSON
+        ):
             answer = _native_json(result, task.max_rows)
             if answer is not None:
                 return answer
@@ -68,8 +69,7 @@ def execute(store: ox.Store, task: QueryTask) -> QueryAnswer:
             media = conneg.choose(task.accept, conneg.RESULTS, task.format)
             if media is None:
                 return _not_acceptable(conneg.RESULTS)
-            return QueryAnswer(media_type=media, body=serializers.ask(media, bool(result)),
-                               count=1)
+            return QueryAnswer(media_type=media, body=serializers.ask(media, bool(result)), count=1)
         triples = []
         truncated = False
         for triple in result:
@@ -77,12 +77,12 @@ def execute(store: ox.Store, task: QueryTask) -> QueryAnswer:
                 truncated = True
                 break
             triples.append(triple)
-        media = conneg.choose(task.accept, conneg.GRAPHS, task.format,
-                              aliases=conneg.GRAPH_ALIASES)
+        media = conneg.choose(task.accept, conneg.GRAPHS, task.format, aliases=conneg.GRAPH_ALIASES)
         if media is None:
             return _not_acceptable(conneg.GRAPHS)
-        return QueryAnswer(media_type=media, body=serializers.graph(media, triples),
-                           truncated=truncated, count=len(triples))
+        return QueryAnswer(
+            media_type=media, body=serializers.graph(media, triples), truncated=truncated, count=len(triples)
+        )
     except SyntaxError as err:
         return QueryAnswer(status=400, error=f"SPARQL syntax error: {err}")
     except OSError as err:
@@ -149,10 +149,16 @@ def _select(task: QueryTask, variables: list[str], rows: list, truncated: bool) 
     media = conneg.choose(task.accept, conneg.RESULTS, task.format)
     if media is None:
         return _not_acceptable(conneg.RESULTS)
-    return QueryAnswer(media_type=media, truncated=truncated, count=len(rows),
-                       body=serializers.select(media, variables, rows, truncated))
+    return QueryAnswer(
+        media_type=media,
+        truncated=truncated,
+        count=len(rows),
+        body=serializers.select(media, variables, rows, truncated),
+    )
 
 
 def _not_acceptable(offers: dict) -> QueryAnswer:
-    return QueryAnswer(status=406, error="none of the accepted media types is available for "
-                       "this query; available: " + ", ".join(offers))
+    return QueryAnswer(
+        status=406,
+        error="none of the accepted media types is available for this query; available: " + ", ".join(offers),
+    )

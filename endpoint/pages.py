@@ -10,17 +10,20 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 from fastapi import Request
+from tehkg.endpoint import charts
+from tehkg.endpoint.serializers import PREFIXES
 
-from endpoint import charts
-from endpoint.serializers import PREFIXES
-from loader import __version__
-from loader.paths import BASE, DATASET_IRI, GRAPH_BASE, PROJECT_ROOT
+from tehkg import __version__
+from tehkg.resources import queries_dir
+from tehkg.vocab import BASE, DATASET_IRI, GRAPH_BASE
 
 Rows = Callable[[str], Awaitable[list[dict]]]
-QUERIES_DIR = PROJECT_ROOT / "tests" / "queries"
-LABEL_PROPS = ("http://www.w3.org/2004/02/skos/core#prefLabel",
-               "http://www.w3.org/2000/01/rdf-schema#label", "http://purl.org/dc/terms/title",
-               "http://xmlns.com/foaf/0.1/name")
+LABEL_PROPS = (
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    "http://purl.org/dc/terms/title",
+    "http://xmlns.com/foaf/0.1/name",
+)
 TEH = "https://w3id.org/tehkg/ontology#"
 e = html.escape
 
@@ -32,14 +35,14 @@ def lang_of(request: Request) -> str:
 
 def local(iri: str) -> str:
     """The local path of an IRI under the base; other IRIs stay absolute."""
-    return "/" + iri[len(BASE):] if iri.startswith(BASE) else iri
+    return "/" + iri[len(BASE) :] if iri.startswith(BASE) else iri
 
 
 def short(iri: str) -> str:
     """A compact name: prefix:local when a known prefix matches."""
     for prefix, ns in sorted(PREFIXES.items(), key=lambda p: -len(p[1])):
         if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns):]}"
+            return f"{prefix}:{iri[len(ns) :]}"
     return iri
 
 
@@ -49,13 +52,11 @@ async def labels(rows: Rows, iris: set[str], lang: str) -> dict[str, str]:
         return {}
     values = " ".join(f"<{i}>" for i in iris if ":" in i and not set(i) & set('<>" {}|^`\\'))
     props = " ".join(f"<{p}>" for p in LABEL_PROPS)
-    found = await rows(f"SELECT ?s ?l {{ VALUES ?s {{ {values} }} VALUES ?p {{ {props} }} "
-                       "?s ?p ?l }")
+    found = await rows(f"SELECT ?s ?l {{ VALUES ?s {{ {values} }} VALUES ?p {{ {props} }} ?s ?p ?l }}")
     best: dict[str, tuple[int, str]] = {}
     for r in found:
         label = r["l"]
-        rank = 0 if getattr(label, "language", None) == lang else 1 if getattr(
-            label, "language", None) else 2
+        rank = 0 if getattr(label, "language", None) == lang else 1 if getattr(label, "language", None) else 2
         iri = r["s"].value
         if iri not in best or rank < best[iri][0]:
             best[iri] = (rank, label.value)
@@ -79,10 +80,22 @@ def layout(request: Request, title: str, body: str) -> str:
     lang = lang_of(request)
     other = "en" if lang == "fr" else "fr"
     switch = f"{request.url.path}?lang={other}"
-    nav = {"fr": [("/id/plan/2014-2016", "Plan 2014-2016"), ("/id/plan/2019-2021", "Plan 2019-2021"),
-                  ("/sparql", "SPARQL"), ("/ontology", "Ontologie"), ("/dataset", "Jeu de données")],
-           "en": [("/id/plan/2014-2016", "2014-2016 plan"), ("/id/plan/2019-2021", "2019-2021 plan"),
-                  ("/sparql", "SPARQL"), ("/ontology", "Ontology"), ("/dataset", "Dataset")]}[lang]
+    nav = {
+        "fr": [
+            ("/id/plan/2014-2016", "Plan 2014-2016"),
+            ("/id/plan/2019-2021", "Plan 2019-2021"),
+            ("/sparql", "SPARQL"),
+            ("/ontology", "Ontologie"),
+            ("/dataset", "Jeu de données"),
+        ],
+        "en": [
+            ("/id/plan/2014-2016", "2014-2016 plan"),
+            ("/id/plan/2019-2021", "2019-2021 plan"),
+            ("/sparql", "SPARQL"),
+            ("/ontology", "Ontology"),
+            ("/dataset", "Dataset"),
+        ],
+    }[lang]
     links = " ".join(f'<a href="{href}?lang={lang}">{text}</a>' for href, text in nav)
     placeholder = "Rechercher…" if lang == "fr" else "Search…"
     return f"""<!doctype html>
@@ -100,8 +113,7 @@ def layout(request: Request, title: str, body: str) -> str:
 <script src="/static/search.js"></script></body></html>"""
 
 
-async def entity_page(request: Request, iri: str, found: list[dict], incoming: list[dict],
-                      rows: Rows) -> str:
+async def entity_page(request: Request, iri: str, found: list[dict], incoming: list[dict], rows: Rows) -> str:
     """Everything said about ``iri``: properties, incoming links, provenance, charts."""
     lang = lang_of(request)
     terms = [r["p"] for r in found] + [r["g"] for r in found] + [r["o"] for r in found]
@@ -114,27 +126,34 @@ async def entity_page(request: Request, iri: str, found: list[dict], incoming: l
     for r in found:
         if not r["p"].value.endswith("#type"):
             by_prop[r["p"].value].append(r)
-    body = [f'<h1>{e(title)}</h1><p class="iri"><code>{e(iri)}</code></p>',
-            '<p class="types">' + ", ".join(term_html(t, names) for t in types) + "</p>"]
-    other_labels = [r["o"] for r in found if r["p"].value == LABEL_PROPS[0]
-                    and isinstance(r["o"], ox.Literal) and r["o"].language != lang]
+    body = [
+        f'<h1>{e(title)}</h1><p class="iri"><code>{e(iri)}</code></p>',
+        '<p class="types">' + ", ".join(term_html(t, names) for t in types) + "</p>",
+    ]
+    other_labels = [
+        r["o"]
+        for r in found
+        if r["p"].value == LABEL_PROPS[0] and isinstance(r["o"], ox.Literal) and r["o"].language != lang
+    ]
     if other_labels:
-        body.append('<p class="other-label">' + " · ".join(term_html(t, names)
-                                                          for t in other_labels) + "</p>")
+        body.append('<p class="other-label">' + " · ".join(term_html(t, names) for t in other_labels) + "</p>")
     body.append(await _special_sections(iri, types, rows, lang))
-    body.append('<h2>' + ("Propriétés" if lang == "fr" else "Properties") + "</h2><table>")
+    body.append("<h2>" + ("Propriétés" if lang == "fr" else "Properties") + "</h2><table>")
     for prop in sorted(by_prop, key=lambda p: names.get(p, short(p))):
         values = []
         for r in by_prop[prop]:
-            if isinstance(r["o"], ox.Literal) and r["o"].language and r["o"].language != lang \
-                    and any(isinstance(x["o"], ox.Literal) and x["o"].language == lang
-                            for x in by_prop[prop]):
+            if (
+                isinstance(r["o"], ox.Literal)
+                and r["o"].language
+                and r["o"].language != lang
+                and any(isinstance(x["o"], ox.Literal) and x["o"].language == lang for x in by_prop[prop])
+            ):
                 continue
-            source = f' <a class="graph" href="{e(local(r["g"].value))}">' \
-                     f'{e(r["g"].value.rsplit("/", 1)[-1])}</a>'
+            source = f' <a class="graph" href="{e(local(r["g"].value))}">{e(r["g"].value.rsplit("/", 1)[-1])}</a>'
             values.append(f"<li>{term_html(r['o'], names)}{source}</li>")
-        body.append(f'<tr><th scope="row">{term_html(ox.NamedNode(prop), names)}</th>'
-                    f"<td><ul>{''.join(values)}</ul></td></tr>")
+        body.append(
+            f'<tr><th scope="row">{term_html(ox.NamedNode(prop), names)}</th><td><ul>{"".join(values)}</ul></td></tr>'
+        )
     body.append("</table>")
     if incoming:
         body.append("<h2>" + ("Liens entrants" if lang == "fr" else "Incoming links") + "</h2>")
@@ -145,8 +164,10 @@ async def entity_page(request: Request, iri: str, found: list[dict], incoming: l
         for prop in sorted(grouped):
             items = sorted(grouped[prop], key=lambda s: _natural(names.get(s, s)))
             links = "".join(f"<li>{term_html(ox.NamedNode(s), names)}</li>" for s in items)
-            body.append(f"<h3>{term_html(ox.NamedNode(prop), names)} "
-                        f"<span class='count'>({len(items)})</span></h3><ul>{links}</ul>")
+            body.append(
+                f"<h3>{term_html(ox.NamedNode(prop), names)} "
+                f"<span class='count'>({len(items)})</span></h3><ul>{links}</ul>"
+            )
     return layout(request, title, "\n".join(body))
 
 
@@ -165,8 +186,7 @@ async def _special_sections(iri: str, types: list, rows: Rows, lang: str) -> str
         for q in quotes:
             loc = e(q["loc"].value) if "loc" in q else ""
             exact = f"<blockquote>{e(q['exact'].value)}</blockquote>" if "exact" in q else ""
-            out.append(f'<li><a href="{e(local(q["doc"].value))}">{e(short(q["doc"].value))}'
-                       f"</a> — {loc}{exact}</li>")
+            out.append(f'<li><a href="{e(local(q["doc"].value))}">{e(short(q["doc"].value))}</a> — {loc}{exact}</li>')
         out.append("</ul>")
     kinds = {t.value for t in types}
     if kinds & {TEH + "ActionPlan", TEH + "Priority", TEH + "Axis", TEH + "Action"}:
@@ -194,16 +214,17 @@ async def _tree(iri: str, rows: Rows, lang: str) -> str:
         children[r["parent"].value].append(r)
 
     def branch(node: str) -> str:
-        items = sorted(children.get(node, []), key=lambda r: int(r["n"].value)
-                       if r["n"].value.isdigit() else 0)
+        items = sorted(children.get(node, []), key=lambda r: int(r["n"].value) if r["n"].value.isdigit() else 0)
         if not items:
             return ""
         html_items = []
         for r in items:
             kind = r["type"].value.rsplit("#", 1)[-1]
             label = r["label"].value if "label" in r else ""
-            html_items.append(f'<li><a href="{e(local(r["child"].value))}">{e(kind)} '
-                              f'{e(r["n"].value)}</a> {e(label)}{branch(r["child"].value)}</li>')
+            html_items.append(
+                f'<li><a href="{e(local(r["child"].value))}">{e(kind)} '
+                f"{e(r['n'].value)}</a> {e(label)}{branch(r['child'].value)}</li>"
+            )
         return "<ul>" + "".join(html_items) + "</ul>"
 
     tree = branch(iri)
@@ -226,21 +247,32 @@ async def _voices(iri: str, rows: Rows, lang: str) -> str:
           <http://www.w3.org/2004/02/skos/core#note> ?why ;
           <http://www.w3.org/1999/02/22-rdf-syntax-ns#subject> ?s FILTER((?s = <{iri}> && ?o = ?other)
           || (?o = <{iri}> && ?s = ?other)) }} }} }}""")
-    names = await labels(rows, {r["creator"].value for r in found if "creator" in r}
-                         | {r["other"].value for r in links}, lang)
+    names = await labels(
+        rows, {r["creator"].value for r in found if "creator" in r} | {r["other"].value for r in links}, lang
+    )
     out = []
     order = {"Assessment": 0, "Recommendation": 1, "Finding": 2, "Proposal": 3}
-    titles = {"fr": {"Assessment": "Évaluation", "Recommendation": "Recommandation",
-                     "Finding": "Constat", "Proposal": "Proposition"},
-              "en": {"Assessment": "Assessment", "Recommendation": "Recommendation",
-                     "Finding": "Finding", "Proposal": "Proposal"}}[lang]
-    for r in sorted(found, key=lambda r: (order[r["type"].value.rsplit("#", 1)[-1]],
-                                          _natural(r["a"].value))):
+    titles = {
+        "fr": {
+            "Assessment": "Évaluation",
+            "Recommendation": "Recommandation",
+            "Finding": "Constat",
+            "Proposal": "Proposition",
+        },
+        "en": {
+            "Assessment": "Assessment",
+            "Recommendation": "Recommendation",
+            "Finding": "Finding",
+            "Proposal": "Proposal",
+        },
+    }[lang]
+    for r in sorted(found, key=lambda r: (order[r["type"].value.rsplit("#", 1)[-1]], _natural(r["a"].value))):
         kind = r["type"].value.rsplit("#", 1)[-1]
         who = f" — {e(names.get(r['creator'].value, short(r['creator'].value)))}" if "creator" in r else ""
         text = r["statusText"].value if "statusText" in r else r["body"].value if "body" in r else ""
-        out.append(f'<li><a href="{e(local(r["a"].value))}">{titles[kind]}</a>{who}'
-                   f"<blockquote>{e(text)}</blockquote></li>")
+        out.append(
+            f'<li><a href="{e(local(r["a"].value))}">{titles[kind]}</a>{who}<blockquote>{e(text)}</blockquote></li>'
+        )
     for r in links:
         why = f" <em>({e(r['why'].value)})</em>" if "why" in r else ""
         out.append(f"<li>{e(short(r['p'].value))} {term_html(r['other'], names)}{why}</li>")
@@ -257,63 +289,80 @@ async def landing(request: Request, rows: Rows) -> str:
         SELECT ?class ?n {{ <{DATASET_IRI}> void:classPartition ?p .
         ?p void:class ?class ; void:entities ?n }} ORDER BY DESC(?n)""")
     names = await labels(rows, {r["class"].value for r in counts}, lang)
-    table = "".join(f"<tr><td>{term_html(r['class'], names)}</td><td>{r['n'].value}</td></tr>"
-                    for r in counts if r["class"].value.startswith(
-                        ("https://w3id.org/tehkg/ontology#", "http://www.w3.org/ns/org#",
-                         "http://data.europa.eu/eli/")))
+    table = "".join(
+        f"<tr><td>{term_html(r['class'], names)}</td><td>{r['n'].value}</td></tr>"
+        for r in counts
+        if r["class"].value.startswith(
+            ("https://w3id.org/tehkg/ontology#", "http://www.w3.org/ns/org#", "http://data.europa.eu/eli/")
+        )
+    )
     examples = "".join(
         f'<li><a href="/sparql?query={quote(q["query"])}">{e(q["title_" + lang])}</a></li>'
-        for q in example_queries()[:12])
-    intro = {"fr": "Graphe de connaissances de la politique publique française contre la traite "
-             "des êtres humains : les plans d'action 2014-2016 et 2019-2021, l'évaluation de la "
-             "CNCDH (2017), les constats et propositions du Collectif « Ensemble contre la "
-             "traite des êtres humains » (2017), la réunion du 27 janvier 2014 et la question "
-             "écrite n° 24191 (2019). Chaque fait renvoie à son document source.",
-             "en": "Knowledge graph of French public policy against trafficking in human "
-             "beings: the 2014-2016 and 2019-2021 action plans, the CNCDH evaluation (2017), the "
-             "Collectif « Ensemble contre la traite des êtres humains » findings and proposals "
-             "(2017), the meeting of 27 January 2014 and written question no. 24191 (2019). "
-             "Every fact leads back to its source document."}[lang]
+        for q in example_queries()[:12]
+    )
+    intro = {
+        "fr": "Graphe de connaissances de la politique publique française contre la traite "
+        "des êtres humains : les plans d'action 2014-2016 et 2019-2021, l'évaluation de la "
+        "CNCDH (2017), les constats et propositions du Collectif « Ensemble contre la "
+        "traite des êtres humains » (2017), la réunion du 27 janvier 2014 et la question "
+        "écrite n° 24191 (2019). Chaque fait renvoie à son document source.",
+        "en": "Knowledge graph of French public policy against trafficking in human "
+        "beings: the 2014-2016 and 2019-2021 action plans, the CNCDH evaluation (2017), the "
+        "Collectif « Ensemble contre la traite des êtres humains » findings and proposals "
+        "(2017), the meeting of 27 January 2014 and written question no. 24191 (2019). "
+        "Every fact leads back to its source document.",
+    }[lang]
     endpoint = str(request.url_for("sparql"))
     body = f"""<h1>tehkg</h1><p>{intro}</p>
-<h2>{'Points d’entrée' if lang == 'fr' else 'Entry points'}</h2><ul class="entry">
+<h2>{"Points d’entrée" if lang == "fr" else "Entry points"}</h2><ul class="entry">
 <li><a href="/id/plan/2014-2016?lang={lang}">Plan 2014-2016</a></li>
 <li><a href="/id/plan/2019-2021?lang={lang}">Plan 2019-2021</a></li>
 <li><a href="/id/doc/cncdh-2017?lang={lang}">CNCDH 2017</a></li>
-<li><a href="/search?q=minist%C3%A8re&lang={lang}">{'Organisations' if lang == 'fr' else 'Organisations'}</a></li>
+<li><a href="/search?q=minist%C3%A8re&lang={lang}">{"Organisations" if lang == "fr" else "Organisations"}</a></li>
 <li><a href="/id/legal/fr/code-penal/art/225-4-1?lang={lang}">Code pénal, art. 225-4-1</a></li></ul>
-<h2>{'Questions exemples' if lang == 'fr' else 'Example questions'}</h2><ul>{examples}</ul>
-<h2>{'Contenu' if lang == 'fr' else 'Contents'}</h2><table>{table}</table>
-<h2>{'Accès' if lang == 'fr' else 'Access'}</h2>
+<h2>{"Questions exemples" if lang == "fr" else "Example questions"}</h2><ul>{examples}</ul>
+<h2>{"Contenu" if lang == "fr" else "Contents"}</h2><table>{table}</table>
+<h2>{"Accès" if lang == "fr" else "Access"}</h2>
 <p>SPARQL: <code>{e(endpoint)}</code> · <a href="/dump.nq">N-Quads</a> ·
-<a href="/dataset">VoID/DCAT</a> · <a href="/ontology">{'Ontologie' if lang == 'fr' else 'Ontology'}</a></p>
-<h2>{'Licence et citation' if lang == 'fr' else 'Licence and citation'}</h2>
-<p>{'Données' if lang == 'fr' else 'Data'}: CC BY 4.0. {'Citer' if lang == 'fr' else 'Cite'}:
-« tehkg {__version__}, https://w3id.org/tehkg/ », {'et les documents sources' if lang == 'fr'
-else 'and the source documents'} (Premier ministre 2019; CNCDH 2017;
+<a href="/dataset">VoID/DCAT</a> · <a href="/ontology">{"Ontologie" if lang == "fr" else "Ontology"}</a></p>
+<h2>{"Licence et citation" if lang == "fr" else "Licence and citation"}</h2>
+<p>{"Données" if lang == "fr" else "Data"}: CC BY 4.0. {"Citer" if lang == "fr" else "Cite"}:
+« tehkg {__version__}, https://w3id.org/tehkg/ », {
+        "et les documents sources" if lang == "fr" else "and the source documents"
+    } (Premier ministre 2019; CNCDH 2017;
 Collectif « Ensemble contre la traite des êtres humains » 2014, 2017; Assemblée nationale 2019).</p>"""
     return layout(request, "tehkg", body)
 
 
 @functools.cache
 def example_queries() -> list[dict[str, str]]:
-    """The competency questions shipped in tests/queries, for the editor and the landing page."""
+    """The competency questions (package resource tehkg.queries), for the editor and landing page."""
     out = []
-    for path in sorted(QUERIES_DIR.glob("*.rq")):
+    for path in sorted(queries_dir().glob("*.rq")):
         text = path.read_text()
-        head = {k: v for k, v in (
-            line[1:].strip().split(":", 1) for line in text.splitlines()
-            if line.startswith("#") and ":" in line) if k.strip() in ("fr", "en")}
-        out.append({"name": path.stem, "query": text,
-                    "title_fr": head.get("fr", path.stem).strip(),
-                    "title_en": head.get("en", path.stem).strip()})
+        head = {
+            k: v
+            for k, v in (
+                line[1:].strip().split(":", 1) for line in text.splitlines() if line.startswith("#") and ":" in line
+            )
+            if k.strip() in ("fr", "en")
+        }
+        out.append(
+            {
+                "name": path.stem,
+                "query": text,
+                "title_fr": head.get("fr", path.stem).strip(),
+                "title_en": head.get("en", path.stem).strip(),
+            }
+        )
     return out
 
 
 async def search_page(request: Request, q: str, hits: list[dict]) -> str:
     """Search results as a page."""
-    items = "".join(f'<li><a href="{e(h["path"])}">{e(h["text"])}</a> <code>{e(short(h["iri"]))}'
-                    "</code></li>" for h in hits)
+    items = "".join(
+        f'<li><a href="{e(h["path"])}">{e(h["text"])}</a> <code>{e(short(h["iri"]))}</code></li>' for h in hits
+    )
     return layout(request, q, f"<h1>« {e(q)} »</h1><ol>{items}</ol>")
 
 
@@ -340,23 +389,29 @@ async def ontology_page(request: Request, rows: Rows) -> str:
             continue
         seen.add(iri)
         anchor = iri.rsplit("#", 1)[-1] if "#" in iri else iri.rsplit("/", 1)[-1]
-        extra = "".join(f"<dd>{k}: {term_html(r[k], names)}</dd>"
-                        for k in ("super", "domain", "range") if k in r)
+        extra = "".join(f"<dd>{k}: {term_html(r[k], names)}</dd>" for k in ("super", "domain", "range") if k in r)
         sections[r["type"].value.rsplit("#", 1)[-1]].append(
             f'<dt id="{e(anchor)}"><a href="{e(local(iri))}">{e(short(iri))}</a> — '
-            f'{e(r["label"].value if "label" in r else "")}</dt>'
-            f'<dd>{e(r["comment"].value if "comment" in r else "")}</dd>{extra}')
+            f"{e(r['label'].value if 'label' in r else '')}</dt>"
+            f"<dd>{e(r['comment'].value if 'comment' in r else '')}</dd>{extra}"
+        )
     body = "".join(f"<h2>{k}</h2><dl>{''.join(v)}</dl>" for k, v in sections.items())
-    return layout(request, "Ontology", "<h1>tehkg ontology</h1>"
-                  "<p>RDF: <a href='/ontology?format=ttl'>Turtle</a> · "
-                  "<a href='/ontology?format=jsonld'>JSON-LD</a></p>" + body)
+    return layout(
+        request,
+        "Ontology",
+        "<h1>tehkg ontology</h1>"
+        "<p>RDF: <a href='/ontology?format=ttl'>Turtle</a> · "
+        "<a href='/ontology?format=jsonld'>JSON-LD</a></p>" + body,
+    )
 
 
 def not_found(iri: str) -> str:
     """A plain 404 page."""
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>404</title></head><body>"
-            f"<h1>404</h1><p>Nothing is known about <code>{e(iri)}</code>.</p>"
-            f"<p><a href='/'>tehkg</a></p></body></html>")
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>404</title></head><body>"
+        f"<h1>404</h1><p>Nothing is known about <code>{e(iri)}</code>.</p>"
+        f"<p><a href='/'>tehkg</a></p></body></html>"
+    )
 
 
 async def query_editor(request: Request) -> str:
@@ -364,19 +419,19 @@ async def query_editor(request: Request) -> str:
     prefixes = "\n".join(f"PREFIX {p}: <{ns}>" for p, ns in PREFIXES.items())
     examples = example_queries()
     lang = lang_of(request)
-    options = "".join(f'<option value="{i}">{e(q["title_" + lang])}</option>'
-                      for i, q in enumerate(examples))
+    options = "".join(f'<option value="{i}">{e(q["title_" + lang])}</option>' for i, q in enumerate(examples))
     initial = request.query_params.get("query") or (
         prefixes + "\n\nSELECT ?measure ?title WHERE {\n  ?measure a teh:Measure ; "
-        "skos:prefLabel ?title .\n  FILTER(lang(?title) = \"fr\")\n} LIMIT 20")
+        'skos:prefLabel ?title .\n  FILTER(lang(?title) = "fr")\n} LIMIT 20'
+    )
     body = f"""<h1>SPARQL</h1>
-<label for="examples">{'Exemples' if lang == 'fr' else 'Examples'}</label>
+<label for="examples">{"Exemples" if lang == "fr" else "Examples"}</label>
 <select id="examples"><option value="">—</option>{options}</select>
 <div class="editor"><pre id="highlight" aria-hidden="true"></pre>
 <textarea id="query" spellcheck="false" aria-label="SPARQL query">{e(initial)}</textarea></div>
-<p><button id="run">{'Exécuter' if lang == 'fr' else 'Run'}</button>
+<p><button id="run">{"Exécuter" if lang == "fr" else "Run"}</button>
 <a id="csv" href="#">CSV</a> · <a id="json" href="#">JSON</a> ·
-<a id="share" href="#">{'Lien' if lang == 'fr' else 'Link'}</a>
+<a id="share" href="#">{"Lien" if lang == "fr" else "Link"}</a>
 <span id="status" role="status"></span></p>
 <div id="results"></div>
 <script>window.TEHKG_EXAMPLES = {json.dumps([q["query"] for q in examples])};</script>

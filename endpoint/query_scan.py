@@ -8,7 +8,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-TOKEN = re.compile(r"""
+TOKEN = re.compile(
+    r"""
     (?P<comment>\#[^\n]*)
   | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
                |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
@@ -16,7 +17,9 @@ TOKEN = re.compile(r"""
   | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
   | (?P<word>[A-Za-z_][A-Za-z0-9_\-.]*:?[A-Za-z0-9_\-.%:]*)
   | (?P<other>\S)
-""", re.VERBOSE | re.DOTALL)
+""",
+    re.VERBOSE | re.DOTALL,
+)
 
 FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
 UPDATES = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
@@ -38,8 +41,7 @@ def scan(text: str) -> QueryScan:
     """Scan a query; SERVICE targets that are not full IRIs are reported as written. Treat the
     result as read-only: it is shared between calls with the same text."""
     result = QueryScan()
-    tokens = [(m.lastgroup, m.group()) for m in TOKEN.finditer(text)
-              if m.lastgroup not in ("comment", "string")]
+    tokens = [(m.lastgroup, m.group()) for m in TOKEN.finditer(text) if m.lastgroup not in ("comment", "string")]
     level = 0
     for i, (kind, value) in enumerate(tokens):
         if kind == "other" and value in "({[":

@@ -9,9 +9,12 @@ import pyoxigraph as ox
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/ld+json": ox.RdfFormat.JSON_LD, "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/trig": ox.RdfFormat.TRIG, "application/n-quads": ox.RdfFormat.N_QUADS,
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/trig": ox.RdfFormat.TRIG,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
 }
 Row = list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None]
 
@@ -22,9 +25,14 @@ def _json_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> di
     if isinstance(term, ox.BlankNode):
         return {"type": "bnode", "value": term.value}
     if isinstance(term, ox.Triple):
-        return {"type": "triple", "value": {"subject": _json_term(term.subject),
-                                            "predicate": _json_term(term.predicate),
-                                            "object": _json_term(term.object)}}
+        return {
+            "type": "triple",
+            "value": {
+                "subject": _json_term(term.subject),
+                "predicate": _json_term(term.predicate),
+                "object": _json_term(term.object),
+            },
+        }
     out = {"type": "literal", "value": term.value}
     if term.language:
         out["xml:lang"] = term.language
@@ -39,8 +47,7 @@ def _xml_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str
     if isinstance(term, ox.BlankNode):
         return f"<bnode>{escape(term.value)}</bnode>"
     if isinstance(term, ox.Triple):
-        parts = (("subject", term.subject), ("predicate", term.predicate),
-                 ("object", term.object))
+        parts = (("subject", term.subject), ("predicate", term.predicate), ("object", term.object))
         return "<triple>" + "".join(f"<{n}>{_xml_term(t)}</{n}>" for n, t in parts) + "</triple>"
     if term.language:
         return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
@@ -62,20 +69,35 @@ def _csv_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None)
 def select(media: str, variables: list[str], rows: list[Row], truncated: bool) -> bytes:
     """SELECT results in ``media``."""
     if media == "application/sparql-results+json":
-        body = {"head": {"vars": variables}, "results": {"bindings": [
-            {v: _json_term(t) for v, t in zip(variables, row, strict=True) if t is not None}
-            for row in rows]}}
+        body = {
+            "head": {"vars": variables},
+            "results": {
+                "bindings": [
+                    {v: _json_term(t) for v, t in zip(variables, row, strict=True) if t is not None} for row in rows
+                ]
+            },
+        }
         if truncated:
             body["truncated"] = True
         return json.dumps(body, ensure_ascii=False).encode()
     if media == "application/sparql-results+xml":
-        out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
-               "<head>", *(f"<variable name={quoteattr(v)}/>" for v in variables), "</head>",
-               "<results>"]
+        out = [
+            '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
+            "<head>",
+            *(f"<variable name={quoteattr(v)}/>" for v in variables),
+            "</head>",
+            "<results>",
+        ]
         for row in rows:
-            out.append("<result>" + "".join(
-                f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
-                for v, t in zip(variables, row, strict=True) if t is not None) + "</result>")
+            out.append(
+                "<result>"
+                + "".join(
+                    f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
+                    for v, t in zip(variables, row, strict=True)
+                    if t is not None
+                )
+                + "</result>"
+            )
         out.append("</results></sparql>\n")
         return "\n".join(out).encode()
     if media == "text/csv":
@@ -96,8 +118,10 @@ def ask(media: str, value: bool) -> bytes:
     if media == "application/sparql-results+json":
         return json.dumps({"head": {}, "boolean": value}).encode()
     if media == "application/sparql-results+xml":
-        return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-                f"<head/><boolean>{str(value).lower()}</boolean></sparql>\n").encode()
+        return (
+            '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+            f"<head/><boolean>{str(value).lower()}</boolean></sparql>\n"
+        ).encode()
     if media == "text/csv":
         return f"_askResult\r\n{str(value).lower()}\r\n".encode()
     return f"?_askResult\n{str(value).lower()}\n".encode()
@@ -107,8 +131,7 @@ def graph(media: str, triples: list[ox.Triple] | list[ox.Quad]) -> bytes:
     """Triples (or quads, for TriG/N-Quads) in an RDF ``media`` type."""
     fmt = RDF_FORMATS[media]
     if fmt.supports_datasets:
-        triples = [t if isinstance(t, ox.Quad) else ox.Quad(t.subject, t.predicate, t.object)
-                   for t in triples]
+        triples = [t if isinstance(t, ox.Quad) else ox.Quad(t.subject, t.predicate, t.object) for t in triples]
     else:
         triples = [t.triple if isinstance(t, ox.Quad) else t for t in triples]
     return ox.serialize(triples, format=fmt, prefixes=PREFIXES if fmt in PRETTY else None)
@@ -116,14 +139,23 @@ def graph(media: str, triples: list[ox.Triple] | list[ox.Quad]) -> bytes:
 
 PRETTY = {ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML}
 PREFIXES = {
-    "teh": "https://w3id.org/tehkg/ontology#", "tehg": "https://w3id.org/tehkg/graph/",
-    "tehorg": "https://w3id.org/tehkg/id/org/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "owl": "http://www.w3.org/2002/07/owl#", "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/", "prov": "http://www.w3.org/ns/prov#",
-    "org": "http://www.w3.org/ns/org#", "foaf": "http://xmlns.com/foaf/0.1/",
-    "oa": "http://www.w3.org/ns/oa#", "eli": "http://data.europa.eu/eli/ontology#",
-    "cv": "http://data.europa.eu/m8g/", "qb": "http://purl.org/linked-data/cube#",
-    "void": "http://rdfs.org/ns/void#", "dcat": "http://www.w3.org/ns/dcat#",
+    "teh": "https://w3id.org/tehkg/ontology#",
+    "tehg": "https://w3id.org/tehkg/graph/",
+    "tehorg": "https://w3id.org/tehkg/id/org/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "org": "http://www.w3.org/ns/org#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "oa": "http://www.w3.org/ns/oa#",
+    "eli": "http://data.europa.eu/eli/ontology#",
+    "cv": "http://data.europa.eu/m8g/",
+    "qb": "http://purl.org/linked-data/cube#",
+    "void": "http://rdfs.org/ns/void#",
+    "dcat": "http://www.w3.org/ns/dcat#",
     "sd": "http://www.w3.org/ns/sparql-service-description#",
 }

@@ -5,18 +5,17 @@ import logging
 import os
 
 import uvicorn
+from tehkg.endpoint.settings import Settings
+from tehkg.loader.store_builder import BuildRejected, build, current_store, is_up_to_date
 
-from endpoint.settings import Settings
-from loader.paths import shipped_sources
-from loader.store_builder import BuildRejected, build, current_store, is_up_to_date
+from tehkg.resources import shipped_sources
 
 
 def ensure_store(settings: Settings, shipped: bool) -> None:
     """Build the shipped data into the store when it is missing or older than the sources."""
     if settings.backend or not shipped:
         if not settings.backend and current_store(settings.store) is None:
-            raise SystemExit(f"error: no built store under {settings.store}; "
-                             "run `tehkg build … --store` first")
+            raise SystemExit(f"error: no built store under {settings.store}; run `tehkg build … --store` first")
         return
     if is_up_to_date(shipped_sources(), settings.store):
         print(f"store {current_store(settings.store)} is up to date with the sources")
@@ -33,8 +32,14 @@ def ensure_store(settings: Settings, shipped: bool) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve with the flags of ``tehkg serve`` over the ``TEHKG_*`` environment."""
-    settings = Settings.from_env(store=args.store, backend=args.backend, host=args.host,
-                                 port=args.port, workers=args.workers, timeout=args.timeout)
+    settings = Settings.from_env(
+        store=args.store,
+        backend=args.backend,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        timeout=args.timeout,
+    )
     ensure_store(settings, shipped=args.store is None)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     os.environ["TEHKG_STORE"] = str(settings.store.resolve())
@@ -43,6 +48,12 @@ def run(args: argparse.Namespace) -> int:
     for name in ("workers", "timeout"):
         os.environ[f"TEHKG_{name.upper()}"] = str(getattr(settings, name))
     replicas = int(os.environ.get("TEHKG_REPLICAS", "1"))
-    uvicorn.run("endpoint.asgi:app", host=settings.host, port=settings.port, workers=replicas,
-                log_level="info", access_log=False)
+    uvicorn.run(
+        "tehkg.endpoint.asgi:app",
+        host=settings.host,
+        port=settings.port,
+        workers=replicas,
+        log_level="info",
+        access_log=False,
+    )
     return 0

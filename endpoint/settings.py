@@ -4,7 +4,7 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from loader.paths import default_store_root
+from tehkg.resources import default_store_root
 
 
 def _env(name: str, default: str) -> str:
@@ -16,20 +16,20 @@ class Settings:
     """Every knob of the endpoint; ``TEHKG_<NAME>`` in the environment sets ``<name>``."""
 
     store: Path = field(default_factory=default_store_root)
-    backend: str | None = None          # external SPARQL 1.1 query endpoint instead of the store
+    backend: str | None = None  # external SPARQL 1.1 query endpoint instead of the store
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = field(default_factory=lambda: 2 * (os.cpu_count() or 1))
     # query worker processes per endpoint process: two per core, so that a core computes while
     # the other worker's answer crosses the pipe
-    memory_quads: int = 2_000_000       # stores up to this size are copied into each worker's memory
-    timeout: float = 30.0               # seconds; a request may ask for less with ?timeout=
-    max_rows: int = 10_000              # result rows (or triples) before truncation
-    max_body: int = 1_000_000           # request body bytes before 413
-    max_pending: int = 64               # requests in flight before 503 + Retry-After
-    cache_entries: int = 1024           # cached responses (the store is immutable per build)
-    service_allow: tuple[str, ...] = () # SERVICE endpoints allowed (full IRIs)
-    access_log: bool = False            # a log line per request (failed and slow ones always)
+    memory_quads: int = 2_000_000  # stores up to this size are copied into each worker's memory
+    timeout: float = 30.0  # seconds; a request may ask for less with ?timeout=
+    max_rows: int = 10_000  # result rows (or triples) before truncation
+    max_body: int = 1_000_000  # request body bytes before 413
+    max_pending: int = 64  # requests in flight before 503 + Retry-After
+    cache_entries: int = 1024  # cached responses (the store is immutable per build)
+    service_allow: tuple[str, ...] = ()  # SERVICE endpoints allowed (full IRIs)
+    access_log: bool = False  # a log line per request (failed and slow ones always)
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":

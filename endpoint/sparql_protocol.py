@@ -8,14 +8,13 @@ from urllib.parse import parse_qsl
 
 from fastapi import Request
 from fastapi.responses import Response
-
-from endpoint import conneg
-from endpoint.cache import ResponseCache
-from endpoint.engines import Engine
-from endpoint.execution import QueryAnswer, QueryTask
-from endpoint.query_scan import refused_services, scan
-from endpoint.settings import Settings
-from endpoint.workers import QueryTimeout
+from tehkg.endpoint import conneg
+from tehkg.endpoint.cache import ResponseCache
+from tehkg.endpoint.engines import Engine
+from tehkg.endpoint.execution import QueryAnswer, QueryTask
+from tehkg.endpoint.query_scan import refused_services, scan
+from tehkg.endpoint.settings import Settings
+from tehkg.endpoint.workers import QueryTimeout
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
@@ -36,8 +35,9 @@ def error_response(status: int, kind: str, message: str, **extra: object) -> Res
     """A JSON error body: ``{"error": kind, "message": …}``."""
     body = {"error": kind, "message": message, **extra}
     headers = {"Retry-After": "1"} if status == 503 and kind != "timeout" else {}
-    return Response(json.dumps(body, ensure_ascii=False), status_code=status,
-                    media_type="application/json", headers=headers)
+    return Response(
+        json.dumps(body, ensure_ascii=False), status_code=status, media_type="application/json", headers=headers
+    )
 
 
 @dataclass
@@ -60,16 +60,14 @@ def _params(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
 
 async def read_request(request: Request, settings: Settings) -> SparqlRequest:
     """Parameters from GET, POST form or POST direct; raises ProtocolError."""
-    url_params = _params(parse_qsl(request.scope["query_string"].decode("utf-8", "replace"),
-                                   keep_blank_values=True))
+    url_params = _params(parse_qsl(request.scope["query_string"].decode("utf-8", "replace"), keep_blank_values=True))
     params = url_params
     body_query: str | None = None
     if request.method == "POST":
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         raw = await request.body()
         if len(raw) > settings.max_body:
-            raise ProtocolError(413, f"request body exceeds {settings.max_body} bytes",
-                                "too-large")
+            raise ProtocolError(413, f"request body exceeds {settings.max_body} bytes", "too-large")
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -84,15 +82,25 @@ async def read_request(request: Request, settings: Settings) -> SparqlRequest:
             if "query" in url_params:
                 raise ProtocolError(400, "a direct POST carries the query in its body only")
         elif media == UPDATE:
-            raise ProtocolError(403, "this endpoint is read-only: SPARQL Update is not "
-                                "accepted; the data changes through data/ and `tehkg build`",
-                                "read-only")
+            raise ProtocolError(
+                403,
+                "this endpoint is read-only: SPARQL Update is not "
+                "accepted; the data changes through data/ and `tehkg build`",
+                "read-only",
+            )
         else:
-            raise ProtocolError(415, f"unsupported request media type {media or '(none)'}; "
-                                f"use {FORM} or {DIRECT}", "unsupported-media-type")
+            raise ProtocolError(
+                415,
+                f"unsupported request media type {media or '(none)'}; use {FORM} or {DIRECT}",
+                "unsupported-media-type",
+            )
     if "update" in params:
-        raise ProtocolError(403, "this endpoint is read-only: SPARQL Update is not accepted; "
-                            "the data changes through data/ and `tehkg build`", "read-only")
+        raise ProtocolError(
+            403,
+            "this endpoint is read-only: SPARQL Update is not accepted; "
+            "the data changes through data/ and `tehkg build`",
+            "read-only",
+        )
     queries = params.get("query", [])
     if body_query is not None:
         queries = [body_query]
@@ -104,15 +112,22 @@ async def read_request(request: Request, settings: Settings) -> SparqlRequest:
             timeout = float(params["timeout"][0])
         except ValueError:
             raise ProtocolError(400, "timeout must be a number of seconds") from None
-    return SparqlRequest(query=queries[0] if queries else None,
-                         default_graphs=params.get("default-graph-uri", []),
-                         named_graphs=params.get("named-graph-uri", []),
-                         format=(params.get("format") or [None])[0], timeout=timeout)
+    return SparqlRequest(
+        query=queries[0] if queries else None,
+        default_graphs=params.get("default-graph-uri", []),
+        named_graphs=params.get("named-graph-uri", []),
+        format=(params.get("format") or [None])[0],
+        timeout=timeout,
+    )
 
 
 def _headers(answer: QueryAnswer, etag: str, settings: Settings) -> dict[str, str]:
-    headers = {"ETag": etag, "Vary": "Accept", "Cache-Control": "public, max-age=60",
-               "Tehkg-Result-Count": str(answer.count)}
+    headers = {
+        "ETag": etag,
+        "Vary": "Accept",
+        "Cache-Control": "public, max-age=60",
+        "Tehkg-Result-Count": str(answer.count),
+    }
     if answer.truncated:
         headers["Tehkg-Truncated"] = "true"
         headers["Tehkg-Row-Limit"] = str(settings.max_rows)
@@ -123,34 +138,51 @@ def _media_header(media: str) -> str:
     return f"{media}; charset=utf-8" if media.startswith(TEXT_TYPES) else media
 
 
-async def answer_query(request: Request, sparql: SparqlRequest, engine: Engine,
-                       cache: ResponseCache, settings: Settings) -> Response:
+async def answer_query(
+    request: Request, sparql: SparqlRequest, engine: Engine, cache: ResponseCache, settings: Settings
+) -> Response:
     """Evaluate the request's query (checked, bounded, cached) and build the HTTP response."""
     query = sparql.query or ""
     found = scan(query)
     if found.depth > MAX_DEPTH:
         return error_response(400, "bad-query", f"the query nests deeper than {MAX_DEPTH} levels")
     if found.update:
-        return error_response(403, "read-only", "this endpoint is read-only: SPARQL Update is "
-                              "not accepted; the data changes through data/ and `tehkg build`")
+        return error_response(
+            403,
+            "read-only",
+            "this endpoint is read-only: SPARQL Update is "
+            "not accepted; the data changes through data/ and `tehkg build`",
+        )
     refused = refused_services(found, settings.service_allow)
     if refused:
-        return error_response(403, "service-refused", "SERVICE is not allowed for "
-                              f"{', '.join(refused)}: federated queries may only reach the "
-                              "endpoints on this server's allow-list", refused=refused)
+        return error_response(
+            403,
+            "service-refused",
+            "SERVICE is not allowed for "
+            f"{', '.join(refused)}: federated queries may only reach the "
+            "endpoints on this server's allow-list",
+            refused=refused,
+        )
     accept = request.headers.get("accept")
     offers = conneg.GRAPHS if found.form in ("CONSTRUCT", "DESCRIBE") else conneg.RESULTS
     aliases = conneg.GRAPH_ALIASES if offers is conneg.GRAPHS else conneg.ALIASES
     media = conneg.choose(accept, offers, sparql.format, aliases=aliases)
     if media is None and found.form is not None:
-        return error_response(406, "not-acceptable", "none of the accepted media types is "
-                              f"available for a {found.form} query; available: "
-                              + ", ".join(offers))
+        return error_response(
+            406,
+            "not-acceptable",
+            f"none of the accepted media types is available for a {found.form} query; available: " + ", ".join(offers),
+        )
     protocol_dataset = bool(sparql.default_graphs or sparql.named_graphs)
-    task = QueryTask(query=query, accept=accept, format=sparql.format,
-                     default_graphs=sparql.default_graphs if protocol_dataset else None,
-                     named_graphs=sparql.named_graphs if protocol_dataset else None,
-                     union_default=not found.has_from, max_rows=settings.max_rows)
+    task = QueryTask(
+        query=query,
+        accept=accept,
+        format=sparql.format,
+        default_graphs=sparql.default_graphs if protocol_dataset else None,
+        named_graphs=sparql.named_graphs if protocol_dataset else None,
+        union_default=not found.has_from,
+        max_rows=settings.max_rows,
+    )
     timeout = min(settings.timeout, sparql.timeout or settings.timeout)
     version = engine.version()
     key = (query, tuple(sparql.default_graphs), tuple(sparql.named_graphs), media, timeout)
@@ -163,15 +195,12 @@ async def answer_query(request: Request, sparql: SparqlRequest, engine: Engine,
         try:
             answer = await engine.run(task, timeout)
         except QueryTimeout as err:
-            return error_response(503, "timeout", str(err), limit=timeout,
-                                  elapsed=round(time.monotonic() - start, 3))
+            return error_response(503, "timeout", str(err), limit=timeout, elapsed=round(time.monotonic() - start, 3))
         cache.put(version, etag, answer)
     if answer.status != 200:
-        kind = {400: "bad-query", 406: "not-acceptable", 503: "unavailable"}.get(
-            answer.status, "error")
+        kind = {400: "bad-query", 406: "not-acceptable", 503: "unavailable"}.get(answer.status, "error")
         return error_response(answer.status, kind, answer.error or "")
-    return Response(answer.body, media_type=_media_header(answer.media_type),
-                    headers=_headers(answer, etag, settings))
+    return Response(answer.body, media_type=_media_header(answer.media_type), headers=_headers(answer, etag, settings))
 
 
 class QueryLayer:
@@ -183,13 +212,11 @@ class QueryLayer:
     the ``/sparql`` route with their parameters, already read, in ``scope["tehkg.sparql"]``.
     """
 
-    def __init__(self, app: Callable, engine: Engine, cache: ResponseCache,
-                 settings: Settings) -> None:
+    def __init__(self, app: Callable, engine: Engine, cache: ResponseCache, settings: Settings) -> None:
         self.app, self.engine, self.cache, self.settings = app, engine, cache, settings
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if scope["type"] != "http" or scope["path"] != "/sparql" \
-                or scope["method"] not in ("GET", "POST"):
+        if scope["type"] != "http" or scope["path"] != "/sparql" or scope["method"] not in ("GET", "POST"):
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)

@@ -17,9 +17,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pyoxigraph as ox
-
-from endpoint.execution import QueryAnswer, QueryTask, execute
-from loader.store_builder import build_info
+from tehkg.endpoint.execution import QueryAnswer, QueryTask, execute
+from tehkg.loader.store_builder import build_info
 
 _CONTEXT = mp.get_context("spawn")
 
@@ -101,8 +100,8 @@ class Worker:
             size, header = struct.unpack("!Q", self.buffer[4:12])[0], 12
         if len(self.buffer) < header + size:
             return None
-        answer = pickle.loads(self.buffer[header:header + size])
-        del self.buffer[:header + size]
+        answer = pickle.loads(self.buffer[header : header + size])
+        del self.buffer[: header + size]
         return answer
 
     def kill(self) -> None:
@@ -178,8 +177,10 @@ class WorkerPool:
             if isinstance(err, TimeoutError):
                 raise QueryTimeout(f"query exceeded its time limit of {timeout:g} s") from None
             if isinstance(err, EOFError | OSError):
-                return QueryAnswer(status=400, error="the query made its worker fail (for "
-                                   "example by nesting too deep); the worker was replaced")
+                return QueryAnswer(
+                    status=400,
+                    error="the query made its worker fail (for example by nesting too deep); the worker was replaced",
+                )
             raise
         worker.in_memory = answer.in_memory
         self.idle.put_nowait(worker)

@@ -3,8 +3,7 @@
 from pathlib import Path
 
 import pyoxigraph as ox
-
-from loader.rdf_files import collect, parse_all
+from tehkg.loader.rdf_files import collect, parse_all
 
 PREFIXES = """PREFIX teh: <https://w3id.org/tehkg/ontology#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX org: <http://www.w3.org/ns/org#>
@@ -15,30 +14,52 @@ PREFIX qb: <http://purl.org/linked-data/cube#>
 ROWS: list[tuple[str, str, dict[str, str]]] = [
     ("measures 2014-2016", "?x a teh:Measure ; teh:inPlan <https://w3id.org/tehkg/id/plan/2014-2016>", {}),
     ("measures 2019-2021", "?x a teh:Measure ; teh:inPlan <https://w3id.org/tehkg/id/plan/2019-2021>", {}),
-    ("organisations", "?x a org:Organization", {
-        "kind": "?x org:classification ?v", "parent": "?x org:subOrganizationOf ?v",
-        "English name": '?x skos:prefLabel ?v FILTER(lang(?v) = "en")',
-        "acronym": "?x skos:notation ?v"}),
-    ("legal texts and articles", "{ ?x a eli:LegalResource } UNION { ?x a eli:LegalResourceSubdivision }", {
-        "title": "?x dcterms:title ?v", "date": "?x eli:date_document ?v",
-        "cited": "?v teh:refersTo ?x"}),
-    ("international instruments", "?x a teh:InternationalInstrument", {
-        "title": "?x dcterms:title ?v", "ratification stated": "?x teh:ratificationStatus ?v",
-        "cited": "?v teh:refersTo ?x"}),
-    ("assessments", "?x a teh:Assessment", {
-        "status": "?x teh:status ?v", "state actions": "?x teh:stateActions ?v",
-        "recommendations": "?v dcterms:isPartOf ?x ; a teh:Recommendation",
-        "passage": "?x teh:passage ?v"}),
+    (
+        "organisations",
+        "?x a org:Organization",
+        {
+            "kind": "?x org:classification ?v",
+            "parent": "?x org:subOrganizationOf ?v",
+            "English name": '?x skos:prefLabel ?v FILTER(lang(?v) = "en")',
+            "acronym": "?x skos:notation ?v",
+        },
+    ),
+    (
+        "legal texts and articles",
+        "{ ?x a eli:LegalResource } UNION { ?x a eli:LegalResourceSubdivision }",
+        {"title": "?x dcterms:title ?v", "date": "?x eli:date_document ?v", "cited": "?v teh:refersTo ?x"},
+    ),
+    (
+        "international instruments",
+        "?x a teh:InternationalInstrument",
+        {
+            "title": "?x dcterms:title ?v",
+            "ratification stated": "?x teh:ratificationStatus ?v",
+            "cited": "?v teh:refersTo ?x",
+        },
+    ),
+    (
+        "assessments",
+        "?x a teh:Assessment",
+        {
+            "status": "?x teh:status ?v",
+            "state actions": "?x teh:stateActions ?v",
+            "recommendations": "?v dcterms:isPartOf ?x ; a teh:Recommendation",
+            "passage": "?x teh:passage ?v",
+        },
+    ),
     ("recommendations", "?x a teh:Recommendation", {"passage": "?x teh:passage ?v"}),
     ("findings", "?x a teh:Finding", {"passage": "?x teh:passage ?v"}),
     ("proposals", "?x a teh:Proposal", {"passage": "?x teh:passage ?v"}),
     ("observations", "?x a qb:Observation", {"year": "?x teh:refYear ?v"}),
 ]
 MEASURE_COLUMNS = {
-    "pilot": "?x teh:pilot ?v", "partner": "?x teh:partner ?v",
+    "pilot": "?x teh:pilot ?v",
+    "partner": "?x teh:partner ?v",
     "implementer": "?x teh:implementer ?v",
     "English title": '?x skos:prefLabel ?v FILTER(lang(?v) = "en")',
-    "description": "?x dcterms:description ?v", "passage": "?x teh:passage ?v",
+    "description": "?x dcterms:description ?v",
+    "passage": "?x teh:passage ?v",
     "CNCDH assessment": "?v a teh:Assessment ; oa:hasTarget ?x",
     "cites law": "?x teh:refersTo ?v",
 }
@@ -68,7 +89,8 @@ def render_text(table: dict[str, dict[str, int]]) -> str:
     lines = []
     for label, counts in table.items():
         total = counts["total"]
-        cells = [f"{name} {n}/{total} ({100 * n // total if total else 0}%)"
-                 for name, n in counts.items() if name != "total"]
+        cells = [
+            f"{name} {n}/{total} ({100 * n // total if total else 0}%)" for name, n in counts.items() if name != "total"
+        ]
         lines.append(f"{label:28} {total:5}  " + " · ".join(cells))
     return "\n".join(lines)

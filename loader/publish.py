@@ -6,14 +6,12 @@ from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
+from tehkg.loader import statistics
+from tehkg.loader.rdf_files import collect, parse_all
+from tehkg.loader.store_builder import quality_gate
 
-from loader import statistics
-from loader.rdf_files import collect, parse_all
-from loader.store_builder import quality_gate
 
-
-def publish(sources: list[Path], target: str, validate: bool = True,
-            timeout: float = 120.0) -> dict[str, int]:
+def publish(sources: list[Path], target: str, validate: bool = True, timeout: float = 120.0) -> dict[str, int]:
     """PUT every named graph of ``sources`` (plus statistics) to ``target``; returns triples per graph."""
     quads = parse_all(collect(sources))
     if validate:
@@ -30,8 +28,9 @@ def publish(sources: list[Path], target: str, validate: bool = True,
         for graph, triples in sorted(graphs.items()):
             body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
             params = {"graph": graph} if graph else {"default": ""}
-            response = client.put(target, params=params, content=body,
-                                  headers={"Content-Type": "application/n-triples"})
+            response = client.put(
+                target, params=params, content=body, headers={"Content-Type": "application/n-triples"}
+            )
             response.raise_for_status()
             sent[graph] = len(triples)
             print(f"published {graph or 'default graph'}: {len(triples)} triples")

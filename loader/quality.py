@@ -8,10 +8,10 @@ import pyoxigraph as ox
 import pyshacl
 import rdflib
 from rdflib.namespace import SH
+from tehkg.loader.rdf_files import collect, parse_all
+from tehkg.loader.validation_report import Finding, Report
 
-from loader.paths import SHAPES_DIR
-from loader.rdf_files import collect, parse_all
-from loader.validation_report import Finding, Report
+from tehkg.resources import shapes_dir as shapes_dir_default
 
 TEHSH = rdflib.Namespace("https://w3id.org/tehkg/shapes#")
 LABEL_QUERY = """
@@ -43,17 +43,25 @@ def union_graph(quads: Iterable[ox.Quad]) -> rdflib.Graph:
     return graph
 
 
-def load_shapes(shapes_dir: Path = SHAPES_DIR) -> rdflib.Graph:
-    """The SHACL shapes graph (every .ttl file under ``shapes_dir``)."""
+def load_shapes(shapes_dir: Path | None = None) -> rdflib.Graph:
+    """The SHACL shapes graph (every .ttl file under ``shapes_dir``, the shipped shapes by default).
+
+    Raises FileNotFoundError when there are none: a gate without shapes must never say "conforms".
+    """
+    folder = shapes_dir or shapes_dir_default()
+    files = sorted(folder.glob("*.ttl"))
+    if not files:
+        raise FileNotFoundError(f"no SHACL shapes (*.ttl) in {folder}")
     shapes = rdflib.Graph()
-    for file in sorted(shapes_dir.glob("*.ttl")):
+    for file in files:
         shapes.parse(file, format="turtle")
     return shapes
 
 
 def _shacl_findings(data: rdflib.Graph, shapes: rdflib.Graph) -> list[Finding]:
     conforms, results, _ = pyshacl.validate(
-        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True)
+        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
+    )
     findings = []
     for result in results.subjects(rdflib.RDF.type, SH.ValidationResult):
         shape = results.value(result, SH.sourceShape)
@@ -62,13 +70,16 @@ def _shacl_findings(data: rdflib.Graph, shapes: rdflib.Graph) -> list[Finding]:
             parent = shapes.value(None, SH.property, shape)
             name = shapes.value(parent, SH.name) if parent is not None else None
         severity = results.value(result, SH.resultSeverity)
-        findings.append(Finding(
-            severity=str(severity).rsplit("#", 1)[-1],
-            focus=str(results.value(result, SH.focusNode)),
-            path=_text(results.value(result, SH.resultPath)),
-            value=_text(results.value(result, SH.value)),
-            message=str(results.value(result, SH.resultMessage) or ""),
-            shape=str(name or shape)))
+        findings.append(
+            Finding(
+                severity=str(severity).rsplit("#", 1)[-1],
+                focus=str(results.value(result, SH.focusNode)),
+                path=_text(results.value(result, SH.resultPath)),
+                value=_text(results.value(result, SH.value)),
+                message=str(results.value(result, SH.resultMessage) or ""),
+                shape=str(name or shape),
+            )
+        )
     return findings
 
 
@@ -87,23 +98,27 @@ def _query_findings(store: ox.Store, shapes: rdflib.Graph) -> list[Finding]:
         has_value = "value" in [v.value for v in solutions.variables]
         for row in solutions:
             value = row["value"] if has_value else None
-            findings.append(Finding(
-                severity=severity, focus=row["this"].value, path=None,
-                value=None if value is None else value.value,
-                message=message.replace("{$value}", "" if value is None else value.value),
-                shape=str(shapes.value(check, SH.name))))
+            findings.append(
+                Finding(
+                    severity=severity,
+                    focus=row["this"].value,
+                    path=None,
+                    value=None if value is None else value.value,
+                    message=message.replace("{$value}", "" if value is None else value.value),
+                    shape=str(shapes.value(check, SH.name)),
+                )
+            )
     return findings
 
 
-def validate(quads: list[ox.Quad], shapes_dir: Path = SHAPES_DIR) -> Report:
+def validate(quads: list[ox.Quad], shapes_dir: Path | None = None) -> Report:
     """Validate quads against the shapes; returns every violation, warning and info."""
     start = time.perf_counter()
     shapes = load_shapes(shapes_dir)
     store = ox.Store()
     store.extend(quads)
     findings = _shacl_findings(union_graph(quads), shapes) + _query_findings(store, shapes)
-    labels = {row["s"].value: row["label"].value
-              for row in store.query(LABEL_QUERY, use_default_graph_as_union=True)}
+    labels = {row["s"].value: row["label"].value for row in store.query(LABEL_QUERY, use_default_graph_as_union=True)}
     for finding in findings:
         finding.label = labels.get(finding.focus)
     return Report(findings, len(quads), time.perf_counter() - start)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from loader.paths import GRAPH_BASE, ONTOLOGY_DIR, ONTOLOGY_GRAPH
+from tehkg.vocab import GRAPH_BASE, ONTOLOGY_GRAPH, OWL, RDF, RDFS
 
 FORMATS = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -22,8 +22,7 @@ FORMATS = {
 class RdfInputError(Exception):
     """An unreadable RDF file, located as ``file:line:column: message``."""
 
-    def __init__(self, path: Path, message: str, line: int | None = None,
-                 column: int | None = None) -> None:
+    def __init__(self, path: Path, message: str, line: int | None = None, column: int | None = None) -> None:
         self.path, self.line, self.column, self.message = path, line, column, message
         where = str(path) + (f":{line}:{column}" if line is not None else "")
         super().__init__(f"{where}: {message}")
@@ -51,14 +50,29 @@ def collect(paths: Iterable[Path]) -> list[RdfFile]:
                 if not path.is_dir():
                     raise RdfInputError(file, f"unknown RDF file type {file.suffix!r}")
                 continue
-            found.append(RdfFile(file, fmt, None if fmt.supports_datasets else graph_for(file)))
+            found.append(RdfFile(file, fmt, None if fmt.supports_datasets else graph_for(file, fmt)))
     return found
 
 
-def graph_for(path: Path) -> ox.NamedNode:
-    """Named graph for a triples-only file: the ontology graph, else one graph per file name."""
-    if path.resolve().is_relative_to(ONTOLOGY_DIR):
-        return ox.NamedNode(ONTOLOGY_GRAPH)
+ONTOLOGY_IRI = ox.NamedNode(ONTOLOGY_GRAPH.replace("/graph/", "/"))
+ONTOLOGY_SNIFF_BYTES = 8 << 20  # an ontology file is small; larger files are never sniffed
+
+
+def graph_for(path: Path, fmt: ox.RdfFormat) -> ox.NamedNode:
+    """Named graph for a triples-only file: the ontology graph for a file of the tehkg ontology
+    (it declares ``<…/ontology> a owl:Ontology`` or defines terms ``rdfs:isDefinedBy`` it),
+    wherever the file sits; else one graph per file name."""
+    if path.stat().st_size <= ONTOLOGY_SNIFF_BYTES:
+        try:
+            for triple in ox.parse(path=str(path), format=fmt):
+                if (
+                    triple.subject == ONTOLOGY_IRI
+                    and triple.predicate.value == RDF + "type"
+                    and triple.object.value == OWL + "Ontology"
+                ) or (triple.predicate.value == RDFS + "isDefinedBy" and triple.object == ONTOLOGY_IRI):
+                    return ox.NamedNode(ONTOLOGY_GRAPH)
+        except (SyntaxError, OSError, ValueError):
+            pass  # reported with its location when the file is parsed
     return ox.NamedNode(GRAPH_BASE + path.stem)
 
 

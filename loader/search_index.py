@@ -25,8 +25,7 @@ SELECT DISTINCT ?s ?p ?t { VALUES ?p { skos:prefLabel skos:altLabel skos:notatio
 
 def fold(text: str) -> str:
     """Lower case without accents: « Élargir » and « elargir » fold alike."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text.lower())
-                   if not unicodedata.combining(c))
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
 
 
 @dataclass(frozen=True)
@@ -47,8 +46,12 @@ class SearchIndex:
     @classmethod
     def from_store(cls, store: ox.Store) -> "SearchIndex":
         """Index a built store (its default graph is the union of its named graphs)."""
-        return cls([(row[0].value, row[1].value, row[2].value)
-                    for row in store.query(ENTRIES_QUERY, use_default_graph_as_union=True)])
+        return cls(
+            [
+                (row[0].value, row[1].value, row[2].value)
+                for row in store.query(ENTRIES_QUERY, use_default_graph_as_union=True)
+            ]
+        )
 
     @classmethod
     def read(cls, directory: Path) -> "SearchIndex":
@@ -71,8 +74,15 @@ class SearchIndex:
             if not all(word in folded for word in words):
                 continue
             tokens = re.findall(r"\w+", folded)
-            score = 1.0 if folded == phrase else 0.8 if folded.startswith(phrase) else \
-                0.6 if all(any(t.startswith(w) for t in tokens) for w in words) else 0.4
+            score = (
+                1.0
+                if folded == phrase
+                else 0.8
+                if folded.startswith(phrase)
+                else 0.6
+                if all(any(t.startswith(w) for t in tokens) for w in words)
+                else 0.4
+            )
             if prop.endswith("description"):
                 score -= 0.3
             if iri not in best or score > best[iri].score:

@@ -4,7 +4,7 @@ import hashlib
 
 import pyoxigraph as ox
 
-from loader.paths import DATASET_IRI, METADATA_GRAPH
+from tehkg.vocab import DATASET_IRI, METADATA_GRAPH
 
 VOID = "http://rdfs.org/ns/void#"
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
@@ -15,8 +15,7 @@ def _count(value: int) -> ox.Literal:
 
 
 def _rows(store: ox.Store, query: str) -> list[tuple[ox.NamedNode, int]]:
-    return [(row[0], int(row[1].value))
-            for row in store.query(query, use_default_graph_as_union=True)]
+    return [(row[0], int(row[1].value)) for row in store.query(query, use_default_graph_as_union=True)]
 
 
 def compute(store: ox.Store) -> dict[str, object]:
@@ -24,9 +23,13 @@ def compute(store: ox.Store) -> dict[str, object]:
     graphs = _rows(store, "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
     classes = _rows(store, "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) { ?s a ?c } GROUP BY ?c")
     properties = _rows(store, "SELECT ?p (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p")
-    entities = next(iter(store.query(
-        "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s ?p ?o FILTER(isIRI(?s)) }",
-        use_default_graph_as_union=True)))[0]
+    entities = next(
+        iter(
+            store.query(
+                "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s ?p ?o FILTER(isIRI(?s)) }", use_default_graph_as_union=True
+            )
+        )
+    )[0]
     return {
         "triples": sum(n for _, n in graphs),
         "entities": int(entities.value),
@@ -43,7 +46,7 @@ def _partition(kind: str, iri: str) -> ox.NamedNode:
 
 def describe(store: ox.Store, built: str) -> dict[str, object]:
     """Compute the statistics of ``store`` and add them to its metadata graph; returns them."""
-    from loader import __version__
+    from tehkg import __version__
 
     stats = compute(store)
     store.extend(as_quads(stats, built, __version__))
@@ -60,19 +63,25 @@ def as_quads(stats: dict, built: str, version: str) -> list[ox.Quad]:
         ox.Quad(ds, v("entities"), _count(stats["entities"]), g),
         ox.Quad(ds, v("classes"), _count(len(stats["classes"])), g),
         ox.Quad(ds, v("properties"), _count(len(stats["properties"])), g),
-        ox.Quad(ds, ox.NamedNode("http://purl.org/dc/terms/modified"),
-                ox.Literal(built, datatype=ox.NamedNode(
-                    "http://www.w3.org/2001/XMLSchema#dateTime")), g),
-        ox.Quad(ds, ox.NamedNode("http://www.w3.org/2002/07/owl#versionInfo"),
-                ox.Literal(version), g),
+        ox.Quad(
+            ds,
+            ox.NamedNode("http://purl.org/dc/terms/modified"),
+            ox.Literal(built, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")),
+            g,
+        ),
+        ox.Quad(ds, ox.NamedNode("http://www.w3.org/2002/07/owl#versionInfo"), ox.Literal(version), g),
     ]
     for graph, n in stats["graphs"].items():
         quads.append(ox.Quad(ox.NamedNode(graph), v("triples"), _count(n), g))
-    for kind, key, prop, measure in (("class", "classes", "class", "entities"),
-                                     ("property", "properties", "property", "triples")):
+    for kind, key, prop, measure in (
+        ("class", "classes", "class", "entities"),
+        ("property", "properties", "property", "triples"),
+    ):
         for iri, n in stats[key].items():
             part = _partition(kind, iri)
-            quads += [ox.Quad(ds, v(f"{kind}Partition"), part, g),
-                      ox.Quad(part, v(prop), ox.NamedNode(iri), g),
-                      ox.Quad(part, v(measure), _count(n), g)]
+            quads += [
+                ox.Quad(ds, v(f"{kind}Partition"), part, g),
+                ox.Quad(part, v(prop), ox.NamedNode(iri), g),
+                ox.Quad(part, v(measure), _count(n), g),
+            ]
     return quads

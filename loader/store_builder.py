@@ -25,10 +25,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
+from tehkg.loader import statistics
+from tehkg.loader.rdf_files import RdfFile, RdfInputError, collect, parse_all
+from tehkg.loader.search_index import SearchIndex
 
-from loader import __version__, statistics
-from loader.rdf_files import RdfFile, RdfInputError, collect, parse_all
-from loader.search_index import SearchIndex
+from tehkg import __version__
 
 BUILD_INFO = "BUILD.json"
 LAYOUT = "2"  # bumped when a store directory gains a file: older stores are then rebuilt
@@ -74,8 +75,7 @@ def fingerprint(files: list[RdfFile]) -> str:
 def is_up_to_date(sources: list[Path], root: Path) -> bool:
     """Whether ``root`` serves a store built from exactly these sources."""
     store = current_store(root)
-    return store is not None and build_info(store).get("fingerprint") == fingerprint(
-        collect(sources))
+    return store is not None and build_info(store).get("fingerprint") == fingerprint(collect(sources))
 
 
 @contextmanager
@@ -89,14 +89,13 @@ def _locked(root: Path) -> Iterator[None]:
 def _remove_stale(root: Path, keep: set[str]) -> None:
     """Delete store directories neither current nor the one it replaced (readers may hold it)."""
     for child in root.iterdir():
-        if child.is_dir() and not child.is_symlink() and child.name.startswith("v") \
-                and child.name not in keep:
+        if child.is_dir() and not child.is_symlink() and child.name.startswith("v") and child.name not in keep:
             shutil.rmtree(child, ignore_errors=True)
 
 
 def quality_gate(quads: list[ox.Quad], log: Callable[[str], None] = print) -> float:
     """Validate ``quads``; raise BuildRejected on violations. Returns the seconds it took."""
-    from loader import quality  # pyshacl and rdflib are only needed when validating
+    from tehkg.loader import quality  # pyshacl and rdflib are only needed when validating
 
     report = quality.validate(quads)
     if not report.conforms:
@@ -105,8 +104,7 @@ def quality_gate(quads: list[ox.Quad], log: Callable[[str], None] = print) -> fl
     return report.seconds
 
 
-def build(sources: list[Path], root: Path, validate: bool = True,
-          log: Callable[[str], None] = print) -> BuildResult:
+def build(sources: list[Path], root: Path, validate: bool = True, log: Callable[[str], None] = print) -> BuildResult:
     """Parse, optionally validate, bulk-load into a new store under ``root`` and swap it in."""
     seconds: dict[str, float] = {}
     files = collect(sources)
@@ -130,11 +128,9 @@ def build(sources: list[Path], root: Path, validate: bool = True,
             else:
                 for file in files:
                     try:
-                        store.bulk_load(path=str(file.path), format=file.format,
-                                        to_graph=file.graph)
+                        store.bulk_load(path=str(file.path), format=file.format, to_graph=file.graph)
                     except SyntaxError as err:
-                        raise RdfInputError(file.path, str(getattr(err, "msg", err)),
-                                            err.lineno, err.offset) from None
+                        raise RdfInputError(file.path, str(getattr(err, "msg", err)), err.lineno, err.offset) from None
             seconds["load"] = time.perf_counter() - t
             t = time.perf_counter()
             built = datetime.now(UTC).isoformat(timespec="seconds")
@@ -151,8 +147,14 @@ def build(sources: list[Path], root: Path, validate: bool = True,
             raise
         del store
         gc.collect()
-        info = {"fingerprint": fingerprint(files), "built": built, "version": __version__,
-                "sources": [str(f.path) for f in files], "stats": stats, "seconds": seconds}
+        info = {
+            "fingerprint": fingerprint(files),
+            "built": built,
+            "version": __version__,
+            "sources": [str(f.path) for f in files],
+            "stats": stats,
+            "seconds": seconds,
+        }
         (directory / BUILD_INFO).write_text(json.dumps(info, indent=1))
         swap = root / f".{CURRENT}-{os.getpid()}"
         swap.unlink(missing_ok=True)

@@ -41,9 +41,11 @@ class Report:
 
     def summary(self) -> str:
         verdict = "conforms" if self.conforms else "does NOT conform"
-        return (f"{verdict}: {self.count('Violation')} violation(s), "
-                f"{self.count('Warning')} warning(s), {self.count('Info')} info "
-                f"on {self.triples} triples in {self.seconds:.2f} s")
+        return (
+            f"{verdict}: {self.count('Violation')} violation(s), "
+            f"{self.count('Warning')} warning(s), {self.count('Info')} info "
+            f"on {self.triples} triples in {self.seconds:.2f} s"
+        )
 
     def text(self) -> str:
         """Findings grouped by severity then focus node, with labels, and a summary line."""
@@ -65,11 +67,18 @@ class Report:
         return "\n".join(lines)
 
     def json(self) -> str:
-        return json.dumps({"conforms": self.conforms, "violations": self.count("Violation"),
-                           "warnings": self.count("Warning"), "triples": self.triples,
-                           "seconds": round(self.seconds, 3),
-                           "findings": [asdict(f) for f in self.findings]},
-                          indent=1, ensure_ascii=False)
+        return json.dumps(
+            {
+                "conforms": self.conforms,
+                "violations": self.count("Violation"),
+                "warnings": self.count("Warning"),
+                "triples": self.triples,
+                "seconds": round(self.seconds, 3),
+                "findings": [asdict(f) for f in self.findings],
+            },
+            indent=1,
+            ensure_ascii=False,
+        )
 
     def junit(self) -> str:
         """One test case per shape; violations are failures, warnings go to system-out."""
@@ -81,20 +90,25 @@ class Report:
             items = by_shape[shape]
             bad = [f for f in items if f.severity == "Violation"]
             body = "\n".join(f"{f.severity} {f.focus}: {f.message}" for f in items)
-            inner = (f'<failure message={quoteattr(f"{len(bad)} violation(s)")}>'
-                     f"{escape(body)}</failure>") if bad else \
-                f"<system-out>{escape(body)}</system-out>"
-            cases.append(f'  <testcase classname="tehkg.shapes" name={quoteattr(shape)}>'
-                         f"{inner}</testcase>")
-        cases.append('  <testcase classname="tehkg.shapes" name="conformance"/>'
-                     if self.conforms else
-                     '  <testcase classname="tehkg.shapes" name="conformance">'
-                     f'<failure message={quoteattr(self.summary())}/></testcase>')
+            inner = (
+                (f"<failure message={quoteattr(f'{len(bad)} violation(s)')}>{escape(body)}</failure>")
+                if bad
+                else f"<system-out>{escape(body)}</system-out>"
+            )
+            cases.append(f'  <testcase classname="tehkg.shapes" name={quoteattr(shape)}>{inner}</testcase>')
+        cases.append(
+            '  <testcase classname="tehkg.shapes" name="conformance"/>'
+            if self.conforms
+            else '  <testcase classname="tehkg.shapes" name="conformance">'
+            f"<failure message={quoteattr(self.summary())}/></testcase>"
+        )
         failures = sum(1 for s in by_shape.values() if any(f.severity == "Violation" for f in s))
         failures += 0 if self.conforms else 1
-        return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-                f'<testsuite name="tehkg validate" tests="{len(cases)}" failures="{failures}" '
-                f'time="{self.seconds:.3f}">\n' + "\n".join(cases) + "\n</testsuite>\n")
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<testsuite name="tehkg validate" tests="{len(cases)}" failures="{failures}" '
+            f'time="{self.seconds:.3f}">\n' + "\n".join(cases) + "\n</testsuite>\n"
+        )
 
     def turtle(self) -> str:
         """The findings as a SHACL validation report graph."""

@@ -60,7 +60,7 @@ def render(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> str:
     if term is None:
         return ""
     if isinstance(term, ox.NamedNode):
-        return "id:" + term.value[len(ID):] if term.value.startswith(ID) else term.value
+        return "id:" + term.value[len(ID) :] if term.value.startswith(ID) else term.value
     return term.value
 
 

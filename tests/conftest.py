@@ -10,9 +10,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tehkg.loader.store_builder import build
 
-from loader.paths import PROJECT_ROOT, shipped_sources
-from loader.store_builder import build
+from tehkg.resources import shipped_sources
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -39,8 +41,9 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 60) -> N
 
 def run_tehkg(*args: str) -> subprocess.CompletedProcess:
     """The ``tehkg`` command line, run from the project root."""
-    return subprocess.run([sys.executable, "-m", "loader.cli", *args], cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "tehkg.cli", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600
+    )
 
 
 def start_server(store: Path, **env: str) -> tuple[subprocess.Popen, str]:
@@ -49,9 +52,12 @@ def start_server(store: Path, **env: str) -> tuple[subprocess.Popen, str]:
     environ = {**os.environ, "TEHKG_WORKERS": "2", **env}
     log = open(store.parent / f"server-{port}.log", "w")  # a pipe nobody reads would fill and block
     process = subprocess.Popen(
-        [sys.executable, "-m", "loader.cli", "serve", "--store", str(store),
-         "--host", "127.0.0.1", "--port", str(port)],
-        cwd=PROJECT_ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
+        [sys.executable, "-m", "tehkg.cli", "serve", "--store", str(store), "--host", "127.0.0.1", "--port", str(port)],
+        cwd=PROJECT_ROOT,
+        env=environ,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     wait_until_up(base + "/health", process)
     return process, base
@@ -92,9 +98,13 @@ def fixture_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def fixture_server(fixture_store: Path) -> Iterator[str]:
     """Base URL of a real endpoint over the protocol fixture, with a small row cap and timeout."""
-    process, base = start_server(fixture_store, TEHKG_MAX_ROWS="3", TEHKG_TIMEOUT="2",
-                                 TEHKG_MAX_BODY="20000",
-                                 TEHKG_SERVICE_ALLOW="http://127.0.0.1:1/allowed")
+    process, base = start_server(
+        fixture_store,
+        TEHKG_MAX_ROWS="3",
+        TEHKG_TIMEOUT="2",
+        TEHKG_MAX_BODY="20000",
+        TEHKG_SERVICE_ALLOW="http://127.0.0.1:1/allowed",
+    )
     yield base
     stop(process)
 

@@ -7,9 +7,16 @@ import httpx
 import pytest
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-dev-shm-usage"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 pytestmark = pytest.mark.browser
 
@@ -60,15 +67,20 @@ def test_query_editor_runs_an_example(browser, server):
 def test_organisation_page_links_to_a_measure(browser, server):
     from selenium.webdriver.common.by import By
 
-    query = ("SELECT ?org WHERE { ?m <https://w3id.org/tehkg/ontology#pilot> ?org } "
-             "GROUP BY ?org ORDER BY DESC(COUNT(?m)) LIMIT 1")
+    query = (
+        "SELECT ?org WHERE { ?m <https://w3id.org/tehkg/ontology#pilot> ?org } "
+        "GROUP BY ?org ORDER BY DESC(COUNT(?m)) LIMIT 1"
+    )
     org = httpx.get(server + "/sparql", params={"query": query, "format": "csv"}).text.split()[1]
     browser.get(server + org.replace("https://w3id.org/tehkg", ""))
     browser.save_screenshot(str(ARTIFACTS / "organisation.png"))
     import re
 
-    links = [a for a in browser.find_elements(By.CSS_SELECTOR, "main a")
-             if re.search(r"/measure/\d+$", a.get_attribute("href") or "")]
+    links = [
+        a
+        for a in browser.find_elements(By.CSS_SELECTOR, "main a")
+        if re.search(r"/measure/\d+$", a.get_attribute("href") or "")
+    ]
     link = links[0]
     target = link.get_attribute("href")
     link.click()
@@ -84,13 +96,17 @@ def test_organisation_hierarchy_chart(browser, server):
     figure = browser.find_element(By.CSS_SELECTOR, "figure.hierarchy")
     boxes = figure.find_elements(By.CSS_SELECTOR, "svg a")
     titles = sorted(box.find_element(By.TAG_NAME, "title").get_attribute("textContent") for box in boxes)
-    assert titles == ["Directorate-General for Social Cohesion", "Ministry of Solidarity and Health",
-                      "Ministry of Territorial Cohesion"]
+    assert titles == [
+        "Directorate-General for Social Cohesion",
+        "Ministry of Solidarity and Health",
+        "Ministry of Territorial Cohesion",
+    ]
     assert len(figure.find_elements(By.CSS_SELECTOR, "svg line")) == 2  # one connector per parent
     assert figure.size["width"] > 300 and figure.size["height"] > 100  # drawn, not collapsed
     browser.save_screenshot(str(ARTIFACTS / "organisation-hierarchy.png"))
-    parent = next(box for box in boxes if "Health" in box.find_element(By.TAG_NAME, "title")
-                  .get_attribute("textContent"))
+    parent = next(
+        box for box in boxes if "Health" in box.find_element(By.TAG_NAME, "title").get_attribute("textContent")
+    )
     browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", parent)
     assert browser.current_url.endswith("/id/org/ministere-solidarites-sante")
 
@@ -103,8 +119,11 @@ def test_search_as_you_type_and_keyboard(browser, server):
     browser.get(server + "/")
     body = browser.find_element(By.TAG_NAME, "body")
     for _ in range(12):  # reach the search box with the keyboard only
-        body.send_keys(Keys.TAB) if browser.switch_to.active_element.tag_name == "body" else \
-            browser.switch_to.active_element.send_keys(Keys.TAB)
+        body.send_keys(
+            Keys.TAB
+        ) if browser.switch_to.active_element.tag_name == "body" else browser.switch_to.active_element.send_keys(
+            Keys.TAB
+        )
         if browser.switch_to.active_element.get_attribute("id") == "search-box":
             break
     box = browser.switch_to.active_element

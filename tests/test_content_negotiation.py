@@ -12,10 +12,20 @@ import pytest
 SELECT = "SELECT ?s ?o WHERE { ?s <http://example.org/p> ?o } ORDER BY ?s"
 ASK = "ASK { ?s ?p ?o }"
 CONSTRUCT = "CONSTRUCT { ?s <http://example.org/p> ?o } WHERE { ?s <http://example.org/p> ?o }"
-RESULT_TYPES = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv",
-                "text/tab-separated-values"]
-GRAPH_TYPES = ["text/turtle", "application/n-triples", "application/ld+json",
-               "application/rdf+xml", "application/trig", "application/n-quads"]
+RESULT_TYPES = [
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "text/csv",
+    "text/tab-separated-values",
+]
+GRAPH_TYPES = [
+    "text/turtle",
+    "application/n-triples",
+    "application/ld+json",
+    "application/rdf+xml",
+    "application/trig",
+    "application/n-quads",
+]
 
 
 def parse_select(media: str, body: bytes) -> int:
@@ -64,8 +74,10 @@ def test_construct_formats(fixture_server, media):
     assert len(list(ox.parse(r.content, format=ox.RdfFormat.from_media_type(media)))) == 2
 
 
-@pytest.mark.parametrize("query,accept", [(SELECT, "text/turtle"), (ASK, "application/n-triples"),
-                                          (CONSTRUCT, "text/csv"), (SELECT, "image/png")])
+@pytest.mark.parametrize(
+    "query,accept",
+    [(SELECT, "text/turtle"), (ASK, "application/n-triples"), (CONSTRUCT, "text/csv"), (SELECT, "image/png")],
+)
 def test_not_acceptable(fixture_server, query, accept):
     assert get(fixture_server, query, Accept=accept).status_code == 406
 
@@ -87,9 +99,15 @@ def test_wildcards(fixture_server):
     assert get(fixture_server, CONSTRUCT, Accept="*/*").headers["content-type"].startswith("text/turtle")
 
 
-@pytest.mark.parametrize("fmt,media", [("json", "application/sparql-results+json"), ("csv", "text/csv"),
-                                       ("tsv", "text/tab-separated-values"),
-                                       ("xml", "application/sparql-results+xml")])
+@pytest.mark.parametrize(
+    "fmt,media",
+    [
+        ("json", "application/sparql-results+json"),
+        ("csv", "text/csv"),
+        ("tsv", "text/tab-separated-values"),
+        ("xml", "application/sparql-results+xml"),
+    ],
+)
 def test_format_parameter_overrides_accept(fixture_server, fmt, media):
     r = get(fixture_server, SELECT, format=fmt, Accept="text/html")
     assert r.headers["content-type"].split(";")[0] == media

@@ -4,22 +4,20 @@ import json
 
 import pyoxigraph as ox
 import pytest
-
-from endpoint import execution
-from endpoint.execution import QueryTask, execute
+from tehkg.endpoint import execution
+from tehkg.endpoint.execution import QueryTask, execute
 
 EX = "http://example.org/"
 JSON = "application/sparql-results+json"
 # literals holding the bytes a row counter could mistake for row boundaries
-TRICKY = ['a}},{"b', "{}", '}},{}', "x\\\"}},{\"y", "plain"]
+TRICKY = ['a}},{"b', "{}", "}},{}", 'x\\"}},{"y', "plain"]
 
 
 @pytest.fixture(scope="module")
 def store() -> ox.Store:
     store = ox.Store()
     for i, text in enumerate(TRICKY):
-        store.add(ox.Quad(ox.NamedNode(f"{EX}s{i}"), ox.NamedNode(EX + "p"), ox.Literal(text),
-                          ox.NamedNode(EX + "g")))
+        store.add(ox.Quad(ox.NamedNode(f"{EX}s{i}"), ox.NamedNode(EX + "p"), ox.Literal(text), ox.NamedNode(EX + "g")))
     return store
 
 
@@ -29,15 +27,18 @@ def answer(store: ox.Store, query: str, max_rows: int = 100) -> tuple[execution.
     return result, json.loads(result.body)["results"]["bindings"]
 
 
-@pytest.mark.parametrize("query, rows", [
-    ("SELECT ?s ?o { ?s ?p ?o }", 5),
-    ("SELECT ?o { ?s ?p ?o FILTER(CONTAINS(?o, '}')) }", 4),
-    ("SELECT ?o { ?s ?p ?o FILTER(CONTAINS(?o, '\"')) }", 2),  # no {} in the answer
-    ("SELECT ?unbound { ?s ?p ?o }", 5),                     # five empty solutions
-    ("SELECT ?s ?x { ?s ?p ?o OPTIONAL { ?s ?q ?x } }", 5),  # ?x never bound
-    ("SELECT * { }", 1),
-    ("SELECT ?s { ?s ?p 'absent' }", 0),
-])
+@pytest.mark.parametrize(
+    "query, rows",
+    [
+        ("SELECT ?s ?o { ?s ?p ?o }", 5),
+        ("SELECT ?o { ?s ?p ?o FILTER(CONTAINS(?o, '}')) }", 4),
+        ("SELECT ?o { ?s ?p ?o FILTER(CONTAINS(?o, '\"')) }", 2),  # no {} in the answer
+        ("SELECT ?unbound { ?s ?p ?o }", 5),  # five empty solutions
+        ("SELECT ?s ?x { ?s ?p ?o OPTIONAL { ?s ?q ?x } }", 5),  # ?x never bound
+        ("SELECT * { }", 1),
+        ("SELECT ?s { ?s ?p 'absent' }", 0),
+    ],
+)
 def test_row_count_is_exact(store, query, rows):
     result, bindings = answer(store, query)
     assert result.count == len(bindings) == rows

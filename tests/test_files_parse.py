@@ -2,9 +2,9 @@
 
 import pytest
 import rdflib
+from tehkg.loader.rdf_files import collect, parse
 
-from loader.paths import shipped_sources
-from loader.rdf_files import collect, parse
+from tehkg.resources import shipped_sources
 
 FILES = collect(shipped_sources())
 

@@ -2,12 +2,13 @@
 
 import re
 import unicodedata
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from tehkg.loader.store_builder import current_store
 
-from loader.paths import PROJECT_ROOT
-from loader.store_builder import current_store
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
 PREFIXES = """PREFIX teh: <https://w3id.org/tehkg/ontology#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -24,12 +25,16 @@ def store(shipped_store):
 
 
 def values(store, query: str) -> list:
-    return [[t.value if t is not None else None for t in row]
-            for row in store.query(PREFIXES + query, use_default_graph_as_union=True)]
+    return [
+        [t.value if t is not None else None for t in row]
+        for row in store.query(PREFIXES + query, use_default_graph_as_union=True)
+    ]
 
 
-@pytest.mark.parametrize("plan,cls,expected", [
-    (P14, "teh:Priority", 3), (P19, "teh:Axis", 6), (P14, "teh:Measure", 23), (P19, "teh:Measure", 45)])
+@pytest.mark.parametrize(
+    "plan,cls,expected",
+    [(P14, "teh:Priority", 3), (P19, "teh:Axis", 6), (P14, "teh:Measure", 23), (P19, "teh:Measure", 45)],
+)
 def test_counts(store, plan, cls, expected):
     if cls == "teh:Measure":
         rows = values(store, f"SELECT DISTINCT ?n {{ ?x a teh:Measure ; teh:inPlan {plan} ; skos:notation ?n }}")
@@ -39,22 +44,31 @@ def test_counts(store, plan, cls, expected):
 
 
 def test_seventeen_actions_in_six_axes(store):
-    rows = values(store, f"""SELECT ?n {{ ?x a teh:Action ; skos:notation ?n ; teh:isComponentOf ?axis .
-        ?axis a teh:Axis ; teh:isComponentOf {P19} }}""")
+    rows = values(
+        store,
+        f"""SELECT ?n {{ ?x a teh:Action ; skos:notation ?n ; teh:isComponentOf ?axis .
+        ?axis a teh:Axis ; teh:isComponentOf {P19} }}""",
+    )
     assert sorted(int(r[0]) for r in rows) == list(range(1, 18))
 
 
 @pytest.mark.parametrize("plan,section", [(P14, "teh:Priority"), (P19, "teh:Action")])
 def test_each_measure_in_exactly_one_section(store, plan, section):
-    rows = values(store, f"""SELECT ?m (COUNT(DISTINCT ?s) AS ?n) {{ ?m a teh:Measure ; teh:inPlan {plan} .
-        OPTIONAL {{ ?m teh:isComponentOf ?s . ?s a {section} }} }} GROUP BY ?m""")
+    rows = values(
+        store,
+        f"""SELECT ?m (COUNT(DISTINCT ?s) AS ?n) {{ ?m a teh:Measure ; teh:inPlan {plan} .
+        OPTIONAL {{ ?m teh:isComponentOf ?s . ?s a {section} }} }} GROUP BY ?m""",
+    )
     assert rows and all(r[1] == "1" for r in rows), [r for r in rows if r[1] != "1"]
 
 
 def test_one_cncdh_assessment_per_2014_measure(store):
-    rows = values(store, f"""SELECT ?m (COUNT(DISTINCT ?a) AS ?n) {{ ?m a teh:Measure ; teh:inPlan {P14} .
+    rows = values(
+        store,
+        f"""SELECT ?m (COUNT(DISTINCT ?a) AS ?n) {{ ?m a teh:Measure ; teh:inPlan {P14} .
         OPTIONAL {{ ?a a teh:Assessment ; oa:hasTarget ?m ; dcterms:creator <https://w3id.org/tehkg/id/org/cncdh> }}
-        }} GROUP BY ?m""")
+        }} GROUP BY ?m""",
+    )
     assert len(rows) == 23 and all(r[1] == "1" for r in rows)
 
 
@@ -70,8 +84,13 @@ def fold(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def seeds() -> dict[str, str]:
-    names = {"plan-2019-2021": "000", "cncdh-2017": "001", "question-24191": "002",
-             "meeting-2014": "003", "coalition-2017": "004"}
+    names = {
+        "plan-2019-2021": "000",
+        "cncdh-2017": "001",
+        "question-24191": "002",
+        "meeting-2014": "003",
+        "coalition-2017": "004",
+    }
     out = {}
     for slug, prefix in names.items():
         found = list(SEEDS.glob(f"{prefix}_*.txt"))
@@ -81,19 +100,36 @@ def seeds() -> dict[str, str]:
     return out
 
 
-@pytest.mark.parametrize("graph,prop", [
-    ("plan-2019-2021", "skos:prefLabel"), ("plan-2019-2021", "teh:pilotText"),
-    ("plan-2019-2021", "teh:partnerText"), ("coalition-2017", "skos:prefLabel"),
-    ("coalition-2017", "teh:implementerText"), ("coalition-2017", "teh:instrumentText"),
-    ("cncdh-2017", "teh:statusText"), ("plan-2019-2021", "oa:exact"), ("coalition-2017", "oa:bodyValue"), ("coalition-2017", "oa:exact"),
-    ("cncdh-2017", "oa:exact"), ("meeting-2014", "oa:exact"), ("question-24191", "oa:exact"),
-])
+@pytest.mark.parametrize(
+    "graph,prop",
+    [
+        ("plan-2019-2021", "skos:prefLabel"),
+        ("plan-2019-2021", "teh:pilotText"),
+        ("plan-2019-2021", "teh:partnerText"),
+        ("coalition-2017", "skos:prefLabel"),
+        ("coalition-2017", "teh:implementerText"),
+        ("coalition-2017", "teh:instrumentText"),
+        ("cncdh-2017", "teh:statusText"),
+        ("plan-2019-2021", "oa:exact"),
+        ("coalition-2017", "oa:bodyValue"),
+        ("coalition-2017", "oa:exact"),
+        ("cncdh-2017", "oa:exact"),
+        ("meeting-2014", "oa:exact"),
+        ("question-24191", "oa:exact"),
+    ],
+)
 def test_verbatim_text_is_in_its_source(store, seeds, graph, prop):
     """Text kept verbatim must be found in the document whose graph holds it."""
-    titles_only = "FILTER EXISTS { ?s a ?t FILTER(?t IN (teh:Measure, teh:Axis, teh:Action, teh:Priority)) }" \
-        if prop == "skos:prefLabel" else ""  # other labels (annotations) are the editors'
-    rows = values(store, f"""SELECT ?s ?text {{ GRAPH <https://w3id.org/tehkg/graph/{graph}> {{
-        ?s {prop} ?text FILTER(lang(?text) = "fr") }} {titles_only} }}""")
+    titles_only = (
+        "FILTER EXISTS { ?s a ?t FILTER(?t IN (teh:Measure, teh:Axis, teh:Action, teh:Priority)) }"
+        if prop == "skos:prefLabel"
+        else ""
+    )  # other labels (annotations) are the editors'
+    rows = values(
+        store,
+        f"""SELECT ?s ?text {{ GRAPH <https://w3id.org/tehkg/graph/{graph}> {{
+        ?s {prop} ?text FILTER(lang(?text) = "fr") }} {titles_only} }}""",
+    )
     assert rows, f"no {prop} in {graph}"
     missing = [(s, t) for s, t in rows if fold(t) not in seeds[graph]]
     assert not missing, missing[:5]
@@ -104,18 +140,24 @@ STOPWORDS = {"et", "le", "la", "les", "l", "des", "de", "du", "en", "lien", "ave
 
 def test_every_role_line_organisation_is_present(store):
     """Every name on a pilot/partner/implementer line is a label of a holder of that role (or of its parent)."""
-    rows = values(store, """SELECT ?m ?line ?label WHERE {
+    rows = values(
+        store,
+        """SELECT ?m ?line ?label WHERE {
         VALUES (?textProp ?role) { (teh:pilotText teh:pilot) (teh:partnerText teh:partner)
                                    (teh:implementerText teh:implementer) }
         ?m ?textProp ?line . ?m ?role ?org . ?org org:subOrganizationOf* ?holder .
-        ?holder skos:prefLabel|skos:altLabel|skos:notation ?label }""")
+        ?holder skos:prefLabel|skos:altLabel|skos:notation ?label }""",
+    )
     lines: dict[tuple[str, str], set[str]] = {}
     for measure, line, label in rows:
         lines.setdefault((measure, line), set()).add(fold(label))
-    no_holder = values(store, """SELECT ?m ?line WHERE {
+    no_holder = values(
+        store,
+        """SELECT ?m ?line WHERE {
         VALUES (?textProp ?role) { (teh:pilotText teh:pilot) (teh:partnerText teh:partner)
                                    (teh:implementerText teh:implementer) }
-        ?m ?textProp ?line FILTER NOT EXISTS { ?m ?role ?org } }""")
+        ?m ?textProp ?line FILTER NOT EXISTS { ?m ?role ?org } }""",
+    )
     assert not no_holder, no_holder[:5]
     leftovers = []
     for (measure, line), labels in lines.items():
@@ -132,7 +174,10 @@ def test_cncdh_measure_recommendations_follow_the_segmentation_rule(store):
     """A per-measure recommendation is a paragraph where the CNCDH recommends, asks, invites, calls on
     or encourages (data/README.md); a paragraph where it only « estime » stays in the description."""
     rule = re.compile(r"\b(recommand|demand|invit|appel|encourag)", re.IGNORECASE)
-    bodies = values(store, """SELECT DISTINCT ?r ?body WHERE { ?r a teh:Recommendation ; oa:bodyValue ?body ;
-        dcterms:isPartOf ?assessment . ?assessment a teh:Assessment }""")
+    bodies = values(
+        store,
+        """SELECT DISTINCT ?r ?body WHERE { ?r a teh:Recommendation ; oa:bodyValue ?body ;
+        dcterms:isPartOf ?assessment . ?assessment a teh:Assessment }""",
+    )
     assert len(bodies) == 39
     assert [r for r, body in bodies if not rule.search(body)] == []

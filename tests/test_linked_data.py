@@ -13,14 +13,22 @@ def triples(response: httpx.Response) -> list[ox.Triple]:
     return [q.triple for q in ox.parse(response.content, format=ox.RdfFormat.from_media_type(media))]
 
 
-@pytest.mark.parametrize("accept", ["text/turtle", "application/ld+json", "application/n-triples",
-                                    "application/rdf+xml", "application/trig", "application/n-quads"])
+@pytest.mark.parametrize(
+    "accept",
+    [
+        "text/turtle",
+        "application/ld+json",
+        "application/n-triples",
+        "application/rdf+xml",
+        "application/trig",
+        "application/n-quads",
+    ],
+)
 def test_deref_rdf_by_accept(mini_server, accept):
     r = httpx.get(mini_server + MEASURE, headers={"Accept": accept})
     assert r.status_code == 200 and r.headers["content-type"].startswith(accept)
     assert r.headers["content-location"] == MEASURE
-    labels = {t.object.value for t in triples(r) if t.subject.value == IRI
-              and t.predicate.value.endswith("#prefLabel")}
+    labels = {t.object.value for t in triples(r) if t.subject.value == IRI and t.predicate.value.endswith("#prefLabel")}
     assert labels == {"Mesure d'essai", "Test measure"}
 
 
@@ -30,9 +38,16 @@ def test_quads_keep_provenance(mini_server):
     assert {"https://w3id.org/tehkg/graph/test-plan", "https://w3id.org/tehkg/graph/translations"} <= graphs
 
 
-@pytest.mark.parametrize("suffix,media", [(".ttl", "text/turtle"), (".jsonld", "application/ld+json"),
-                                          (".nt", "application/n-triples"), (".rdf", "application/rdf+xml"),
-                                          ("?format=ttl", "text/turtle")])
+@pytest.mark.parametrize(
+    "suffix,media",
+    [
+        (".ttl", "text/turtle"),
+        (".jsonld", "application/ld+json"),
+        (".nt", "application/n-triples"),
+        (".rdf", "application/rdf+xml"),
+        ("?format=ttl", "text/turtle"),
+    ],
+)
 def test_deref_by_extension_or_format(mini_server, suffix, media):
     r = httpx.get(mini_server + MEASURE + suffix, headers={"Accept": "text/html"})
     assert r.status_code == 200 and r.headers["content-type"].startswith(media)
@@ -82,8 +97,10 @@ def test_dataset_description(mini_server, path):
     store = ox.Store()
     store.load(r.content, format=ox.RdfFormat.TURTLE)
     prefix = "PREFIX void: <http://rdfs.org/ns/void#> PREFIX dcat: <http://www.w3.org/ns/dcat#> "
-    assert store.query(prefix + "ASK { ?d void:triples ?n ; void:sparqlEndpoint ?e ; void:dataDump ?dump ; "
-                       "void:classPartition [ void:class ?c ; void:entities ?k ] ; dcat:distribution ?x }")
+    assert store.query(
+        prefix + "ASK { ?d void:triples ?n ; void:sparqlEndpoint ?e ; void:dataDump ?dump ; "
+        "void:classPartition [ void:class ?c ; void:entities ?k ] ; dcat:distribution ?x }"
+    )
 
 
 def test_search_is_accent_and_case_insensitive(mini_server):

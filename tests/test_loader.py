@@ -9,11 +9,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tehkg.loader.search_index import SearchIndex
+from tehkg.loader.store_builder import build, current_store
 
-from loader.paths import PROJECT_ROOT
-from loader.search_index import SearchIndex
-from loader.store_builder import build, current_store
 from tests.conftest import FIXTURES, free_port, run_tehkg, start_server, stop, wait_until_up
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 VALID = FIXTURES / "valid" / "mini.trig"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -52,7 +53,9 @@ def test_violation_aborts_build_and_store_untouched(served, tmp_path):
     root, base = served
     before, n = current_store(root), count(base)
     invalid = tmp_path / "invalid.trig"
-    invalid.write_text(VALID.read_text().replace('skos:notation "1" ; skos:prefLabel "Mesure', 'skos:prefLabel "Mesure'))
+    invalid.write_text(
+        VALID.read_text().replace('skos:notation "1" ; skos:prefLabel "Mesure', 'skos:prefLabel "Mesure')
+    )
     result = run_tehkg("build", str(invalid), "--store", str(root))
     assert result.returncode == 1
     assert "VIOLATION https://w3id.org/tehkg/id/plan/2030-2032/measure/1" in result.stderr
@@ -66,8 +69,11 @@ def test_rebuild_swaps_and_server_follows(served, tmp_path):
     extra = tmp_path / "extra.trig"
     extra.write_text(VALID.read_text().replace("Le texte de la mesure.", "Le texte, modifié."))
     assert run_tehkg("build", str(extra), "--store", str(root)).returncode == 0
-    r = httpx.get(base + "/sparql", params={"query": 'ASK { ?m ?p "Le texte, modifié."@fr }'},
-                  headers={"Accept": "application/sparql-results+json"})
+    r = httpx.get(
+        base + "/sparql",
+        params={"query": 'ASK { ?m ?p "Le texte, modifié."@fr }'},
+        headers={"Accept": "application/sparql-results+json"},
+    )
     assert r.json()["boolean"] is True and count(base) == n
     hits = httpx.get(base + "/search", params={"q": "texte modifie"}).json()["results"]
     assert [h["path"] for h in hits] == ["/id/plan/2030-2032/measure/1"]  # the new build's index
@@ -82,7 +88,9 @@ def test_build_writes_the_search_index(tmp_path):
 def synthetic(path: Path, triples: int) -> Path:
     with path.open("w") as out:
         for i in range(triples):
-            out.write(f"<https://w3id.org/tehkg/id/x/{i}> <http://example.org/p> \"v{i}\" <https://w3id.org/tehkg/graph/big> .\n")
+            out.write(
+                f'<https://w3id.org/tehkg/id/x/{i}> <http://example.org/p> "v{i}" <https://w3id.org/tehkg/graph/big> .\n'
+            )
     return path
 
 
@@ -90,9 +98,12 @@ def test_killed_build_leaves_a_working_store(served, tmp_path):
     root, base = served
     before, n = current_store(root), count(base)
     big = synthetic(tmp_path / "big.nq", 1_500_000)
-    process = subprocess.Popen([sys.executable, "-m", "loader.cli", "build", str(big), "--store",
-                                str(root), "--no-validate"], cwd=PROJECT_ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tehkg.cli", "build", str(big), "--store", str(root), "--no-validate"],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(list(root.glob("v*"))) < 2:
         time.sleep(0.05)
@@ -109,9 +120,11 @@ def test_killed_build_leaves_a_working_store(served, tmp_path):
 def oxigraph_server(tmp_path):
     binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
     port = free_port()
-    process = subprocess.Popen([binary, "serve", "--location", str(tmp_path / "ox"), "--bind",
-                                f"127.0.0.1:{port}", "--union-default-graph"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [binary, "serve", "--location", str(tmp_path / "ox"), "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     wait_until_up(base + "/query?query=ASK%7B%7D", process)
     yield base
@@ -127,10 +140,8 @@ def test_target_round_trips_every_graph(oxigraph_server):
     assert result.returncode == 0, result.stderr
     graphs = {q.graph_name.value for q in ox.parse(path=str(VALID), format=ox.RdfFormat.TRIG)}
     for graph in graphs - {"https://w3id.org/tehkg/graph/metadata"}:  # metadata also gets statistics
-        r = httpx.get(oxigraph_server + "/store", params={"graph": graph},
-                      headers={"Accept": "application/n-triples"})
-        mine = [q.triple for q in ox.parse(path=str(VALID), format=ox.RdfFormat.TRIG)
-                if q.graph_name.value == graph]
+        r = httpx.get(oxigraph_server + "/store", params={"graph": graph}, headers={"Accept": "application/n-triples"})
+        mine = [q.triple for q in ox.parse(path=str(VALID), format=ox.RdfFormat.TRIG) if q.graph_name.value == graph]
         expected = Graph().parse(data=ox.serialize(mine, format=ox.RdfFormat.N_TRIPLES).decode(), format="nt")
         assert isomorphic(Graph().parse(data=r.text, format="nt"), expected), graph
 
@@ -138,22 +149,44 @@ def test_target_round_trips_every_graph(oxigraph_server):
 def test_backend_serves_the_same_answers(oxigraph_server, tmp_path):
     assert run_tehkg("build", str(VALID), "--target", oxigraph_server + "/store").returncode == 0
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "loader.cli", "serve", "--backend",
-                                oxigraph_server + "/query", "--host", "127.0.0.1", "--port", str(port)],
-                               cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tehkg.cli",
+            "serve",
+            "--backend",
+            oxigraph_server + "/query",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base + "/health", process)
-        query = ("SELECT ?m ?label WHERE { ?m a <https://w3id.org/tehkg/ontology#Measure> ; "
-                 "<http://www.w3.org/2004/02/skos/core#prefLabel> ?label } ORDER BY ?label")
+        query = (
+            "SELECT ?m ?label WHERE { ?m a <https://w3id.org/tehkg/ontology#Measure> ; "
+            "<http://www.w3.org/2004/02/skos/core#prefLabel> ?label } ORDER BY ?label"
+        )
         r = httpx.get(base + "/sparql", params={"query": query}, headers={"Accept": "text/csv"})
         assert r.status_code == 200, r.text
         assert r.text.splitlines()[1:] == [
             "https://w3id.org/tehkg/id/plan/2030-2032/measure/1,Mesure d'essai",
-            "https://w3id.org/tehkg/id/plan/2030-2032/measure/1,Test measure"]
-        scoped = httpx.get(base + "/sparql", headers={"Accept": "text/csv"}, params=[
-            ("query", "SELECT ?s WHERE { ?s a <https://w3id.org/tehkg/ontology#Measure> }"),
-            ("default-graph-uri", "https://w3id.org/tehkg/graph/test-registry")])
+            "https://w3id.org/tehkg/id/plan/2030-2032/measure/1,Test measure",
+        ]
+        scoped = httpx.get(
+            base + "/sparql",
+            headers={"Accept": "text/csv"},
+            params=[
+                ("query", "SELECT ?s WHERE { ?s a <https://w3id.org/tehkg/ontology#Measure> }"),
+                ("default-graph-uri", "https://w3id.org/tehkg/graph/test-registry"),
+            ],
+        )
         assert scoped.status_code == 200 and scoped.text.split() == ["s"]  # no measure in that graph
         page = httpx.get(base + "/id/plan/2030-2032/measure/1", headers={"Accept": "text/turtle"})
         assert page.status_code == 200 and "Mesure d'essai" in page.text

@@ -4,14 +4,14 @@ import asyncio
 import logging
 
 import pytest
-
-from endpoint import app as app_module
-from endpoint.app import GuardAndLog
-from endpoint.settings import Settings
+from tehkg.endpoint import app as app_module
+from tehkg.endpoint.app import GuardAndLog
+from tehkg.endpoint.settings import Settings
 
 
 def serve_once(status: int, access_log: bool, delay: float = 0.0) -> None:
     """One GET through GuardAndLog in front of an app that answers ``status``."""
+
     async def inner(scope: dict, receive, send) -> None:
         await asyncio.sleep(delay)
         await send({"type": "http.response.start", "status": status, "headers": []})
@@ -28,12 +28,15 @@ def serve_once(status: int, access_log: bool, delay: float = 0.0) -> None:
     asyncio.run(guard(scope, receive, send))
 
 
-@pytest.mark.parametrize("status, access_log, delay, logged", [
-    (200, False, 0.0, False),
-    (200, True, 0.0, True),
-    (503, False, 0.0, True),
-    (200, False, 0.05, True),  # slow (the threshold is lowered below)
-])
+@pytest.mark.parametrize(
+    "status, access_log, delay, logged",
+    [
+        (200, False, 0.0, False),
+        (200, True, 0.0, True),
+        (503, False, 0.0, True),
+        (200, False, 0.05, True),  # slow (the threshold is lowered below)
+    ],
+)
 def test_what_is_logged(caplog, monkeypatch, status, access_log, delay, logged):
     monkeypatch.setattr(app_module, "SLOW_SECONDS", 0.04)
     with caplog.at_level(logging.INFO, logger="tehkg.access"):

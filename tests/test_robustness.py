@@ -31,17 +31,20 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-@pytest.mark.parametrize("query", [
-    "SELECT * WHERE " + "{" * 5000 + "}" * 5000,
-    "SELECT * WHERE { ?s ?p ?o FILTER(" + "(" * 3000 + "true" + ")" * 3000 + ") }",
-    "SELECT * WHERE { ?s ?p ?o } " + "LIMIT 1 " * 200,
-    "\x00\x01\x02",
-    "SELECT * WHERE { ?s ?p \"\ud7ff\" }",
-    "ASK { FILTER(REGEX(\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\", \"(a+)+$\")) }",
-    "SELECT (COUNT(*) AS ?n) WHERE { ?s (<http://example.org/p>|^<http://example.org/p>)* ?o }",
-    "",
-    "PREFIX : <http://x/> " * 2000 + "ASK {}",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE " + "{" * 5000 + "}" * 5000,
+        "SELECT * WHERE { ?s ?p ?o FILTER(" + "(" * 3000 + "true" + ")" * 3000 + ") }",
+        "SELECT * WHERE { ?s ?p ?o } " + "LIMIT 1 " * 200,
+        "\x00\x01\x02",
+        'SELECT * WHERE { ?s ?p "\ud7ff" }',
+        'ASK { FILTER(REGEX("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", "(a+)+$")) }',
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s (<http://example.org/p>|^<http://example.org/p>)* ?o }",
+        "",
+        "PREFIX : <http://x/> " * 2000 + "ASK {}",
+    ],
+)
 def test_pathological_queries_never_5xx(fixture_server, query):
     r = httpx.post(fixture_server + "/sparql", data={"query": query}, timeout=30)
     assert r.status_code < 500 or r.json()["error"] == "timeout", r.text[:300]
@@ -49,27 +52,56 @@ def test_pathological_queries_never_5xx(fixture_server, query):
 
 def test_random_requests_never_5xx(fixture_server):
     rnd = random.Random(42)
-    paths = ["/sparql", "/store", "/search", "/id/plan/2019-2021", "/dataset", "/ontology", "/health",
-             "/graph/x", "/id/" + "a/" * 50]
-    params = ["query", "format", "default-graph-uri", "named-graph-uri", "graph", "default", "q",
-              "timeout", "lang", "limit"]
+    paths = [
+        "/sparql",
+        "/store",
+        "/search",
+        "/id/plan/2019-2021",
+        "/dataset",
+        "/ontology",
+        "/health",
+        "/graph/x",
+        "/id/" + "a/" * 50,
+    ]
+    params = [
+        "query",
+        "format",
+        "default-graph-uri",
+        "named-graph-uri",
+        "graph",
+        "default",
+        "q",
+        "timeout",
+        "lang",
+        "limit",
+    ]
     alphabet = "abc{}<>?\"'#%&=:/ \\\x7f\u00e9\u2028SELECT"
     with httpx.Client(timeout=30) as client:
         for _ in range(300):
             path = rnd.choice(paths)
-            query = {rnd.choice(params): "".join(rnd.choice(alphabet) for _ in range(rnd.randrange(30)))
-                     for _ in range(rnd.randrange(4))}
+            query = {
+                rnd.choice(params): "".join(rnd.choice(alphabet) for _ in range(rnd.randrange(30)))
+                for _ in range(rnd.randrange(4))
+            }
             headers = {"Accept": rnd.choice(["*/*", "text/html", "application/json", "x/y;q=abc", ""])}
             method = rnd.choice(["GET", "POST", "HEAD", "OPTIONS", "DELETE"])
-            r = client.request(method, fixture_server + path, params=query, headers=headers,
-                               content=rnd.randbytes(rnd.randrange(64)) if method == "POST" else None)
+            r = client.request(
+                method,
+                fixture_server + path,
+                params=query,
+                headers=headers,
+                content=rnd.randbytes(rnd.randrange(64)) if method == "POST" else None,
+            )
             assert r.status_code < 500 or (r.status_code == 503 and "timeout" in r.text), (method, path, query)
 
 
 def test_soak_32_clients_no_errors_flat_memory(fixture_server):
-    queries = ["SELECT * WHERE { ?s ?p ?o } LIMIT 3", "ASK { ?s ?p ?o }",
-               "CONSTRUCT WHERE { ?s <http://example.org/p> ?o }",
-               "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"]
+    queries = [
+        "SELECT * WHERE { ?s ?p ?o } LIMIT 3",
+        "ASK { ?s ?p ?o }",
+        "CONSTRUCT WHERE { ?s <http://example.org/p> ?o }",
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+    ]
     before = rss_mib(fixture_server)
     counts = {"ok": 0, "bad": 0}
 

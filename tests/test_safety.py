@@ -7,8 +7,10 @@ import time
 import httpx
 import pytest
 
-RUNAWAY = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . "
-           "?m ?n1 ?o . ?p ?q ?r . ?s ?t ?u . ?v ?w ?x . ?y ?z ?aa }")
+RUNAWAY = (
+    "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . "
+    "?m ?n1 ?o . ?p ?q ?r . ?s ?t ?u . ?v ?w ?x . ?y ?z ?aa }"
+)
 JSON = {"Accept": "application/sparql-results+json"}
 
 
@@ -78,12 +80,15 @@ def test_lower_timeout_per_request(fixture_server):
     assert r.status_code == 503 and time.monotonic() - start < 2
 
 
-@pytest.mark.parametrize("template", [
-    "SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
-    "SELECT * WHERE {{ SERVICE SILENT <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
-    "PREFIX x: <http://127.0.0.1:{port}/> SELECT * WHERE {{ service x:sparql {{ ?s ?p ?o }} }}",
-    "SELECT * WHERE {{ BIND(<http://127.0.0.1:{port}/sparql> AS ?e) SERVICE ?e {{ ?s ?p ?o }} }}",
-])
+@pytest.mark.parametrize(
+    "template",
+    [
+        "SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
+        "SELECT * WHERE {{ SERVICE SILENT <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
+        "PREFIX x: <http://127.0.0.1:{port}/> SELECT * WHERE {{ service x:sparql {{ ?s ?p ?o }} }}",
+        "SELECT * WHERE {{ BIND(<http://127.0.0.1:{port}/sparql> AS ?e) SERVICE ?e {{ ?s ?p ?o }} }}",
+    ],
+)
 def test_service_refused_without_connecting(fixture_server, listener, template):
     query = template.format(port=listener.port)
     r = httpx.get(fixture_server + "/sparql", params={"query": query})
@@ -92,13 +97,15 @@ def test_service_refused_without_connecting(fixture_server, listener, template):
     assert listener.connections == 0
 
 
-@pytest.mark.parametrize("template", [
-    "SELECT * FROM <http://127.0.0.1:{port}/data.ttl> WHERE {{ ?s ?p ?o }}",
-    "SELECT * FROM NAMED <http://127.0.0.1:{port}/data.ttl> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
-])
+@pytest.mark.parametrize(
+    "template",
+    [
+        "SELECT * FROM <http://127.0.0.1:{port}/data.ttl> WHERE {{ ?s ?p ?o }}",
+        "SELECT * FROM NAMED <http://127.0.0.1:{port}/data.ttl> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+    ],
+)
 def test_from_never_fetches(fixture_server, listener, template):
-    r = httpx.get(fixture_server + "/sparql", params={"query": template.format(port=listener.port)},
-                  headers=JSON)
+    r = httpx.get(fixture_server + "/sparql", params={"query": template.format(port=listener.port)}, headers=JSON)
     assert r.status_code == 200 and r.json()["results"]["bindings"] == []
     time.sleep(0.3)
     assert listener.connections == 0
@@ -124,11 +131,14 @@ def test_row_cap_is_signalled(fixture_server):
     assert body["truncated"] is True and len(body["results"]["bindings"]) == 3
 
 
-@pytest.mark.parametrize("path, params", [
-    ("/store", {"graph": "null"}),  # relative: not a graph name
-    ("/store", {"graph": "http://example.org/g> ?p ?o } } #"}),  # would splice into the query
-    ("/id/a%3Eb%20c", {}),
-])
+@pytest.mark.parametrize(
+    "path, params",
+    [
+        ("/store", {"graph": "null"}),  # relative: not a graph name
+        ("/store", {"graph": "http://example.org/g> ?p ?o } } #"}),  # would splice into the query
+        ("/id/a%3Eb%20c", {}),
+    ],
+)
 def test_request_iris_are_checked_not_spliced(fixture_server, path, params):
     r = httpx.get(fixture_server + path, params=params, headers={"Accept": "application/json"})
     assert r.status_code == 400 and "not an absolute IRI" in r.json()["message"]
@@ -136,8 +146,7 @@ def test_request_iris_are_checked_not_spliced(fixture_server, path, params):
 
 def test_request_body_cap(fixture_server):
     big = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 30_000
-    r = httpx.post(fixture_server + "/sparql", content=big,
-                   headers={"Content-Type": "application/sparql-query"})
+    r = httpx.post(fixture_server + "/sparql", content=big, headers={"Content-Type": "application/sparql-query"})
     assert r.status_code == 413
 
 
@@ -157,6 +166,9 @@ def test_etag_and_not_modified(fixture_server):
 def test_large_answers_cross_the_worker_pipe(mini_server):
     values = " ".join(f'"{"x" * 200}{i}"' for i in range(2000))  # about 400 kB in and out
     query = f"SELECT ?v WHERE {{ VALUES ?v {{ {values} }} }}"
-    r = httpx.post(mini_server + "/sparql", content=query,
-                   headers={"Content-Type": "application/sparql-query", "Accept": "text/csv"})
+    r = httpx.post(
+        mini_server + "/sparql",
+        content=query,
+        headers={"Content-Type": "application/sparql-query", "Accept": "text/csv"},
+    )
     assert r.status_code == 200 and len(r.text.splitlines()) == 1 + 2000

@@ -34,21 +34,26 @@ def test_query_post_form(fixture_server):
 
 
 def test_query_post_direct(fixture_server):
-    r = httpx.post(fixture_server + "/sparql", content=SELECT_ALL,
-                   headers={"Content-Type": "application/sparql-query", "Accept": JSON})
+    r = httpx.post(
+        fixture_server + "/sparql",
+        content=SELECT_ALL,
+        headers={"Content-Type": "application/sparql-query", "Accept": JSON},
+    )
     assert subjects(r) == [EX + "a", EX + "c"]
 
 
 def test_dataset_default_graph(fixture_server):
-    r = httpx.get(fixture_server + "/sparql", params={"query": SELECT_ALL,
-                  "default-graph-uri": EX + "g1"}, headers={"Accept": JSON})
+    r = httpx.get(
+        fixture_server + "/sparql",
+        params={"query": SELECT_ALL, "default-graph-uri": EX + "g1"},
+        headers={"Accept": JSON},
+    )
     assert subjects(r) == [EX + "a"]
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_dataset_default_graphs(fixture_server, method):
-    params = [("query", SELECT_ALL), ("default-graph-uri", EX + "g1"),
-              ("default-graph-uri", EX + "g2")]
+    params = [("query", SELECT_ALL), ("default-graph-uri", EX + "g1"), ("default-graph-uri", EX + "g2")]
     if method == "get":
         r = httpx.get(fixture_server + "/sparql", params=params, headers={"Accept": JSON})
     else:
@@ -68,8 +73,9 @@ def test_dataset_named_graphs(fixture_server, method):
 
 
 def test_dataset_full(fixture_server):
-    query = ("SELECT ?s ?g WHERE { { ?s <http://example.org/p> ?o } UNION "
-             "{ GRAPH ?g { ?s <http://example.org/p> ?o } } }")
+    query = (
+        "SELECT ?s ?g WHERE { { ?s <http://example.org/p> ?o } UNION { GRAPH ?g { ?s <http://example.org/p> ?o } } }"
+    )
     params = [("query", query), ("default-graph-uri", EX + "g1"), ("named-graph-uri", EX + "g2")]
     rows = httpx.get(fixture_server + "/sparql", params=params, headers={"Accept": JSON}).json()
     found = {(b["s"]["value"], b.get("g", {}).get("value")) for b in rows["results"]["bindings"]}
@@ -78,8 +84,9 @@ def test_dataset_full(fixture_server):
 
 def test_protocol_dataset_overrides_from(fixture_server):
     query = "SELECT ?s ?o FROM <http://example.org/g2> WHERE { ?s <http://example.org/p> ?o }"
-    r = httpx.get(fixture_server + "/sparql", params={"query": query,
-                  "default-graph-uri": EX + "g1"}, headers={"Accept": JSON})
+    r = httpx.get(
+        fixture_server + "/sparql", params={"query": query, "default-graph-uri": EX + "g1"}, headers={"Accept": JSON}
+    )
     assert subjects(r) == [EX + "a"]
 
 
@@ -89,12 +96,15 @@ def test_from_selects_a_local_graph(fixture_server):
     assert subjects(r) == [EX + "c"]
 
 
-@pytest.mark.parametrize("query,expected", [
-    ("SELECT * WHERE { ?s ?p ?o }", JSON),
-    ("ASK { ?s ?p ?o }", JSON),
-    ("CONSTRUCT WHERE { ?s ?p ?o }", "text/turtle"),
-    ("DESCRIBE <http://example.org/a>", "text/turtle"),
-])
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("SELECT * WHERE { ?s ?p ?o }", JSON),
+        ("ASK { ?s ?p ?o }", JSON),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", "text/turtle"),
+        ("DESCRIBE <http://example.org/a>", "text/turtle"),
+    ],
+)
 def test_content_type_by_query_form(fixture_server, query, expected):
     r = httpx.get(fixture_server + "/sparql", params={"query": query})
     assert r.status_code == 200
@@ -122,8 +132,11 @@ def test_bad_missing_direct_type(fixture_server):
 
 
 def test_bad_non_utf8(fixture_server):
-    r = httpx.post(fixture_server + "/sparql", content="SELECT ?é WHERE {}".encode("latin-1"),
-                   headers={"Content-Type": "application/sparql-query"})
+    r = httpx.post(
+        fixture_server + "/sparql",
+        content="SELECT ?é WHERE {}".encode("latin-1"),
+        headers={"Content-Type": "application/sparql-query"},
+    )
     assert r.status_code == 400
 
 
@@ -133,12 +146,15 @@ def test_syntax_error_gives_parser_message(fixture_server):
     assert "1:" in r.json()["message"] and "syntax" in r.json()["message"]
 
 
-@pytest.mark.parametrize("request_kwargs", [
-    {"method": "GET", "params": {"update": "DROP ALL"}},
-    {"method": "POST", "data": {"update": "DROP ALL"}},
-    {"method": "POST", "content": "DROP ALL", "headers": {"Content-Type": "application/sparql-update"}},
-    {"method": "POST", "data": {"query": "INSERT DATA { <http://a> <http://b> <http://c> }"}},
-])
+@pytest.mark.parametrize(
+    "request_kwargs",
+    [
+        {"method": "GET", "params": {"update": "DROP ALL"}},
+        {"method": "POST", "data": {"update": "DROP ALL"}},
+        {"method": "POST", "content": "DROP ALL", "headers": {"Content-Type": "application/sparql-update"}},
+        {"method": "POST", "data": {"query": "INSERT DATA { <http://a> <http://b> <http://c> }"}},
+    ],
+)
 def test_updates_refused(fixture_server, request_kwargs):
     method = request_kwargs.pop("method")
     r = httpx.request(method, fixture_server + "/sparql", **request_kwargs)
@@ -152,13 +168,24 @@ def test_service_description(fixture_server):
     store = ox.Store()
     store.load(r.content, format=ox.RdfFormat.TURTLE)
     sd = "PREFIX sd: <http://www.w3.org/ns/sparql-service-description#> "
-    assert store.query(sd + "ASK { ?s a sd:Service ; sd:feature sd:UnionDefaultGraph ; "
-                       "sd:supportedLanguage sd:SPARQL11Query }")
+    assert store.query(
+        sd + "ASK { ?s a sd:Service ; sd:feature sd:UnionDefaultGraph ; sd:supportedLanguage sd:SPARQL11Query }"
+    )
     names = {r[0].value for r in store.query(sd + "SELECT ?n { ?s sd:defaultDataset/sd:namedGraph/sd:name ?n }")}
     assert names == {EX + "g1", EX + "g2", EX + "g3", "https://w3id.org/tehkg/graph/metadata"}
     formats = {r[0].value.rsplit("/", 1)[-1] for r in store.query(sd + "SELECT ?f { ?s sd:resultFormat ?f }")}
-    assert {"SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-            "Turtle", "JSON-LD", "RDF_XML", "N-Triples", "TriG", "N-Quads"} == formats
+    assert {
+        "SPARQL_Results_JSON",
+        "SPARQL_Results_XML",
+        "SPARQL_Results_CSV",
+        "SPARQL_Results_TSV",
+        "Turtle",
+        "JSON-LD",
+        "RDF_XML",
+        "N-Triples",
+        "TriG",
+        "N-Quads",
+    } == formats
 
 
 @pytest.mark.parametrize("accept", ["application/ld+json", "application/rdf+xml"])
@@ -175,20 +202,21 @@ def test_browser_get_without_query_is_the_editor(fixture_server):
 
 
 def test_graph_store_read(fixture_server):
-    r = httpx.get(fixture_server + "/store", params={"graph": EX + "g1"},
-                  headers={"Accept": "application/n-triples"})
+    r = httpx.get(fixture_server + "/store", params={"graph": EX + "g1"}, headers={"Accept": "application/n-triples"})
     assert len(list(ox.parse(r.content, format=ox.RdfFormat.N_TRIPLES))) == 2
     r = httpx.get(fixture_server + "/store?default", headers={"Accept": "application/n-triples"})
-    count = httpx.get(fixture_server + "/sparql", params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"},
-                      headers={"Accept": JSON}).json()["results"]["bindings"][0]["n"]["value"]
+    count = httpx.get(
+        fixture_server + "/sparql", params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"}, headers={"Accept": JSON}
+    ).json()["results"]["bindings"][0]["n"]["value"]
     assert len(list(ox.parse(r.content, format=ox.RdfFormat.N_TRIPLES))) == int(count) > 8
     assert httpx.get(fixture_server + "/store", params={"graph": EX + "nope"}).status_code == 404
     assert httpx.put(fixture_server + "/store", params={"graph": EX + "g1"}, content="").status_code == 405
 
 
 def test_cors(fixture_server):
-    r = httpx.get(fixture_server + "/sparql", params={"query": "ASK {}"},
-                  headers={"Origin": "http://elsewhere.example"})
+    r = httpx.get(
+        fixture_server + "/sparql", params={"query": "ASK {}"}, headers={"Origin": "http://elsewhere.example"}
+    )
     assert r.headers["access-control-allow-origin"] == "*"
 
 
@@ -202,7 +230,7 @@ def test_openapi(fixture_server):
 
 
 def test_json_results_shape(fixture_server):
-    query = 'SELECT ?l WHERE { <http://example.org/a> <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }'
+    query = "SELECT ?l WHERE { <http://example.org/a> <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }"
     body = json.loads(httpx.get(fixture_server + "/sparql", params={"query": query}).text)
     assert body["results"]["bindings"] == [{"l": {"type": "literal", "value": "un", "xml:lang": "fr"}}]
 

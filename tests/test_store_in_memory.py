@@ -20,8 +20,9 @@ def workers_in_memory(base: str, wanted: int, seconds: float = 20) -> int:
 
 
 def count(base: str) -> str:
-    response = httpx.post(base + "/sparql", data={"query": QUERY},
-                          headers={"Accept": "application/sparql-results+json"})
+    response = httpx.post(
+        base + "/sparql", data={"query": QUERY}, headers={"Accept": "application/sparql-results+json"}
+    )
     assert response.status_code == 200
     return response.json()["results"]["bindings"][0]["n"]["value"]
 

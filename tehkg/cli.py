@@ -4,11 +4,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from loader import __version__
-from loader.paths import ONTOLOGY_DIR, default_store_root, shipped_sources
-from loader.rdf_files import RdfInputError
+from tehkg import __version__
+from tehkg.loader.rdf_files import RdfInputError
+from tehkg.resources import default_store_root, ontology_dir, shipped_sources
 
-EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
+EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE, EXIT_ENVIRONMENT = 0, 1, 2, 3
+# 0 conforms / done; 1 violations; 2 unreadable input or missing resource; 3 the environment
+# failed (disk full, permission denied, store locked): the input may be fine
 
 
 def _paths(values: list[str]) -> list[Path]:
@@ -16,12 +18,12 @@ def _paths(values: list[str]) -> list[Path]:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from loader.store_builder import BuildRejected, build
+    from tehkg.loader.store_builder import BuildRejected, build
 
     sources = _paths(args.sources)
     try:
         if args.target:
-            from loader.publish import publish
+            from tehkg.loader.publish import publish
 
             publish(sources, args.target, validate=not args.no_validate)
             return EXIT_OK
@@ -36,16 +38,15 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from loader.quality import validate_paths
+    from tehkg.loader.quality import validate_paths
 
     paths = [Path(p) for p in args.paths]
     if not paths:
         paths = shipped_sources()
     elif args.with_ontology:
-        paths = [ONTOLOGY_DIR, *paths]
+        paths = [ontology_dir(), *paths]
     report = validate_paths(paths)
-    rendered = {"text": report.text, "json": report.json, "junit": report.junit,
-                "turtle": report.turtle}[args.format]()
+    rendered = {"text": report.text, "json": report.json, "junit": report.junit, "turtle": report.turtle}[args.format]()
     if args.output:
         Path(args.output).write_text(rendered)
         print(report.summary())
@@ -57,7 +58,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from loader.coverage import coverage, render_text
+    from tehkg.loader.coverage import coverage, render_text
 
     table = coverage(_paths(args.paths))
     if args.format == "json":
@@ -70,13 +71,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from endpoint.server import run
+    from tehkg.endpoint.server import run
 
     return run(args)
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from loader.local_query import run_query
+    from tehkg.loader.local_query import run_query
 
     text = Path(args.query[1:]).read_text() if args.query.startswith("@") else args.query
     sys.stdout.buffer.write(run_query(Path(args.store), text, args.format))
@@ -84,7 +85,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from loader.local_query import export
+    from tehkg.loader.local_query import export
 
     export(Path(args.store), Path(args.output) if args.output else None, args.format, args.graph)
     return EXIT_OK
@@ -146,9 +147,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except RdfInputError as err:
+    except (RdfInputError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_UNREADABLE
+    except OSError as err:
+        print(f"error: {err.strerror or err} ({err.filename or 'no file'}); nothing was swapped in", file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Package resource tehkg.ontology: the OWL ontology and SKOS concept schemes (Turtle)."""

@@ -1,0 +1,1 @@
+"""Package resource tehkg.queries: competency questions with their expected answers."""
