@@ -4,8 +4,9 @@ import asyncio
 import logging
 
 import pytest
-from tehkg.endpoint import app as app_module
-from tehkg.endpoint.app import GuardAndLog
+
+from tehkg.endpoint import guard as app_module
+from tehkg.endpoint.guard import GuardAndLog
 from tehkg.endpoint.settings import Settings
 
 

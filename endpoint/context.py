@@ -1,0 +1,76 @@
+"""What every route needs, injected as a FastAPI dependency: settings, engine, cache and helpers."""
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from fastapi import Request
+from fastapi.responses import Response
+
+from tehkg.endpoint import conneg, serializers
+from tehkg.endpoint.cache import ResponseCache
+from tehkg.endpoint.engines import Engine
+from tehkg.endpoint.execution import QueryTask
+from tehkg.endpoint.settings import Settings
+from tehkg.endpoint.sparql_protocol import ProtocolError, error_response
+from tehkg.vocab import BASE
+
+Term = ox.NamedNode | ox.Literal | ox.BlankNode
+RDF_EXTENSIONS = {ext: media for media, (_, ext) in conneg.GRAPHS.items()}
+
+
+@dataclass
+class Context:
+    """The application's shared state; one per application, in ``app.state.context``."""
+
+    settings: Settings
+    engine: Engine
+    cache: ResponseCache
+
+    async def rows(self, query: str) -> list[dict[str, Term]]:
+        """Solutions of a SELECT over the store, as terms (for pages and documents)."""
+        answer = await self.engine.run(QueryTask(query=query, rows_only=True, max_rows=100_000), self.settings.timeout)
+        if answer.status != 200:
+            raise ProtocolError(answer.status if answer.status >= 500 else 502, answer.error or "", "backend")
+        return [{v: t for v, t in zip(answer.variables, row, strict=True) if t is not None} for row in answer.rows]
+
+
+def get_context(request: Request) -> Context:
+    """FastAPI dependency: the application's Context."""
+    return request.app.state.context
+
+
+def wants_html(request: Request, fmt: str | None) -> bool:
+    """Whether the client asked for a page (``format=html`` or an Accept preferring HTML)."""
+    if fmt:
+        return fmt.lower() in ("html", "text/html")
+    html = conneg.choose(
+        request.headers.get("accept"),
+        {"text/html": ("html", "html"), **conneg.GRAPHS},
+        aliases=conneg.GRAPH_ALIASES,
+        default="text/turtle",
+    )
+    return html == "text/html"
+
+
+def graph_response(request: Request, triples: list, fmt: str | None, location: str | None = None) -> Response:
+    """Triples (or quads) serialised in the negotiated RDF format; 406 when none fits."""
+    media = conneg.choose(request.headers.get("accept"), conneg.GRAPHS, fmt, aliases=conneg.GRAPH_ALIASES)
+    if media is None:
+        return error_response(406, "not-acceptable", "available: " + ", ".join(conneg.GRAPHS))
+    headers = {"Vary": "Accept"}
+    if location:
+        headers["Content-Location"] = location
+    return Response(serializers.graph(media, triples), media_type=media, headers=headers)
+
+
+def checked_iri(value: str) -> str:
+    """An absolute IRI (RFC 3987, as pyoxigraph checks it), safe to put between < > in a query."""
+    try:
+        return ox.NamedNode(value).value
+    except ValueError:
+        raise ProtocolError(400, f"not an absolute IRI: {value!r}") from None
+
+
+def local_path(iri: str) -> str:
+    """The local path serving an IRI under the base."""
+    return "/" + iri[len(BASE) :] if iri.startswith(BASE) else iri

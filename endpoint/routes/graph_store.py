@@ -1,0 +1,37 @@
+"""``/store``: the SPARQL 1.1 Graph Store Protocol, read-only."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from tehkg.endpoint.context import Context, checked_iri, get_context
+from tehkg.endpoint.execution import QueryTask
+from tehkg.endpoint.sparql_protocol import error_response
+
+router = APIRouter()
+
+
+@router.api_route("/store", methods=["GET", "HEAD"])
+async def graph_store(
+    request: Request,
+    ctx: Annotated[Context, Depends(get_context)],
+    graph: str | None = None,
+    format: str | None = None,  # noqa: A002
+) -> Response:
+    """Graph Store Protocol, read-only: ``?graph=IRI`` or ``?default`` (the default graph)."""
+    is_default = "default" in request.query_params
+    if (graph is None) == (not is_default):
+        return error_response(400, "bad-request", "give exactly one of ?graph=IRI or ?default")
+    if graph is not None:
+        iri = checked_iri(graph)
+        if not await ctx.rows(f"SELECT ?s {{ GRAPH <{iri}> {{ ?s ?p ?o }} }} LIMIT 1"):
+            return error_response(404, "not-found", f"no graph named {graph}")
+        query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}"
+    else:
+        query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+    task = QueryTask(query=query, accept=request.headers.get("accept"), format=format, max_rows=10_000_000)
+    answer = await ctx.engine.run(task, ctx.settings.timeout)
+    if answer.status != 200:
+        return error_response(answer.status, "error", answer.error or "")
+    return Response(answer.body, media_type=answer.media_type, headers={"Vary": "Accept"})

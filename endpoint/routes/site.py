@@ -1,0 +1,32 @@
+"""Pages for people that are not documents of an IRI: the landing page and search."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from tehkg.endpoint import pages
+from tehkg.endpoint.context import Context, get_context, wants_html
+
+router = APIRouter()
+Ctx = Annotated[Context, Depends(get_context)]
+
+
+@router.get("/", response_class=HTMLResponse)
+async def landing(request: Request, ctx: Ctx) -> HTMLResponse:
+    """What the dataset is, counts, entry points, example questions, downloads, licence."""
+    return HTMLResponse(await pages.landing(request, ctx.rows))
+
+
+@router.get("/search")
+async def search(request: Request, ctx: Ctx, q: str = "", limit: int = 20) -> Response:
+    """Labels, acronyms and descriptions in both languages, accent- and case-insensitive."""
+    index = await ctx.engine.search_index()
+    hits = [
+        {"iri": h.iri, "path": pages.local(h.iri), "text": h.text[:160], "score": h.score}
+        for h in index.search(q, max(1, min(limit, 100)))
+    ]
+    fmt = request.query_params.get("format") or (None if "text/html" in request.headers.get("accept", "") else "json")
+    if wants_html(request, fmt):
+        return HTMLResponse(await pages.search_page(request, q, hits))
+    return JSONResponse({"query": q, "results": hits})

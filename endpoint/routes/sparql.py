@@ -1,0 +1,27 @@
+"""``/sparql`` without a query (the query layer answers every query before routing): the service
+description for machines, the query editor for people."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from tehkg.endpoint import description, pages
+from tehkg.endpoint.context import Context, get_context, graph_response, wants_html
+from tehkg.endpoint.sparql_protocol import SparqlRequest
+
+router = APIRouter()
+
+
+@router.api_route("/sparql", methods=["GET", "POST"])
+async def sparql(request: Request, ctx: Annotated[Context, Depends(get_context)]) -> Response:
+    """SPARQL 1.1 Protocol: GET, POST form (``query=``), POST direct
+    (``application/sparql-query``); ``default-graph-uri``, ``named-graph-uri``, ``format``,
+    ``timeout``. Without a query: the service description, or the query editor in a browser.
+    """
+    parsed: SparqlRequest = request.scope["tehkg.sparql"]  # QueryLayer answered any query
+    if request.method == "GET" and wants_html(request, parsed.format):
+        return HTMLResponse(await pages.query_editor(request))
+    graphs = [r["g"].value for r in await ctx.rows("SELECT DISTINCT ?g { GRAPH ?g { } }")]
+    url = str(request.url_for("sparql"))
+    return graph_response(request, description.service_description(url, graphs), parsed.format)
