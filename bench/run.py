@@ -44,9 +44,10 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pyoxigraph as ox
+
 from tehkg.endpoint.settings import Settings
-from tehkg.endpoint.workers import Snapshot, quads_of
-from tehkg.loader.store_builder import current_store
+from tehkg.endpoint.workers import Snapshot
+from tehkg.loader.store_layout import current_store, quad_count
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -460,7 +461,7 @@ def start_tehkg(store_root: Path, **env: str) -> HttpEndpoint:
         stderr=subprocess.DEVNULL,
     )
     wait_up(f"http://127.0.0.1:{port}/health")
-    if quads_of(str(current_store(store_root))) <= SERVED.memory_quads:
+    if quad_count(current_store(store_root)) <= SERVED.memory_quads:
         wait_in_memory(f"http://127.0.0.1:{port}", SERVED.workers)
     return HttpEndpoint("tehkg", f"http://127.0.0.1:{port}/sparql", proc)
 

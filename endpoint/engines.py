@@ -1,16 +1,16 @@
 """Where queries run: the embedded store (worker processes) or an external SPARQL 1.1 engine."""
 
-import os
 from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
+
 from tehkg.endpoint import conneg
 from tehkg.endpoint.execution import QueryAnswer, QueryTask
 from tehkg.endpoint.settings import Settings
 from tehkg.endpoint.workers import QueryTimeout, WorkerPool
 from tehkg.loader.search_index import ENTRIES_QUERY, SearchIndex
-from tehkg.loader.store_builder import BUILD_INFO, CURRENT, current_store
+from tehkg.loader.store_layout import current_store, store_version
 
 
 class EmbeddedEngine:
@@ -18,7 +18,6 @@ class EmbeddedEngine:
 
     def __init__(self, settings: Settings) -> None:
         self.root = Path(settings.store)
-        self.current_link = self.root / CURRENT
         self.pool = WorkerPool(settings.workers, settings.memory_quads)
         self._index: tuple[str | None, SearchIndex] = (None, SearchIndex([]))
 
@@ -34,11 +33,7 @@ class EmbeddedEngine:
 
     def version(self) -> str | None:
         """The built store's identity: changes with every build (cache keys use it)."""
-        try:  # two system calls: this runs on every request
-            name = os.readlink(self.current_link)
-            return f"{name}-{os.stat(os.path.join(self.root, name, BUILD_INFO)).st_mtime_ns}"
-        except OSError:
-            return None
+        return store_version(self.root)
 
     async def run(self, task: QueryTask, timeout: float) -> QueryAnswer:
         directory = self.directory()

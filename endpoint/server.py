@@ -5,9 +5,10 @@ import logging
 import os
 
 import uvicorn
-from tehkg.endpoint.settings import Settings
-from tehkg.loader.store_builder import BuildRejected, build, current_store, is_up_to_date
 
+from tehkg.endpoint.settings import Settings
+from tehkg.loader.store_builder import BuildRejected, build, is_up_to_date
+from tehkg.loader.store_layout import current_store
 from tehkg.resources import shipped_sources
 
 

@@ -17,15 +17,11 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pyoxigraph as ox
+
 from tehkg.endpoint.execution import QueryAnswer, QueryTask, execute
-from tehkg.loader.store_builder import build_info
+from tehkg.loader.store_layout import quad_count
 
 _CONTEXT = mp.get_context("spawn")
-
-
-def quads_of(directory: str) -> int:
-    """The quads of a built store as its BUILD.json counts them (no scan of the store)."""
-    return sum(build_info(Path(directory))["stats"]["graphs"].values())
 
 
 class Snapshot:
@@ -43,7 +39,7 @@ class Snapshot:
         pyoxigraph releases the GIL while it dumps and loads, so queries keep being answered from
         disk meanwhile; the copy is exact because the store never changes once built.
         """
-        if quads_of(self.directory) > memory_quads:
+        if quad_count(Path(self.directory)) > memory_quads:
             return
         copy = ox.Store()
         copy.bulk_load(self.disk.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)

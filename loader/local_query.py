@@ -4,8 +4,9 @@ import sys
 from pathlib import Path
 
 import pyoxigraph as ox
+
 from tehkg.loader.rdf_files import RdfInputError
-from tehkg.loader.store_builder import current_store
+from tehkg.loader.store_layout import current_store
 
 RESULT_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,

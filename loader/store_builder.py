@@ -25,15 +25,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
+
+from tehkg import __version__
 from tehkg.loader import statistics
 from tehkg.loader.rdf_files import RdfFile, RdfInputError, collect, parse_all
 from tehkg.loader.search_index import SearchIndex
+from tehkg.loader.store_layout import BUILD_INFO, CURRENT, build_info, current_store
 
-from tehkg import __version__
-
-BUILD_INFO = "BUILD.json"
 LAYOUT = "2"  # bumped when a store directory gains a file: older stores are then rebuilt
-CURRENT = "current"
 
 
 class BuildRejected(Exception):
@@ -47,20 +46,6 @@ class BuildResult:
     directory: Path
     stats: dict
     seconds: dict[str, float]
-
-
-def current_store(root: Path) -> Path | None:
-    """The directory of the store currently served from ``root``, if any."""
-    link = root / CURRENT
-    if not link.is_symlink():
-        return None
-    target = root / os.readlink(link)
-    return target if (target / BUILD_INFO).exists() else None
-
-
-def build_info(store_dir: Path) -> dict:
-    """The BUILD.json of a built store."""
-    return json.loads((store_dir / BUILD_INFO).read_text())
 
 
 def fingerprint(files: list[RdfFile]) -> str:

@@ -2,9 +2,9 @@
 
 import pyoxigraph as ox
 import pytest
-from tehkg.endpoint.workers import Snapshot
-from tehkg.loader.store_builder import current_store
 
+from tehkg.endpoint.workers import Snapshot
+from tehkg.loader.store_layout import current_store
 from tests.competency import all_questions, answer
 
 QUESTIONS = all_questions()

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from tehkg.loader.store_builder import current_store
+
+from tehkg.loader.store_layout import current_store
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tehkg.loader.search_index import SearchIndex
-from tehkg.loader.store_builder import build, current_store
 
+from tehkg.loader.search_index import SearchIndex
+from tehkg.loader.store_builder import build
+from tehkg.loader.store_layout import current_store
 from tests.conftest import FIXTURES, free_port, run_tehkg, start_server, stop, wait_until_up
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
