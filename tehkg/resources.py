@@ -11,7 +11,10 @@ from pathlib import Path
 
 
 def _resource(package: str) -> Path:
-    path = Path(str(files(package)))
+    try:
+        path = Path(str(files(package)))
+    except ModuleNotFoundError:
+        raise FileNotFoundError(f"package resource {package} is missing: reinstall tehkg") from None
     if not path.is_dir():
         raise FileNotFoundError(f"package resource {package} is missing (looked in {path})")
     return path
