@@ -5,7 +5,11 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint validate browser-deps bench clean
+.PHONY: serve test lint typecheck validate browser-deps bench clean
+
+# Coverage of the package, server and worker subprocesses included (see [tool.coverage] in pyproject.toml)
+COVERAGE_FLOOR ?= 80
+TYPECHECK := $(VENV)/typecheck
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +37,19 @@ lint: $(VENV)/.installed-test
 validate: $(VENV)/.installed
 	$(BIN)/tehkg validate
 
+# mypy cannot follow the package-dir mapping of an editable install: it checks a tree of links
+# laid out as the wheel is (tehkg/, tehkg/loader -> loader/, tehkg/endpoint -> endpoint/)
+typecheck: $(VENV)/.installed-test
+	rm -rf $(TYPECHECK) && mkdir -p $(TYPECHECK)/tehkg
+	ln -s $(CURDIR)/tehkg/*.py $(TYPECHECK)/tehkg/
+	ln -s $(CURDIR)/loader $(TYPECHECK)/tehkg/loader && ln -s $(CURDIR)/endpoint $(TYPECHECK)/tehkg/endpoint
+	cd $(TYPECHECK) && MYPYPATH=. $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml -p tehkg
+
 test: $(VENV)/.installed-test browser-deps lint validate
-	$(BIN)/pytest -q
+	rm -rf var/coverage && mkdir -p var/coverage
+	$(BIN)/coverage run -m pytest -q
+	$(BIN)/coverage combine -q
+	$(BIN)/coverage report --fail-under=$(COVERAGE_FLOOR)
 
 # Virtuoso (Debian's virtuoso-opensource) is a peer when installable; bench/run.py runs without it.
 # The preseeded system DBA password only silences debconf: the benchmark uses its own database.

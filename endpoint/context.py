@@ -1,6 +1,7 @@
 """What every route needs, injected as a FastAPI dependency: settings, engine, cache and helpers."""
 
 from dataclasses import dataclass
+from typing import Any
 
 import pyoxigraph as ox
 from fastapi import Request
@@ -14,7 +15,7 @@ from tehkg.endpoint.settings import Settings
 from tehkg.endpoint.sparql_protocol import ProtocolError, error_response
 from tehkg.vocab import BASE
 
-Term = ox.NamedNode | ox.Literal | ox.BlankNode
+Row = dict[str, Any]  # a solution's terms by variable name: what they are depends on the query
 RDF_EXTENSIONS = {ext: media for media, (_, ext) in conneg.GRAPHS.items()}
 
 
@@ -26,7 +27,7 @@ class Context:
     engine: Engine
     cache: ResponseCache
 
-    async def rows(self, query: str) -> list[dict[str, Term]]:
+    async def rows(self, query: str) -> list[Row]:
         """Solutions of a SELECT over the store, as terms (for pages and documents)."""
         answer = await self.engine.run(QueryTask(query=query, rows_only=True, max_rows=100_000), self.settings.timeout)
         if answer.status != 200:

@@ -36,5 +36,5 @@ async def dump(ctx: Annotated[Context, Depends(get_context)]) -> Response:
     """The whole dataset as N-Quads."""
     task = QueryTask(query="SELECT ?s ?p ?o ?g { GRAPH ?g { ?s ?p ?o } }", rows_only=True, max_rows=50_000_000)
     answer = await ctx.engine.run(task, ctx.settings.timeout)
-    quads = [ox.Quad(s, p, o, g) for s, p, o, g in answer.rows]
+    quads = [ox.Quad(*row) for row in answer.rows]  # type: ignore[arg-type]  # GRAPH ?g binds all four
     return Response(ox.serialize(quads, format=ox.RdfFormat.N_QUADS), media_type="application/n-quads")
