@@ -1,12 +1,20 @@
-"""Find RDF files and parse them with pyoxigraph, reporting errors by file, line and column."""
+"""Find RDF files and parse them with pyoxigraph, reporting errors by file, line and column.
 
+Hostile input is refused before or while it is parsed: files over ``TEHKG_MAX_INPUT_BYTES``, DTD
+entity declarations in RDF/XML (entity bombs), writes of the builder's statistics, and writes
+into a named graph that another source owns (see :class:`GraphOwners`).
+"""
+
+import os
+import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from tehkg.vocab import GRAPH_BASE, ONTOLOGY_GRAPH, OWL, RDF, RDFS
+from tehkg.loader.statistics import is_builder_statement
+from tehkg.vocab import GRAPH_BASE, METADATA_GRAPH, ONTOLOGY_GRAPH, OWL, RDF, RDFS
 
 FORMATS = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -30,15 +38,65 @@ class RdfInputError(Exception):
 
 @dataclass(frozen=True)
 class RdfFile:
-    """One input file and the named graph its triples go to (quad formats name their own)."""
+    """One input file, the named graph its triples go to (quad formats name their own), and the
+    source it came from: the file or folder given on the command line."""
 
     path: Path
     format: ox.RdfFormat
     graph: ox.NamedNode | None
+    source: Path | None = None
+
+
+MAX_INPUT_BYTES = 512 << 20  # default of TEHKG_MAX_INPUT_BYTES
+WARN_INPUT_BYTES = 64 << 20  # default of TEHKG_WARN_INPUT_BYTES
+
+
+def _byte_limit(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise RdfInputError(Path(name), f"not a number of bytes: {value!r}") from None
+
+
+def check_size(path: Path) -> None:
+    """Refuse a file over ``TEHKG_MAX_INPUT_BYTES``; warn on stderr over ``TEHKG_WARN_INPUT_BYTES``."""
+    size = path.stat().st_size
+    limit = _byte_limit("TEHKG_MAX_INPUT_BYTES", MAX_INPUT_BYTES)
+    if size > limit:
+        raise RdfInputError(path, f"{size} bytes is over the input limit of {limit} bytes (TEHKG_MAX_INPUT_BYTES)")
+    if size > _byte_limit("TEHKG_WARN_INPUT_BYTES", WARN_INPUT_BYTES):
+        print(f"warning: {path}: {size >> 20} MiB; validating it holds every triple in memory", file=sys.stderr)
+
+
+ENTITY_DECLARATION = b"<!ENTITY"
+SCAN_CHUNK = 1 << 20
+
+
+def refuse_entity_declarations(path: Path) -> None:
+    """Raise RdfInputError at the first DTD entity declaration of an XML file (entity bombs
+    expand a few bytes into gigabytes; the parser must never see one)."""
+    keep = len(ENTITY_DECLARATION) - 1
+    line, line_start, offset, tail = 1, 0, 0, b""
+    with path.open("rb") as stream:
+        while chunk := stream.read(SCAN_CHUNK):
+            window = tail + chunk
+            found = window.find(ENTITY_DECLARATION)
+            head = chunk if found < 0 else window[len(tail) : max(found, len(tail))]
+            line += head.count(b"\n")
+            if (last := head.rfind(b"\n")) >= 0:
+                line_start = offset + last + 1
+            if found >= 0:
+                column = offset - len(tail) + found - line_start + 1
+                raise RdfInputError(path, "entity declarations are refused", line, column)
+            offset += len(chunk)
+            tail = window[-keep:]
 
 
 def collect(paths: Iterable[Path]) -> list[RdfFile]:
-    """Expand files and folders (recursively, sorted) into RDF inputs; unknown suffixes are skipped."""
+    """Expand files and folders (recursively, sorted) into RDF inputs; unknown suffixes are skipped.
+
+    Raises RdfInputError for a file over the size limit or an RDF/XML file declaring entities."""
     found: list[RdfFile] = []
     for path in paths:
         if not path.exists():
@@ -50,7 +108,10 @@ def collect(paths: Iterable[Path]) -> list[RdfFile]:
                 if not path.is_dir():
                     raise RdfInputError(file, f"unknown RDF file type {file.suffix!r}")
                 continue
-            found.append(RdfFile(file, fmt, None if fmt.supports_datasets else graph_for(file, fmt)))
+            check_size(file)
+            if fmt == ox.RdfFormat.RDF_XML:
+                refuse_entity_declarations(file)
+            found.append(RdfFile(file, fmt, None if fmt.supports_datasets else graph_for(file, fmt), path))
     return found
 
 
@@ -95,6 +156,47 @@ def located(path: Path, err: SyntaxError) -> RdfInputError:
     return RdfInputError(path, message, err.lineno, err.offset)
 
 
-def parse_all(files: Iterable[RdfFile]) -> list[ox.Quad]:
-    """All quads of all files; the first unreadable file raises RdfInputError."""
-    return [quad for file in files for quad in parse(file)]
+@dataclass
+class GraphOwners:
+    """Who may write which graph.
+
+    A graph belongs to the first source (a file or folder given as an argument) that writes it:
+    the files of one folder may share their graphs, another source writing into them is refused
+    unless ``allow_shared``. The metadata graph is never shared, and its statistics are written
+    by the builder alone (:func:`statistics.is_builder_statement`).
+    """
+
+    allow_shared: bool = False
+    owners: dict[ox.NamedNode | ox.BlankNode | ox.DefaultGraph, RdfFile] = field(default_factory=dict)
+
+    def check(self, file: RdfFile, quad: ox.Quad) -> None:
+        """Raise RdfInputError if ``file`` may not write ``quad``."""
+        graph = quad.graph_name
+        owner = self.owners.setdefault(graph, file)
+        if owner.source != file.source and (not self.allow_shared or graph == METADATA):
+            raise RdfInputError(file.path, f"graph {_name(graph)} is owned by {owner.path}")
+        if graph == METADATA and is_builder_statement(quad):
+            raise RdfInputError(
+                file.path, f"<{quad.predicate.value}> in graph {_name(graph)} is written by the builder only"
+            )
+
+
+METADATA = ox.NamedNode(METADATA_GRAPH)
+
+
+def _name(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> str:
+    return "the default graph" if isinstance(graph, ox.DefaultGraph) else str(graph)
+
+
+def guarded(files: Iterable[RdfFile], allow_shared_graphs: bool = False) -> Iterator[ox.Quad]:
+    """Quads of all files, each checked against :class:`GraphOwners` as it is read."""
+    owners = GraphOwners(allow_shared_graphs)
+    for file in files:
+        for quad in parse(file):
+            owners.check(file, quad)
+            yield quad
+
+
+def parse_all(files: Iterable[RdfFile], allow_shared_graphs: bool = False) -> list[ox.Quad]:
+    """All quads of all files; the first unreadable file or forbidden write raises RdfInputError."""
+    return list(guarded(files, allow_shared_graphs))

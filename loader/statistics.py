@@ -8,6 +8,28 @@ from tehkg.vocab import DATASET_IRI, METADATA_GRAPH
 
 VOID = "http://rdfs.org/ns/void#"
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+MODIFIED = ox.NamedNode("http://purl.org/dc/terms/modified")
+VERSION_INFO = ox.NamedNode("http://www.w3.org/2002/07/owl#versionInfo")
+STATISTICS_PREDICATES = frozenset(
+    ox.NamedNode(VOID + term)
+    for term in (
+        "triples",
+        "entities",
+        "classes",
+        "properties",
+        "classPartition",
+        "propertyPartition",
+        "class",
+        "property",
+    )
+)
+
+
+def is_builder_statement(quad: ox.Quad) -> bool:
+    """Whether ``quad`` is one the builder writes into the metadata graph (an input may not)."""
+    return quad.predicate in STATISTICS_PREDICATES or (
+        quad.subject == ox.NamedNode(DATASET_IRI) and quad.predicate in (MODIFIED, VERSION_INFO)
+    )
 
 
 def _count(value: int) -> ox.Literal:
@@ -63,13 +85,8 @@ def as_quads(stats: dict, built: str, version: str) -> list[ox.Quad]:
         ox.Quad(ds, v("entities"), _count(stats["entities"]), g),
         ox.Quad(ds, v("classes"), _count(len(stats["classes"])), g),
         ox.Quad(ds, v("properties"), _count(len(stats["properties"])), g),
-        ox.Quad(
-            ds,
-            ox.NamedNode("http://purl.org/dc/terms/modified"),
-            ox.Literal(built, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")),
-            g,
-        ),
-        ox.Quad(ds, ox.NamedNode("http://www.w3.org/2002/07/owl#versionInfo"), ox.Literal(version), g),
+        ox.Quad(ds, MODIFIED, ox.Literal(built, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")), g),
+        ox.Quad(ds, VERSION_INFO, ox.Literal(version), g),
     ]
     for graph, n in stats["graphs"].items():
         quads.append(ox.Quad(ox.NamedNode(graph), v("triples"), _count(n), g))

@@ -3,12 +3,12 @@
 Layout of a store root::
 
     ROOT/current -> v1732300000000   (symlink, replaced atomically with os.replace)
-    ROOT/v1732300000000/             (an Oxigraph store, its SEARCH.json index, and BUILD.json
-                                      once complete)
+    ROOT/v1732300000000/             (an Oxigraph store, its SEARCH.json index and BUILD.json)
+    ROOT/v1732300000001.partial/     (a build in progress; renamed without the suffix once complete)
     ROOT/.lock                       (one build at a time)
 
-A build that fails or is killed never touches ``current``; its partial directory is removed by the
-next build.
+A build that fails never touches ``current`` and removes its partial directory; one that is killed
+leaves it, and the next build removes it under the lock (when only a dead build can have left it).
 """
 
 import fcntl
@@ -28,11 +28,12 @@ import pyoxigraph as ox
 
 from tehkg import __version__
 from tehkg.loader import statistics
-from tehkg.loader.rdf_files import RdfFile, RdfInputError, collect, parse_all
+from tehkg.loader.rdf_files import RdfFile, RdfInputError, collect, guarded, parse_all
 from tehkg.loader.search_index import SearchIndex
 from tehkg.loader.store_layout import BUILD_INFO, CURRENT, build_info, current_store
 
 LAYOUT = "2"  # bumped when a store directory gains a file: older stores are then rebuilt
+PARTIAL = ".partial"  # suffix of a store directory being built
 
 
 class BuildRejected(Exception):
@@ -72,7 +73,8 @@ def _locked(root: Path) -> Iterator[None]:
 
 
 def _remove_stale(root: Path, keep: set[str]) -> None:
-    """Delete store directories neither current nor the one it replaced (readers may hold it)."""
+    """Delete store directories neither current nor the one it replaced (readers may hold it), and
+    the partial directories of builds that died (called under the lock: no build is running)."""
     for child in root.iterdir():
         if child.is_dir() and not child.is_symlink() and child.name.startswith("v") and child.name not in keep:
             shutil.rmtree(child, ignore_errors=True)
@@ -89,8 +91,18 @@ def quality_gate(quads: list[ox.Quad], log: Callable[[str], None] = print) -> fl
     return report.seconds
 
 
-def build(sources: list[Path], root: Path, validate: bool = True, log: Callable[[str], None] = print) -> BuildResult:
-    """Parse, optionally validate, bulk-load into a new store under ``root`` and swap it in."""
+def build(
+    sources: list[Path],
+    root: Path,
+    validate: bool = True,
+    log: Callable[[str], None] = print,
+    allow_shared_graphs: bool = False,
+) -> BuildResult:
+    """Parse, optionally validate, bulk-load into a new store under ``root`` and swap it in.
+
+    Raises RdfInputError for unreadable input or a write into a graph another source owns,
+    BuildRejected on violations, OSError when the disk or the file system fails; in every case
+    the new directory is removed and the previous store keeps serving."""
     seconds: dict[str, float] = {}
     files = collect(sources)
     if not files:
@@ -98,52 +110,57 @@ def build(sources: list[Path], root: Path, validate: bool = True, log: Callable[
     quads: list[ox.Quad] | None = None
     if validate:
         t = time.perf_counter()
-        quads = parse_all(files)
+        quads = parse_all(files, allow_shared_graphs)
         seconds["parse"] = time.perf_counter() - t
         seconds["validate"] = quality_gate(quads, log)
     with _locked(root):
         previous = current_store(root)
-        directory = root / f"v{time.time_ns()}"
         _remove_stale(root, {previous.name} if previous else set())
-        t = time.perf_counter()
-        store = ox.Store(str(directory))
+        directory = root / f"v{time.time_ns()}"
+        partial = directory.with_name(directory.name + PARTIAL)
         try:
-            if quads is not None:
-                store.bulk_extend(quads)
-            else:
-                for file in files:
-                    try:
-                        store.bulk_load(path=str(file.path), format=file.format, to_graph=file.graph)
-                    except SyntaxError as err:
-                        raise RdfInputError(file.path, str(getattr(err, "msg", err)), err.lineno, err.offset) from None
-            seconds["load"] = time.perf_counter() - t
-            t = time.perf_counter()
-            built = datetime.now(UTC).isoformat(timespec="seconds")
-            stats = statistics.describe(store, built)
-            store.flush()
-            seconds["statistics"] = time.perf_counter() - t
-            t = time.perf_counter()
-            SearchIndex.from_store(store).write(directory)
-            seconds["search index"] = time.perf_counter() - t
+            stats = _write_store(partial, files, quads, allow_shared_graphs, seconds)
+            partial.rename(directory)
+            swap = root / f".{CURRENT}-{os.getpid()}"
+            swap.unlink(missing_ok=True)
+            os.symlink(directory.name, swap)
+            os.replace(swap, root / CURRENT)  # the last step: before it, current is untouched
         except BaseException:
-            del store
-            gc.collect()
+            shutil.rmtree(partial, ignore_errors=True)
             shutil.rmtree(directory, ignore_errors=True)
             raise
-        del store
-        gc.collect()
-        info = {
-            "fingerprint": fingerprint(files),
-            "built": built,
-            "version": __version__,
-            "sources": [str(f.path) for f in files],
-            "stats": stats,
-            "seconds": seconds,
-        }
-        (directory / BUILD_INFO).write_text(json.dumps(info, indent=1))
-        swap = root / f".{CURRENT}-{os.getpid()}"
-        swap.unlink(missing_ok=True)
-        os.symlink(directory.name, swap)
-        os.replace(swap, root / CURRENT)
         log(f"built {directory} ({stats['triples']} triples in {len(stats['graphs'])} graphs)")
     return BuildResult(directory, stats, seconds)
+
+
+def _write_store(
+    directory: Path, files: list[RdfFile], quads: list[ox.Quad] | None, allow_shared: bool, seconds: dict[str, float]
+) -> dict:
+    """Load the quads (or the files, checked as they stream) into a new store at ``directory``, add
+    its statistics, search index and BUILD.json; returns the statistics."""
+    t = time.perf_counter()
+    store = ox.Store(str(directory))
+    try:
+        store.bulk_extend(quads if quads is not None else guarded(files, allow_shared))
+        seconds["load"] = time.perf_counter() - t
+        t = time.perf_counter()
+        built = datetime.now(UTC).isoformat(timespec="seconds")
+        stats = statistics.describe(store, built)
+        store.flush()
+        seconds["statistics"] = time.perf_counter() - t
+        t = time.perf_counter()
+        SearchIndex.from_store(store).write(directory)
+        seconds["search index"] = time.perf_counter() - t
+    finally:
+        del store
+        gc.collect()  # closes the store's files before the directory is renamed or removed
+    info = {
+        "fingerprint": fingerprint(files),
+        "built": built,
+        "version": __version__,
+        "sources": [str(f.path) for f in files],
+        "stats": stats,
+        "seconds": seconds,
+    }
+    (directory / BUILD_INFO).write_text(json.dumps(info, indent=1))
+    return stats

@@ -13,6 +13,9 @@ EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE, EXIT_ENVIRONMENT = 0, 1, 2, 3
 # failed (disk full, permission denied, store locked): the input may be fine
 
 
+SHARED_HELP = "let sources write into a graph another source wrote first (never the metadata graph)"
+
+
 def _paths(values: list[str]) -> list[Path]:
     return [Path(v) for v in values] or shipped_sources()
 
@@ -27,7 +30,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
             publish(sources, args.target, validate=not args.no_validate)
             return EXIT_OK
-        result = build(sources, Path(args.store), validate=not args.no_validate)
+        result = build(
+            sources, Path(args.store), validate=not args.no_validate, allow_shared_graphs=args.allow_shared_graphs
+        )
     except BuildRejected as err:
         print(err, file=sys.stderr)
         print("aborted: nothing was published or swapped in", file=sys.stderr)
@@ -38,14 +43,15 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from tehkg.loader.quality import validate_paths
+    from tehkg.loader.quality import validate
+    from tehkg.loader.rdf_files import collect, parse_all
 
     paths = [Path(p) for p in args.paths]
     if not paths:
         paths = shipped_sources()
     elif args.with_ontology:
         paths = [ontology_dir(), *paths]
-    report = validate_paths(paths)
+    report = validate(parse_all(collect(paths), args.allow_shared_graphs))
     rendered = {"text": report.text, "json": report.json, "junit": report.junit, "turtle": report.turtle}[args.format]()
     if args.output:
         Path(args.output).write_text(rendered)
@@ -103,6 +109,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--store", default=store, help=f"store root directory (default {store})")
     b.add_argument("--no-validate", action="store_true", help="skip the quality gate")
     b.add_argument("--target", help="publish every named graph to this Graph Store Protocol URL")
+    b.add_argument("--allow-shared-graphs", action="store_true", help=SHARED_HELP)
     b.set_defaults(func=cmd_build)
 
     v = sub.add_parser("validate", help="check RDF files against the SHACL shapes")
@@ -111,6 +118,7 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--strict", action="store_true", help="fail on warnings too")
     v.add_argument("--format", choices=["text", "json", "junit", "turtle"], default="text")
     v.add_argument("--output", "-o", help="write the report to this file")
+    v.add_argument("--allow-shared-graphs", action="store_true", help=SHARED_HELP)
     v.set_defaults(func=cmd_validate)
 
     r = sub.add_parser("report", help="completeness table per class")
