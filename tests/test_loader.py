@@ -102,19 +102,20 @@ def test_killed_build_leaves_a_working_store(served, tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "tehkg.cli", "build", str(big), "--store", str(root), "--no-validate"],
         cwd=PROJECT_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(list(root.glob("v*"))) < 2:
-        time.sleep(0.05)
-    time.sleep(0.5)
+    while time.monotonic() < deadline and not list(root.glob("v*.partial")) and process.poll() is None:
+        time.sleep(0.02)
+    (partial,) = root.glob("v*.partial")  # recognisable while the build runs
     assert process.poll() is None, "the build finished before it could be killed"
     process.send_signal(signal.SIGKILL)
     process.wait(10)
-    assert current_store(root) == before and count(base) == n
+    assert partial.is_dir() and current_store(root) == before and count(base) == n  # never served
     assert run_tehkg("build", str(VALID), "--store", str(root)).returncode == 0  # and cleans up
-    assert len([d for d in root.glob("v*") if d.is_dir()]) <= 2
+    assert not partial.exists() and not list(root.glob("*.partial"))
+    assert len([d for d in root.glob("v*") if d.is_dir()]) == 2  # the new store and the one it replaced
 
 
 @pytest.fixture
