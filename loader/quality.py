@@ -1,19 +1,27 @@
-"""The quality gate: SHACL shapes (pySHACL, in memory) plus must-be-empty cross-graph queries."""
+"""The quality gate: SHACL shapes plus must-be-empty cross-graph queries, in one SHACL report graph.
 
+The SHACL engine is pyshacl-turbo, chosen by measurement (bench/VALIDATE.md): on the shipped data and
+every corrupted fixture its results (focus node, path, constraint component, severity, value, message)
+are those of pySHACL, and it validates a million generated quads within the gate's time budget.
+"""
+
+import resource
+import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
-import pyshacl
+import pyshacl_turbo
 import rdflib
 from rdflib.namespace import SH
-from tehkg.loader.rdf_files import collect, parse_all
-from tehkg.loader.validation_report import Finding, Report
 
+from tehkg.loader.rdf_files import collect, parse_all
+from tehkg.loader.validation_report import Report
 from tehkg.resources import shapes_dir as shapes_dir_default
 
 TEHSH = rdflib.Namespace("https://w3id.org/tehkg/shapes#")
+PROGRESS_QUADS = 200_000  # inputs from this size on report progress on stderr and their peak memory
 LABEL_QUERY = """
 SELECT ?s (SAMPLE(?l) AS ?label) {
   { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l FILTER(lang(?l) = "fr") }
@@ -21,6 +29,7 @@ SELECT ?s (SAMPLE(?l) AS ?label) {
   UNION { ?s <http://purl.org/dc/terms/title> ?l FILTER(lang(?l) = "fr") }
 } GROUP BY ?s
 """
+Progress = Callable[[str], None]
 
 
 def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Node:
@@ -34,13 +43,11 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Nod
     return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
 
 
-def union_graph(quads: Iterable[ox.Quad]) -> rdflib.Graph:
-    """All quads as one rdflib graph (the union default graph that queries see)."""
-    graph = rdflib.Graph()
-    add = graph.add
-    for q in quads:
-        add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
-    return graph
+def union_store(quads: Iterable[ox.Quad]) -> ox.Store:
+    """All quads as the triples of one default graph (the union default graph that queries see)."""
+    store = ox.Store()
+    store.extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
+    return store
 
 
 def load_shapes(shapes_dir: Path | None = None) -> rdflib.Graph:
@@ -58,72 +65,88 @@ def load_shapes(shapes_dir: Path | None = None) -> rdflib.Graph:
     return shapes
 
 
-def _shacl_findings(data: rdflib.Graph, shapes: rdflib.Graph) -> list[Finding]:
-    conforms, results, _ = pyshacl.validate(
+def shacl_report(data: ox.Store, shapes: rdflib.Graph) -> rdflib.Graph:
+    """The engine's SHACL validation report graph, as produced, for the triples of ``data``."""
+    _, results, _ = pyshacl_turbo.validate(
         data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
     )
-    findings = []
-    for result in results.subjects(rdflib.RDF.type, SH.ValidationResult):
-        shape = results.value(result, SH.sourceShape)
-        name = shapes.value(shape, SH.name)
-        if name is None:  # a property shape: name the node shape that holds it
-            parent = shapes.value(None, SH.property, shape)
-            name = shapes.value(parent, SH.name) if parent is not None else None
-        severity = results.value(result, SH.resultSeverity)
-        findings.append(
-            Finding(
-                severity=str(severity).rsplit("#", 1)[-1],
-                focus=str(results.value(result, SH.focusNode)),
-                path=_text(results.value(result, SH.resultPath)),
-                value=_text(results.value(result, SH.value)),
-                message=str(results.value(result, SH.resultMessage) or ""),
-                shape=str(name or shape),
-            )
-        )
-    return findings
+    return results
 
 
-def _text(term: rdflib.term.Node | None) -> str | None:
-    return None if term is None or isinstance(term, rdflib.BNode) else str(term)
-
-
-def _query_findings(store: ox.Store, shapes: rdflib.Graph) -> list[Finding]:
-    """Run each ``tehsh:MustBeEmptyQuery``; every row (?this, ?value) is a finding."""
-    findings = []
-    for check in shapes.subjects(rdflib.RDF.type, TEHSH.MustBeEmptyQuery):
-        query = str(shapes.value(check, SH.select))
-        severity = str(shapes.value(check, SH.severity) or SH.Violation).rsplit("#", 1)[-1]
+def add_query_results(report: rdflib.Graph, store: ox.Store, shapes: rdflib.Graph, progress: Progress) -> None:
+    """Run each ``tehsh:MustBeEmptyQuery``; add every row (?this, ?value) to ``report`` as an sh:ValidationResult."""
+    node = report.value(None, rdflib.RDF.type, SH.ValidationReport)
+    for check in sorted(shapes.subjects(rdflib.RDF.type, TEHSH.MustBeEmptyQuery)):
+        start = time.perf_counter()
+        severity = shapes.value(check, SH.severity) or SH.Violation
         message = str(shapes.value(check, SH.message))
-        solutions = store.query(query, use_default_graph_as_union=True)
+        solutions = store.query(str(shapes.value(check, SH.select)), use_default_graph_as_union=True)
         has_value = "value" in [v.value for v in solutions.variables]
+        rows = 0
         for row in solutions:
             value = row["value"] if has_value else None
-            findings.append(
-                Finding(
-                    severity=severity,
-                    focus=row["this"].value,
-                    path=None,
-                    value=None if value is None else value.value,
-                    message=message.replace("{$value}", "" if value is None else value.value),
-                    shape=str(shapes.value(check, SH.name)),
-                )
-            )
-    return findings
+            result = rdflib.BNode()
+            report.add((node, SH.result, result))
+            report.add((result, rdflib.RDF.type, SH.ValidationResult))
+            report.add((result, SH.focusNode, to_rdflib(row["this"])))
+            report.add((result, SH.resultSeverity, severity))
+            report.add((result, SH.sourceShape, check))
+            report.add((result, SH.sourceConstraintComponent, SH.SPARQLConstraintComponent))
+            text = message.replace("{$value}", "" if value is None else value.value)
+            report.add((result, SH.resultMessage, rdflib.Literal(text)))
+            if value is not None:
+                report.add((result, SH.value, to_rdflib(value)))
+            rows += 1
+        progress(f"cross-graph: {shapes.value(check, SH.name)}: {rows} row(s) in {time.perf_counter() - start:.2f} s")
 
 
-def validate(quads: list[ox.Quad], shapes_dir: Path | None = None) -> Report:
-    """Validate quads against the shapes; returns every violation, warning and info."""
+def peak_memory_mib() -> float:
+    """This process's peak resident memory so far, in MiB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def validate(quads: list[ox.Quad], shapes_dir: Path | None = None, progress: Progress | None = None) -> Report:
+    """Validate quads against the shapes; the report holds every violation, warning and info.
+
+    ``progress`` receives one line per step; by default, stderr for inputs of ``PROGRESS_QUADS`` and more.
+    """
+    large = len(quads) >= PROGRESS_QUADS
+    say = progress or (_stderr if large else _quiet)
     start = time.perf_counter()
     shapes = load_shapes(shapes_dir)
     store = ox.Store()
     store.extend(quads)
-    findings = _shacl_findings(union_graph(quads), shapes) + _query_findings(store, shapes)
+    union = union_store(quads)
+    say(f"stores: {len(quads)} quads, {len(union)} distinct triples in {time.perf_counter() - start:.2f} s")
+    t = time.perf_counter()
+    report = shacl_report(union, shapes)
+    del union
+    say(f"SHACL shapes: {len(set(report.subjects(SH.resultSeverity)))} result(s) in {time.perf_counter() - t:.2f} s")
+    add_query_results(report, store, shapes, say)
     labels = {row["s"].value: row["label"].value for row in store.query(LABEL_QUERY, use_default_graph_as_union=True)}
-    for finding in findings:
-        finding.label = labels.get(finding.focus)
-    return Report(findings, len(quads), time.perf_counter() - start)
+    return Report.from_graph(
+        report,
+        shapes,
+        labels,
+        len(quads),
+        time.perf_counter() - start,
+        peak_mib=peak_memory_mib() if large else None,
+    )
 
 
-def validate_paths(paths: list[Path]) -> Report:
+def validate_paths(paths: list[Path], progress: Progress | None = None) -> Report:
     """Parse files and folders (raising RdfInputError if unreadable) and validate them."""
-    return validate(parse_all(collect(paths)))
+    start = time.perf_counter()
+    quads = parse_all(collect(paths))
+    if progress is None and len(quads) >= PROGRESS_QUADS:
+        progress = _stderr
+    (progress or _quiet)(f"parse: {len(quads)} quads in {time.perf_counter() - start:.2f} s")
+    return validate(quads, progress=progress)

@@ -1,4 +1,4 @@
-"""Validation findings and their renderings: text, JSON, JUnit XML, Turtle (sh:ValidationReport)."""
+"""The SHACL validation report graph and its renderings: text, JSON, JUnit XML derived from it, Turtle whole."""
 
 import json
 from collections import defaultdict
@@ -11,9 +11,25 @@ from rdflib.namespace import SH
 SEVERITIES = ("Violation", "Warning", "Info")
 
 
+def _text(term: rdflib.term.Node | None) -> str | None:
+    """An IRI or literal as its string, a blank node as ``_:id``, nothing as None."""
+    if term is None:
+        return None
+    return f"_:{term}" if isinstance(term, rdflib.BNode) else str(term)
+
+
+def _shape_name(shapes: rdflib.Graph, shape: rdflib.term.Node) -> str:
+    """The sh:name of a shape, or of the node shape that holds a property shape, else the shape itself."""
+    name = shapes.value(shape, SH.name)
+    if name is None:
+        parent = shapes.value(None, SH.property, shape)
+        name = shapes.value(parent, SH.name) if parent is not None else None
+    return str(name) if name is not None else str(_text(shape))
+
+
 @dataclass
 class Finding:
-    """One validation result."""
+    """One sh:ValidationResult of the report graph, as strings for the text, JSON and JUnit renderings."""
 
     severity: str
     focus: str
@@ -26,11 +42,43 @@ class Finding:
 
 @dataclass
 class Report:
-    """All findings of one validation run."""
+    """One validation run: the SHACL report graph (``graph``) and the findings derived from it."""
 
+    graph: rdflib.Graph
     findings: list[Finding]
     triples: int
     seconds: float
+    peak_mib: float | None = None
+
+    @classmethod
+    def from_graph(
+        cls,
+        graph: rdflib.Graph,
+        shapes: rdflib.Graph,
+        labels: dict[str, str],
+        triples: int,
+        seconds: float,
+        peak_mib: float | None = None,
+    ) -> "Report":
+        """The report of ``graph``; sets its sh:conforms to whether any result is a violation."""
+        findings = []
+        for result in graph.subjects(rdflib.RDF.type, SH.ValidationResult):
+            focus = _text(graph.value(result, SH.focusNode)) or ""
+            findings.append(
+                Finding(
+                    severity=str(graph.value(result, SH.resultSeverity)).rsplit("#", 1)[-1],
+                    focus=focus,
+                    path=_text(graph.value(result, SH.resultPath)),
+                    value=_text(graph.value(result, SH.value)),
+                    message=str(graph.value(result, SH.resultMessage) or ""),
+                    shape=_shape_name(shapes, graph.value(result, SH.sourceShape)),
+                    label=labels.get(focus),
+                )
+            )
+        report = cls(graph, findings, triples, seconds, peak_mib)
+        node = graph.value(None, rdflib.RDF.type, SH.ValidationReport)
+        graph.set((node, SH.conforms, rdflib.Literal(report.conforms)))
+        return report
 
     @property
     def conforms(self) -> bool:
@@ -45,6 +93,7 @@ class Report:
             f"{verdict}: {self.count('Violation')} violation(s), "
             f"{self.count('Warning')} warning(s), {self.count('Info')} info "
             f"on {self.triples} triples in {self.seconds:.2f} s"
+            + ("" if self.peak_mib is None else f", peak memory {self.peak_mib:.0f} MiB")
         )
 
     def text(self) -> str:
@@ -111,21 +160,6 @@ class Report:
         )
 
     def turtle(self) -> str:
-        """The findings as a SHACL validation report graph."""
-        g = rdflib.Graph()
-        g.bind("sh", SH)
-        report = rdflib.BNode()
-        g.add((report, rdflib.RDF.type, SH.ValidationReport))
-        g.add((report, SH.conforms, rdflib.Literal(self.conforms)))
-        for f in self.findings:
-            r = rdflib.BNode()
-            g.add((report, SH.result, r))
-            g.add((r, rdflib.RDF.type, SH.ValidationResult))
-            g.add((r, SH.focusNode, rdflib.URIRef(f.focus)))
-            g.add((r, SH.resultSeverity, SH[f.severity]))
-            g.add((r, SH.resultMessage, rdflib.Literal(f.message, lang="en")))
-            if f.path:
-                g.add((r, SH.resultPath, rdflib.URIRef(f.path)))
-            if f.value is not None:
-                g.add((r, SH.value, rdflib.Literal(f.value)))
-        return g.serialize(format="turtle")
+        """The SHACL validation report graph, whole."""
+        self.graph.bind("sh", SH)
+        return self.graph.serialize(format="turtle")
