@@ -142,10 +142,10 @@ def validate(quads: list[ox.Quad], shapes_dir: Path | None = None, progress: Pro
     )
 
 
-def validate_paths(paths: list[Path], progress: Progress | None = None) -> Report:
-    """Parse files and folders (raising RdfInputError if unreadable) and validate them."""
+def validate_paths(paths: list[Path], allow_shared_graphs: bool = False, progress: Progress | None = None) -> Report:
+    """Parse files and folders (raising RdfInputError if unreadable) and validate them, timing the parse."""
     start = time.perf_counter()
-    quads = parse_all(collect(paths))
+    quads = parse_all(collect(paths), allow_shared_graphs)
     if progress is None and len(quads) >= PROGRESS_QUADS:
         progress = _stderr
     (progress or _quiet)(f"parse: {len(quads)} quads in {time.perf_counter() - start:.2f} s")

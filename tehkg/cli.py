@@ -43,15 +43,14 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from tehkg.loader.quality import validate
-    from tehkg.loader.rdf_files import collect, parse_all
+    from tehkg.loader.quality import validate_paths
 
     paths = [Path(p) for p in args.paths]
     if not paths:
         paths = shipped_sources()
     elif args.with_ontology:
         paths = [ontology_dir(), *paths]
-    report = validate(parse_all(collect(paths), args.allow_shared_graphs))
+    report = validate_paths(paths, args.allow_shared_graphs)
     rendered = {"text": report.text, "json": report.json, "junit": report.junit, "turtle": report.turtle}[args.format]()
     if args.output:
         Path(args.output).write_text(rendered)
