@@ -62,7 +62,8 @@ def create_app(settings: Settings | None = None) -> Callable:
     the hot path of queries.
     """
     settings = settings or Settings.from_env()
-    context = Context(settings, make_engine(settings), ResponseCache(settings.cache_entries))
+    cache = ResponseCache(settings.cache_entries, settings.cache_bytes, settings.cache_entry_bytes)
+    context = Context(settings, make_engine(settings), cache)
     api = create_api(context)
     cors = CORSMiddleware(
         QueryLayer(api, context.engine, context.cache, settings),

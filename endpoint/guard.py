@@ -1,19 +1,70 @@
-"""The outermost ASGI layer: request-size and concurrency caps, and the access log."""
+"""The outermost ASGI layer: header, body and concurrency caps, and the access log.
 
+The guard reads a request's body itself before anything else sees it: byte by byte against
+``TEHKG_MAX_BODY`` (chunked bodies included; 413 as soon as the limit is passed, nothing buffered
+beyond it) and against ``TEHKG_BODY_TIMEOUT`` (408). A request counts as in flight only once its
+body is in, so connections that announce a body and never send it cannot use up
+``TEHKG_MAX_PENDING``.
+"""
+
+import asyncio
 import logging
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from tehkg.endpoint.settings import Settings
 from tehkg.endpoint.sparql_protocol import error_response
 
 log = logging.getLogger("tehkg.access")
 SLOW_SECONDS = 1.0  # requests at least this slow are logged even without the access log
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\\]")
+
+
+def printable(value: str) -> str:
+    """``value`` with control characters (and backslashes) escaped, so that it fits on one log line."""
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+
+
+class BodyTooLarge(Exception):
+    """The body passed the size limit while it was being read."""
+
+
+async def read_body(receive: Callable[[], Awaitable[dict]], limit: int) -> bytes | None:
+    """The whole request body, or None when the client disconnected; raises BodyTooLarge."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        parts.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(parts)
+
+
+def replaying(body: bytes, receive: Callable[[], Awaitable[dict]]) -> Callable[[], Awaitable[dict]]:
+    """A ``receive`` that gives ``body`` as one message, then passes on to ``receive`` (disconnects)."""
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replay() -> dict:
+        return pending.pop() if pending else await receive()
+
+    return replay
+
+
+def has_body(headers: dict[bytes, bytes]) -> bool:
+    length = headers.get(b"content-length", b"")
+    return b"transfer-encoding" in headers or (length.isdigit() and int(length) > 0)
 
 
 class GuardAndLog:
-    """ASGI middleware: body-size and concurrency caps; a log line for each failed (5xx) or slow
-    request, and for every request when ``TEHKG_ACCESS_LOG`` is on."""
+    """ASGI middleware: header-size, body-size, body-time and concurrency caps; a log line for each
+    failed (5xx) or slow request, and for every request when ``TEHKG_ACCESS_LOG`` is on."""
 
     def __init__(self, app: Callable, settings: Settings) -> None:
         self.app, self.settings, self.in_flight = app, settings, 0
@@ -31,19 +82,39 @@ class GuardAndLog:
                 status = message["status"]
             await send(message)
 
-        length = dict(scope["headers"]).get(b"content-length", b"")
-        if length.isdigit() and int(length) > self.settings.max_body:
-            await error_response(413, "too-large", f"request body exceeds {self.settings.max_body} bytes")(
-                scope, receive, send_logged
-            )
-        elif self.in_flight >= self.settings.max_pending:
-            await error_response(503, "busy", "too many requests in flight; retry shortly")(scope, receive, send_logged)
-        else:
+        refusal = await self._refusal(scope, receive)
+        if isinstance(refusal, tuple):
+            await error_response(*refusal)(scope, receive, send_logged)
+        elif refusal is not None:
             self.in_flight += 1
             try:
-                await self.app(scope, receive, send_logged)
+                await self.app(scope, refusal, send_logged)
             finally:
                 self.in_flight -= 1
         elapsed = time.perf_counter() - start
         if self.settings.access_log or status >= 500 or elapsed >= SLOW_SECONDS:
-            log.info("%s %s %d %.1fms", scope["method"], scope["path"], status, elapsed * 1000)
+            log.info("%s %s %d %.1fms", printable(scope["method"]), printable(scope["path"]), status, elapsed * 1000)
+
+    async def _refusal(self, scope: dict, receive: Callable) -> tuple[int, str, str] | Callable | None:
+        """Why the request is refused (status, kind, message); else the ``receive`` to serve it with,
+        or None when the client left while sending its body."""
+        settings = self.settings
+        if sum(len(name) + len(value) + 4 for name, value in scope["headers"]) > settings.max_header_bytes:
+            return 431, "headers-too-large", f"request headers exceed {settings.max_header_bytes} bytes"
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length", b"")
+        if length.isdigit() and int(length) > settings.max_body:
+            return 413, "too-large", f"request body exceeds {settings.max_body} bytes"
+        if has_body(headers):
+            try:
+                body = await asyncio.wait_for(read_body(receive, settings.max_body), settings.body_timeout)
+            except BodyTooLarge:
+                return 413, "too-large", f"request body exceeds {settings.max_body} bytes"
+            except TimeoutError:
+                return 408, "body-timeout", f"the request body did not arrive within {settings.body_timeout:g} s"
+            if body is None:
+                return None
+            receive = replaying(body, receive)
+        if self.in_flight >= settings.max_pending:
+            return 503, "busy", "too many requests in flight; retry shortly"
+        return receive

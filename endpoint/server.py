@@ -56,5 +56,9 @@ def run(args: argparse.Namespace) -> int:
         workers=replicas,
         log_level="info",
         access_log=False,
+        http="h11",  # h11 bounds what it buffers of an incomplete request line and headers (400 past it)
+        h11_max_incomplete_event_size=4 * settings.max_header_bytes,  # the guard answers 431 below that
+        limit_concurrency=settings.max_connections,
+        timeout_keep_alive=settings.keep_alive,
     )
     return 0

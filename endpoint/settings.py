@@ -26,8 +26,15 @@ class Settings:
     timeout: float = 30.0  # seconds; a request may ask for less with ?timeout=
     max_rows: int = 10_000  # result rows (or triples) before truncation
     max_body: int = 1_000_000  # request body bytes before 413
-    max_pending: int = 64  # requests in flight before 503 + Retry-After
+    max_pending: int = 64  # requests in flight (body received, work started) before 503 + Retry-After
+    max_per_client: int = 4  # uncached queries running at once per client address before 429 + Retry-After
+    body_timeout: float = 10.0  # seconds to receive a whole request body before 408
+    max_header_bytes: int = 16_384  # total request header bytes before 431
+    max_connections: int = 512  # open connections and running requests before uvicorn answers 503
+    keep_alive: int = 5  # seconds an idle keep-alive connection stays open
     cache_entries: int = 1024  # cached responses (the store is immutable per build)
+    cache_bytes: int = 64 << 20  # response cache size in bytes
+    cache_entry_bytes: int = 1 << 20  # answers larger than this are not cached
     service_allow: tuple[str, ...] = ()  # SERVICE endpoints allowed (full IRIs)
     access_log: bool = False  # a log line per request (failed and slow ones always)
 

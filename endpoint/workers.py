@@ -7,12 +7,14 @@ is then copied into the worker's memory, where pyoxigraph evaluates queries seve
 """
 
 import asyncio
+import hashlib
 import multiprocessing as mp
 import os
 import pickle
 import struct
 import threading
 import time
+from collections import OrderedDict, deque
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -110,13 +112,27 @@ class QueryTimeout(Exception):
     """The query ran past its deadline and its worker was killed."""
 
 
+LIGHT_SECONDS = 0.05  # a query text answered this fast is expected to be cheap the next time
+LIGHT_MEMORY = 4096  # query digests remembered as cheap (20 bytes each)
+
+
 class WorkerPool:
-    """Run tasks on ``size`` processes; a task past its deadline kills its worker."""
+    """Run tasks on ``size`` processes; a task past its deadline (or cancelled) kills its worker.
+
+    Capacity for cheap work: one worker (when there are two or more) is reserved for queries
+    expected to be cheap, so that ``/health``, pages and repeated small queries keep answering
+    while every other worker runs a runaway query. A query is expected to be cheap when the same
+    text last finished within LIGHT_SECONDS (``/health``'s ``ASK {}`` is, after its first run);
+    others queue for the unreserved workers, in arrival order.
+    """
 
     def __init__(self, size: int, memory_quads: int) -> None:
         self.size = size
         self.memory_quads = memory_quads
-        self.idle: asyncio.Queue[Worker] = asyncio.Queue()
+        self.reserve = 1 if size > 1 else 0
+        self.free: list[Worker] = []
+        self.waiters: deque[tuple[bool, asyncio.Future[Worker]]] = deque()
+        self.light: OrderedDict[bytes, None] = OrderedDict()  # digests of queries seen to be cheap
         self.workers: set[Worker] = set()
         self.directory: str | None = None  # the store the last task ran on: new workers open it
         self.replaced = 0
@@ -129,7 +145,37 @@ class WorkerPool:
     def _add(self) -> None:
         worker = Worker(self.memory_quads, self.directory)
         self.workers.add(worker)
-        self.idle.put_nowait(worker)
+        self._release(worker)
+
+    def _release(self, worker: Worker) -> None:
+        self.free.append(worker)
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        """Hand free workers to waiters in arrival order; a waiter for a query not known to be
+        cheap gets one only while more than ``reserve`` are free."""
+        for entry in list(self.waiters):
+            light, waiter = entry
+            if waiter.done():
+                self.waiters.remove(entry)
+            elif not self.free:
+                return
+            elif light or len(self.free) > self.reserve:
+                self.waiters.remove(entry)
+                waiter.set_result(self.free.pop())
+
+    async def _acquire(self, light: bool, timeout: float) -> Worker:
+        waiter: asyncio.Future[Worker] = asyncio.get_running_loop().create_future()
+        self.waiters.append((light, waiter))
+        self._dispatch()
+        try:
+            return await asyncio.wait_for(waiter, timeout)
+        except TimeoutError:
+            raise QueryTimeout(f"no query worker became free within {timeout:g} s") from None
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self._release(waiter.result())
+            raise
 
     def in_memory(self) -> int:
         """How many workers last answered from an in-memory copy of the store."""
@@ -139,10 +185,9 @@ class WorkerPool:
         """Answer ``task`` on the store in ``directory`` within ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         self.directory = directory
-        try:
-            worker = await asyncio.wait_for(self.idle.get(), timeout)
-        except TimeoutError:
-            raise QueryTimeout(f"no query worker became free within {timeout:g} s") from None
+        digest = hashlib.sha1(task.query.encode(), usedforsecurity=False).digest()
+        worker = await self._acquire(digest in self.light, timeout)
+        started = time.monotonic()
         loop = asyncio.get_running_loop()
         done: asyncio.Future[QueryAnswer] = loop.create_future()
 
@@ -179,8 +224,17 @@ class WorkerPool:
                 )
             raise
         worker.in_memory = answer.in_memory
-        self.idle.put_nowait(worker)
+        self._release(worker)
+        self._remember(digest, time.monotonic() - started)
         return answer
+
+    def _remember(self, digest: bytes, elapsed: float) -> None:
+        """Keep the digest of a query that answered within LIGHT_SECONDS (the last LIGHT_MEMORY)."""
+        self.light.pop(digest, None)
+        if elapsed <= LIGHT_SECONDS:
+            self.light[digest] = None
+            if len(self.light) > LIGHT_MEMORY:
+                self.light.popitem(last=False)
 
     def close(self) -> None:
         for worker in self.workers:

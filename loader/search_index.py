@@ -15,6 +15,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 FILE = "SEARCH.json"
+MAX_QUERY_CHARS = 200  # longer search queries are refused: the cost grows with words × entries
+MAX_QUERY_WORDS = 16
 
 ENTRIES_QUERY = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT DISTINCT ?s ?p ?t { VALUES ?p { skos:prefLabel skos:altLabel skos:notation
@@ -35,6 +37,20 @@ class Hit:
     iri: str
     text: str
     score: float
+
+
+class QueryTooLong(ValueError):
+    """A search query over MAX_QUERY_CHARS characters or MAX_QUERY_WORDS words."""
+
+
+def query_words(query: str) -> list[str]:
+    """The folded words of a search query; raises QueryTooLong past the limits."""
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryTooLong(f"a search query may hold at most {MAX_QUERY_CHARS} characters")
+    words = fold(query).split()
+    if len(words) > MAX_QUERY_WORDS:
+        raise QueryTooLong(f"a search query may hold at most {MAX_QUERY_WORDS} words")
+    return words
 
 
 class SearchIndex:
@@ -64,8 +80,8 @@ class SearchIndex:
         (directory / FILE).write_text(json.dumps(entries, ensure_ascii=False))
 
     def search(self, query: str, limit: int) -> list[Hit]:
-        """The best match per IRI, best first (then shorter text first)."""
-        words = fold(query).split()
+        """The best match per IRI, best first (then shorter text first); raises QueryTooLong."""
+        words = query_words(query)
         if not words:
             return []
         phrase = " ".join(words)

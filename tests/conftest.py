@@ -104,6 +104,7 @@ def fixture_server(fixture_store: Path) -> Iterator[str]:
         TEHKG_TIMEOUT="2",
         TEHKG_MAX_BODY="20000",
         TEHKG_SERVICE_ALLOW="http://127.0.0.1:1/allowed",
+        TEHKG_MAX_PER_CLIENT="64",  # the soak's 32 clients all come from 127.0.0.1
     )
     yield base
     stop(process)

@@ -6,9 +6,10 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from tehkg.endpoint import description
-from tehkg.endpoint.context import Context, get_context, graph_response, local_path, wants_html
+from tehkg.endpoint import conneg, description, dumps
+from tehkg.endpoint.context import Context, get_context, local_path, wants_html
 from tehkg.endpoint.execution import QueryTask
+from tehkg.endpoint.sparql_protocol import error_response
 from tehkg.vocab import DATASET_IRI
 
 router = APIRouter()
@@ -21,20 +22,27 @@ async def dataset(
     ctx: Annotated[Context, Depends(get_context)],
     format: str | None = None,  # noqa: A002
 ) -> Response:
-    """VoID and DCAT description of the dataset (HTML for browsers)."""
+    """VoID and DCAT description of the dataset (HTML for browsers); built once per store version
+    and media type, off the event loop."""
     if wants_html(request, format):
         return RedirectResponse(local_path(DATASET_IRI), status_code=303)
-    task = QueryTask(query=description.DATASET_QUERY, format="nt", max_rows=1_000_000)
-    answer = await ctx.engine.run(task, ctx.settings.timeout)
-    triples = [q.triple for q in ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)]
-    triples += description.dataset_extras(str(request.url_for("sparql")), str(request.url_for("dump")))
-    return graph_response(request, triples, format)
+    media = conneg.choose(request.headers.get("accept"), conneg.GRAPHS, format, aliases=conneg.GRAPH_ALIASES)
+    if media is None:
+        return error_response(406, "not-acceptable", "available: " + ", ".join(conneg.GRAPHS))
+    urls = (str(request.url_for("sparql")), str(request.url_for("dump")))
+
+    async def triples() -> list[ox.Triple]:
+        task = QueryTask(query=description.DATASET_QUERY, format="nt", max_rows=1_000_000)
+        answer = await ctx.engine.run(task, ctx.settings.timeout)
+        found = [q.triple for q in ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)]
+        served = [description.Dump(urls[1], "application/n-quads", await dumps.dump_bytes(ctx, "application/n-quads"))]
+        return found + description.dataset_extras(urls[0], served)
+
+    body = await dumps.triples_bytes(ctx, ("dataset", *urls), triples, media)
+    return Response(body, media_type=media, headers={"Vary": "Accept"})
 
 
 @router.get("/dump.nq", name="dump")
 async def dump(ctx: Annotated[Context, Depends(get_context)]) -> Response:
-    """The whole dataset as N-Quads."""
-    task = QueryTask(query="SELECT ?s ?p ?o ?g { GRAPH ?g { ?s ?p ?o } }", rows_only=True, max_rows=50_000_000)
-    answer = await ctx.engine.run(task, ctx.settings.timeout)
-    quads = [ox.Quad(*row) for row in answer.rows]  # type: ignore[arg-type]  # GRAPH ?g binds all four
-    return Response(ox.serialize(quads, format=ox.RdfFormat.N_QUADS), media_type="application/n-quads")
+    """The whole dataset as N-Quads (built once per store version, off the event loop)."""
+    return Response(await dumps.dump_bytes(ctx, "application/n-quads"), media_type="application/n-quads")

@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from tehkg.endpoint import conneg, dumps
 from tehkg.endpoint.context import Context, checked_iri, get_context
-from tehkg.endpoint.execution import QueryTask
 from tehkg.endpoint.sparql_protocol import error_response
 
 router = APIRouter()
@@ -19,7 +19,8 @@ async def graph_store(
     graph: str | None = None,
     format: str | None = None,  # noqa: A002
 ) -> Response:
-    """Graph Store Protocol, read-only: ``?graph=IRI`` or ``?default`` (the default graph)."""
+    """Graph Store Protocol, read-only: ``?graph=IRI`` or ``?default`` (the default graph); each
+    graph is serialised once per store version and media type."""
     is_default = "default" in request.query_params
     if (graph is None) == (not is_default):
         return error_response(400, "bad-request", "give exactly one of ?graph=IRI or ?default")
@@ -30,8 +31,8 @@ async def graph_store(
         query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}"
     else:
         query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
-    task = QueryTask(query=query, accept=request.headers.get("accept"), format=format, max_rows=10_000_000)
-    answer = await ctx.engine.run(task, ctx.settings.timeout)
-    if answer.status != 200:
-        return error_response(answer.status, "error", answer.error or "")
-    return Response(answer.body, media_type=answer.media_type, headers={"Vary": "Accept"})
+    media = conneg.choose(request.headers.get("accept"), conneg.GRAPHS, format, aliases=conneg.GRAPH_ALIASES)
+    if media is None:
+        return error_response(406, "not-acceptable", "available: " + ", ".join(conneg.GRAPHS))
+    body = await dumps.graph_bytes(ctx, query, media)
+    return Response(body, media_type=media, headers={"Vary": "Accept"})

@@ -1,5 +1,6 @@
 """Pages for people that are not documents of an IRI: the landing page and search."""
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -7,6 +8,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from tehkg.endpoint import pages
 from tehkg.endpoint.context import Context, get_context, wants_html
+from tehkg.endpoint.sparql_protocol import ProtocolError
+from tehkg.loader.search_index import QueryTooLong
 
 router = APIRouter()
 Ctx = Annotated[Context, Depends(get_context)]
@@ -20,12 +23,16 @@ async def landing(request: Request, ctx: Ctx) -> HTMLResponse:
 
 @router.get("/search")
 async def search(request: Request, ctx: Ctx, q: str = "", limit: int = 20) -> Response:
-    """Labels, acronyms and descriptions in both languages, accent- and case-insensitive."""
+    """Labels, acronyms and descriptions in both languages, accent- and case-insensitive.
+
+    A query of more than 200 characters or 16 words is a 400; the ranking runs in a thread, off
+    the event loop."""
     index = await ctx.engine.search_index()
-    hits = [
-        {"iri": h.iri, "path": pages.local(h.iri), "text": h.text[:160], "score": h.score}
-        for h in index.search(q, max(1, min(limit, 100)))
-    ]
+    try:
+        found = await asyncio.to_thread(index.search, q, max(1, min(limit, 100)))
+    except QueryTooLong as err:
+        raise ProtocolError(400, str(err), "query-too-long") from None
+    hits = [{"iri": h.iri, "path": pages.local(h.iri), "text": h.text[:160], "score": h.score} for h in found]
     fmt = request.query_params.get("format") or (None if "text/html" in request.headers.get("accept", "") else "json")
     if wants_html(request, fmt):
         return HTMLResponse(await pages.search_page(request, q, hits))
