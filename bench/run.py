@@ -364,7 +364,7 @@ class InProcess:
         self.pool = ThreadPoolExecutor(32)
 
     def _run(self, query: str) -> tuple[int, str, bytes]:
-        result = self.store.query(query, use_default_graph_as_union=True)
+        result = self.store.query(query)  # the default graph of a tehkg store is the merge of its graphs
         if isinstance(result, ox.QueryTriples):
             return 200, "application/n-triples", ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
         return 200, "application/sparql-results+json", result.serialize(format=ox.QueryResultsFormat.JSON)
@@ -506,8 +506,7 @@ def start_oxigraph(ox_dir: Path) -> HttpEndpoint:
 
 def start_endpoints(endpoints: list, data: Path, store_root: Path, ox_dir: Path, virtuoso: Virtuoso | None) -> None:
     """Start every endpoint, appending each to ``endpoints`` as soon as it is up (the caller closes them)."""
-    caps = {"TEHKG_MAX_PENDING": "1000", "TEHKG_MAX_PER_CLIENT": "1000"}  # every client is on 127.0.0.1
-    endpoints.append(start_tehkg(store_root, TEHKG_MAX_ROWS="1000000", TEHKG_TIMEOUT="120", **caps))
+    endpoints.append(start_tehkg(store_root, TEHKG_MAX_ROWS="1000000", TEHKG_TIMEOUT="120", TEHKG_MAX_PENDING="1000"))
     endpoints.append(start_oxigraph(ox_dir))
     rdflib_endpoint = shutil.which("rdflib-endpoint", path=str(BIN)) or shutil.which("rdflib-endpoint")
     if rdflib_endpoint:

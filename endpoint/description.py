@@ -19,10 +19,24 @@ RESULT_FORMATS = {
     "application/trig": "TriG",
     "application/n-quads": "N-Quads",
 }
+COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
+DEFAULT_GRAPH_NOTE = (
+    "The RDF merge of the named graphs: each distinct triple once, however many documents state it "
+    "(FROM and default-graph-uri merge the graphs they name the same way)."
+)
+TRUNCATION_NOTE = (
+    "Answers stop at {} solutions or triples, in every format; a cut answer carries the HTTP header "
+    'Tehkg-Truncated: true (and, in SPARQL JSON results, "truncated": true).'
+)
 
 
-def service_description(endpoint_url: str, graphs: list[str]) -> list[ox.Triple]:
-    """The sd:Service at ``endpoint_url``: languages, formats, features, dataset and graphs."""
+def service_description(
+    endpoint_url: str, graphs: list[str], federated: bool = False, max_rows: int | None = None
+) -> list[ox.Triple]:
+    """The sd:Service at ``endpoint_url``: languages, formats, features, dataset and graphs.
+
+    ``federated``: SERVICE is allowed (to the endpoints of an allow-list); ``max_rows``: the cap
+    at which answers are cut, said in a comment on the service."""
     sd = lambda term: ox.NamedNode(SD + term)  # noqa: E731
     a = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
     service = ox.NamedNode(endpoint_url)
@@ -33,13 +47,17 @@ def service_description(endpoint_url: str, graphs: list[str]) -> list[ox.Triple]
         ox.Triple(service, sd("endpoint"), service),
         ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
         ox.Triple(service, sd("feature"), sd("UnionDefaultGraph")),
-        ox.Triple(service, sd("feature"), sd("BasicFederatedQuery")),
         ox.Triple(service, sd("defaultDataset"), dataset),
         ox.Triple(dataset, a, sd("Dataset")),
         ox.Triple(dataset, ox.NamedNode("http://rdfs.org/ns/void#inDataset"), ox.NamedNode(DATASET_IRI)),
         ox.Triple(dataset, sd("defaultGraph"), default),
         ox.Triple(default, a, sd("Graph")),
+        ox.Triple(default, COMMENT, ox.Literal(DEFAULT_GRAPH_NOTE, language="en")),
     ]
+    if federated:
+        triples.append(ox.Triple(service, sd("feature"), sd("BasicFederatedQuery")))
+    if max_rows is not None:
+        triples.append(ox.Triple(service, COMMENT, ox.Literal(TRUNCATION_NOTE.format(max_rows), language="en")))
     for media in (*conneg.RESULTS, *conneg.GRAPHS):
         triples.append(ox.Triple(service, sd("resultFormat"), ox.NamedNode(FORMATS_NS + RESULT_FORMATS[media])))
     for index, graph in enumerate(sorted(graphs)):

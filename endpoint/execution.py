@@ -3,7 +3,10 @@
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
+
 from tehkg.endpoint import conneg, serializers
+from tehkg.endpoint.merged_dataset import dataset_clauses, merged
+from tehkg.endpoint.query_scan import scan
 
 
 @dataclass
@@ -15,7 +18,7 @@ class QueryTask:
     format: str | None = None
     default_graphs: list[str] | None = None
     named_graphs: list[str] | None = None
-    union_default: bool = True
+    base_iri: str | None = None  # relative IRIs in the query resolve against it
     max_rows: int = 10_000
     rows_only: bool = False  # return terms (for pages) instead of a serialised body
 
@@ -35,19 +38,32 @@ class QueryAnswer:
     in_memory: bool = False  # answered from the worker's in-memory copy of the store
 
 
-def _dataset(task: QueryTask) -> dict:
-    if task.default_graphs is not None or task.named_graphs is not None:
-        return {
-            "default_graph": [ox.NamedNode(g) for g in task.default_graphs or []] or ox.DefaultGraph(),
-            "named_graphs": [ox.NamedNode(g) for g in task.named_graphs or []],
-        }
-    return {"use_default_graph_as_union": task.union_default}
+def _dataset(store: ox.Store, task: QueryTask) -> tuple[ox.Store, dict]:
+    """The store to evaluate ``task`` on and the dataset arguments of its query.
+
+    Without a dataset the default graph is the store's, the merge of its named graphs; a protocol
+    dataset replaces the query's own; several default graphs are merged as a set.
+    """
+    protocol = task.default_graphs is not None or task.named_graphs is not None
+    if protocol:
+        default, named = task.default_graphs or [], task.named_graphs or []
+    elif scan(task.query).has_from:
+        default, named = dataset_clauses(task.query, task.base_iri)
+    else:
+        return store, {}
+    names = [ox.NamedNode(g) for g in named]
+    if len(default) > 1:
+        return merged(store, default, named), {"default_graph": ox.DefaultGraph(), "named_graphs": names}
+    if protocol:
+        return store, {"default_graph": [ox.NamedNode(g) for g in default], "named_graphs": names}
+    return store, {}
 
 
 def execute(store: ox.Store, task: QueryTask) -> QueryAnswer:
     """Evaluate ``task`` on ``store``; never raises for a bad query (status 400 instead)."""
     try:
-        result = store.query(task.query, **_dataset(task))
+        target, dataset = _dataset(store, task)
+        result = target.query(task.query, base_iri=task.base_iri, **dataset)
         if (
             isinstance(result, ox.QuerySolutions)
             and not task.rows_only
@@ -56,7 +72,7 @@ def execute(store: ox.Store, task: QueryTask) -> QueryAnswer:
             answer = _native_json(result, task.max_rows)
             if answer is not None:
                 return answer
-            result = store.query(task.query, **_dataset(task))  # again, to cut it at max_rows
+            result = target.query(task.query, base_iri=task.base_iri, **dataset)  # again, to cut it at max_rows
         if isinstance(result, ox.QuerySolutions):
             variables = [v.value for v in result.variables]
             rows = []

@@ -33,9 +33,9 @@ def open_store(root: Path) -> ox.Store:
 
 
 def run_query(root: Path, query: str, fmt: str) -> bytes:
-    """Serialise the answer of ``query`` (union default graph) in ``fmt``."""
+    """Serialise the answer of ``query`` in ``fmt`` (the default graph is the merge of the named graphs)."""
     try:
-        result = open_store(root).query(query, use_default_graph_as_union=True)
+        result = open_store(root).query(query)
     except SyntaxError as err:
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -51,10 +51,11 @@ def export(root: Path, output: Path | None, fmt: str, graph: str | None) -> None
     target = None if graph is None else ox.NamedNode(graph)
     if target is not None:
         data = store.dump(format=rdf_format, from_graph=target)
-    elif rdf_format.supports_datasets:
-        data = store.dump(format=rdf_format)
-    else:  # a triples format: the union of all graphs
-        data = ox.serialize((q.triple for q in store.quads_for_pattern(None, None, None, None)), format=rdf_format)
+    elif rdf_format.supports_datasets:  # the named graphs: the default graph is their merge
+        named = (q for q in store.quads_for_pattern(None, None, None) if not isinstance(q.graph_name, ox.DefaultGraph))
+        data = ox.serialize(named, format=rdf_format)
+    else:  # a triples format: the default graph, each distinct triple once
+        data = store.dump(format=rdf_format, from_graph=ox.DefaultGraph())
     if output is None:
         sys.stdout.buffer.write(data)
     else:

@@ -32,7 +32,7 @@ from tehkg.loader.rdf_files import RdfFile, RdfInputError, collect, guarded, par
 from tehkg.loader.search_index import SearchIndex
 from tehkg.loader.store_layout import BUILD_INFO, CURRENT, build_info, current_store
 
-LAYOUT = "2"  # bumped when a store directory gains a file: older stores are then rebuilt
+LAYOUT = "3"  # bumped when a store directory changes (a file, the default graph): older stores are rebuilt
 PARTIAL = ".partial"  # suffix of a store directory being built
 
 
@@ -133,6 +133,18 @@ def build(
     return BuildResult(directory, stats, seconds)
 
 
+def merge_into_default_graph(store: ox.Store) -> None:
+    """Make the default graph the RDF merge of the named graphs: each distinct triple once.
+
+    SPARQL 1.1 defines the default graph as a set; evaluated as the union of the named graphs,
+    pyoxigraph yields a triple once per graph that states it, and counts drift.
+    """
+    default = ox.DefaultGraph()
+    store.bulk_extend(
+        [ox.Quad(q.subject, q.predicate, q.object, default) for q in store.quads_for_pattern(None, None, None)]
+    )
+
+
 def _write_store(
     directory: Path, files: list[RdfFile], quads: list[ox.Quad] | None, allow_shared: bool, seconds: dict[str, float]
 ) -> dict:
@@ -146,8 +158,11 @@ def _write_store(
         t = time.perf_counter()
         built = datetime.now(UTC).isoformat(timespec="seconds")
         stats = statistics.describe(store, built)
-        store.flush()
         seconds["statistics"] = time.perf_counter() - t
+        t = time.perf_counter()
+        merge_into_default_graph(store)
+        store.flush()
+        seconds["merge"] = time.perf_counter() - t
         t = time.perf_counter()
         SearchIndex.from_store(store).write(directory)
         seconds["search index"] = time.perf_counter() - t

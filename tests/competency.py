@@ -66,7 +66,7 @@ def render(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> str:
 
 def answer(store: ox.Store, question: Question) -> list[str]:
     """The rows the store gives, rendered like the expected lines."""
-    result = store.query(question.query, use_default_graph_as_union=True)
+    result = store.query(question.query)  # the default graph is the merge of the named graphs
     if isinstance(result, ox.QueryBoolean):
         return [str(bool(result)).lower()]
     variables = result.variables

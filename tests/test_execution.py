@@ -6,6 +6,7 @@ import pyoxigraph as ox
 import pytest
 from tehkg.endpoint import execution
 from tehkg.endpoint.execution import QueryTask, execute
+from tehkg.loader.store_builder import merge_into_default_graph
 
 EX = "http://example.org/"
 JSON = "application/sparql-results+json"
@@ -18,6 +19,7 @@ def store() -> ox.Store:
     store = ox.Store()
     for i, text in enumerate(TRICKY):
         store.add(ox.Quad(ox.NamedNode(f"{EX}s{i}"), ox.NamedNode(EX + "p"), ox.Literal(text), ox.NamedNode(EX + "g")))
+    merge_into_default_graph(store)  # as a build does: queries read the default graph
     return store
 
 

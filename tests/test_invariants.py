@@ -28,7 +28,7 @@ def store(shipped_store):
 def values(store, query: str) -> list:
     return [
         [t.value if t is not None else None for t in row]
-        for row in store.query(PREFIXES + query, use_default_graph_as_union=True)
+        for row in store.query(PREFIXES + query)
     ]
 
 

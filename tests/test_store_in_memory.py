@@ -1,12 +1,18 @@
-"""Workers answer from an in-memory copy of a small store, and from disk when told not to copy."""
+"""Workers answer from an in-memory copy of a small store, and from disk when told not to copy;
+on both the default graph is a set: the RDF merge of the named graphs."""
 
+import itertools
 import time
 
 import httpx
+import pyoxigraph as ox
+import pytest
+from tehkg.loader.store_layout import current_store
 
 from tests.conftest import start_server, stop
 
-QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+ALL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+MEASURES = "SELECT (COUNT(*) AS ?n) WHERE { ?m a <https://w3id.org/tehkg/ontology#Measure> }"
 
 
 def workers_in_memory(base: str, wanted: int, seconds: float = 20) -> int:
@@ -19,23 +25,55 @@ def workers_in_memory(base: str, wanted: int, seconds: float = 20) -> int:
         time.sleep(0.1)
 
 
-def count(base: str) -> str:
+def count(base: str, query: str, **params: str | list[str]) -> int:
     response = httpx.post(
-        base + "/sparql", data={"query": QUERY}, headers={"Accept": "application/sparql-results+json"}
+        base + "/sparql", data={"query": query, **params}, headers={"Accept": "application/sparql-results+json"}
     )
-    assert response.status_code == 200
-    return response.json()["results"]["bindings"][0]["n"]["value"]
+    assert response.status_code == 200, response.text
+    return int(response.json()["results"]["bindings"][0]["n"]["value"])
 
 
-def test_small_store_is_served_from_memory_with_the_same_answers(shipped_store):
-    on_disk, disk_base = start_server(shipped_store, TEHKG_MEMORY_QUADS="0")
-    in_memory, memory_base = start_server(shipped_store)
+@pytest.fixture(scope="module")
+def graphs(shipped_store) -> dict[str, set[ox.Triple]]:
+    """The triples of each named graph, read from the built store without SPARQL."""
+    store = ox.Store.read_only(str(current_store(shipped_store)))
+    out: dict[str, set[ox.Triple]] = {}
+    for quad in store.quads_for_pattern(None, None, None):
+        if not isinstance(quad.graph_name, ox.DefaultGraph):
+            out.setdefault(quad.graph_name.value, set()).add(quad.triple)
+    return out
+
+
+@pytest.fixture(scope="module")
+def bases(shipped_store):
+    # one worker each: every query then runs where /health looked
+    on_disk, disk_base = start_server(shipped_store, TEHKG_MEMORY_QUADS="0", TEHKG_WORKERS="1")
+    in_memory, memory_base = start_server(shipped_store, TEHKG_WORKERS="1")
     try:
-        assert workers_in_memory(memory_base, 2) == 2
-        for _ in range(4):
-            assert count(disk_base)
+        assert workers_in_memory(memory_base, 1) == 1
         assert workers_in_memory(disk_base, 0, seconds=0) == 0
-        assert count(memory_base) == count(disk_base)
+        yield {"disk": disk_base, "memory": memory_base}
     finally:
         stop(on_disk)
         stop(in_memory)
+
+
+@pytest.mark.parametrize("where", ["disk", "memory"])
+def test_default_graph_is_the_merge_of_the_named_graphs(bases, graphs, where):
+    base = bases[where]
+    assert count(base, MEASURES) == 68  # 23 of them are typed in two documents' graphs
+    distinct = set().union(*graphs.values())
+    assert sum(map(len, graphs.values())) > len(distinct)  # the data does state some triples twice
+    assert count(base, ALL) == len(distinct)
+    assert count(base, "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }") == sum(map(len, graphs.values()))
+
+
+@pytest.mark.parametrize("where", ["disk", "memory"])
+def test_several_default_graphs_merge_as_a_set(bases, graphs, where):
+    a, b = next((a, b) for a, b in itertools.combinations(sorted(graphs), 2) if graphs[a] & graphs[b])
+    merged = len(graphs[a] | graphs[b])
+    base = bases[where]
+    assert count(base, f"SELECT (COUNT(*) AS ?n) FROM <{a}> FROM <{b}> {{ ?s ?p ?o }}") == merged
+    assert count(base, ALL, **{"default-graph-uri": [a, b]}) == merged
+    named = f"SELECT (COUNT(*) AS ?n) FROM <{a}> FROM <{b}> FROM NAMED <{a}> {{ GRAPH ?g {{ ?s ?p ?o }} }}"
+    assert count(base, named) == len(graphs[a])

@@ -24,4 +24,7 @@ async def sparql(request: Request, ctx: Annotated[Context, Depends(get_context)]
         return HTMLResponse(await pages.query_editor(request))
     graphs = [r["g"].value for r in await ctx.rows("SELECT DISTINCT ?g { GRAPH ?g { } }")]
     url = str(request.url_for("sparql"))
-    return graph_response(request, description.service_description(url, graphs), parsed.format)
+    triples = description.service_description(
+        url, graphs, federated=bool(ctx.settings.service_allow), max_rows=ctx.settings.max_rows
+    )
+    return graph_response(request, triples, parsed.format)
