@@ -506,7 +506,8 @@ def start_oxigraph(ox_dir: Path) -> HttpEndpoint:
 
 def start_endpoints(endpoints: list, data: Path, store_root: Path, ox_dir: Path, virtuoso: Virtuoso | None) -> None:
     """Start every endpoint, appending each to ``endpoints`` as soon as it is up (the caller closes them)."""
-    endpoints.append(start_tehkg(store_root, TEHKG_MAX_ROWS="1000000", TEHKG_TIMEOUT="120", TEHKG_MAX_PENDING="1000"))
+    caps = {"TEHKG_MAX_PENDING": "1000", "TEHKG_MAX_PER_CLIENT": "1000"}  # every client is on 127.0.0.1
+    endpoints.append(start_tehkg(store_root, TEHKG_MAX_ROWS="1000000", TEHKG_TIMEOUT="120", **caps))
     endpoints.append(start_oxigraph(ox_dir))
     rdflib_endpoint = shutil.which("rdflib-endpoint", path=str(BIN)) or shutil.which("rdflib-endpoint")
     if rdflib_endpoint:

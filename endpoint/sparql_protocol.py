@@ -1,13 +1,15 @@
 """The SPARQL 1.1 Protocol, query side: read a request into a task, answer it over HTTP."""
 
+import asyncio
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from fastapi import Request
 from fastapi.responses import Response
+
 from tehkg.endpoint import conneg
 from tehkg.endpoint.cache import ResponseCache
 from tehkg.endpoint.engines import Engine
@@ -34,7 +36,7 @@ class ProtocolError(Exception):
 def error_response(status: int, kind: str, message: str, **extra: object) -> Response:
     """A JSON error body: ``{"error": kind, "message": …}``."""
     body = {"error": kind, "message": message, **extra}
-    headers = {"Retry-After": "1"} if status == 503 and kind != "timeout" else {}
+    headers = {"Retry-After": "1"} if status in (429, 503) and kind != "timeout" else {}
     return Response(
         json.dumps(body, ensure_ascii=False), status_code=status, media_type="application/json", headers=headers
     )
@@ -138,8 +140,60 @@ def _media_header(media: str) -> str:
     return f"{media}; charset=utf-8" if media.startswith(TEXT_TYPES) else media
 
 
+class ClientSlots:
+    """How many uncached queries each client address is running, at most ``limit`` at once."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.running: dict[str, int] = {}
+
+    def take(self, client: str) -> bool:
+        if self.running.get(client, 0) >= self.limit:
+            return False
+        self.running[client] = self.running.get(client, 0) + 1
+        return True
+
+    def give(self, client: str) -> None:
+        left = self.running.pop(client) - 1
+        if left:
+            self.running[client] = left
+
+
+class ClientGone(Exception):
+    """The client disconnected before its answer was ready; the work was cancelled."""
+
+
+async def _disconnect(receive: Callable[[], Awaitable[dict]]) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def unless_disconnected(receive: Callable[[], Awaitable[dict]], work: Awaitable[QueryAnswer]) -> QueryAnswer:
+    """Await ``work``, cancelled as soon as the client disconnects (then ClientGone).
+
+    Cancelling the pool's run kills the worker evaluating the query, so an abandoned runaway
+    query stops costing anything at once instead of at its deadline.
+    """
+    query, watcher = asyncio.ensure_future(work), asyncio.ensure_future(_disconnect(receive))
+    try:
+        await asyncio.wait((query, watcher), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watcher.cancel()
+        if not query.done():
+            query.cancel()
+            await asyncio.wait((query,))
+    if query.cancelled():
+        raise ClientGone
+    return query.result()
+
+
 async def answer_query(
-    request: Request, sparql: SparqlRequest, engine: Engine, cache: ResponseCache, settings: Settings
+    request: Request,
+    sparql: SparqlRequest,
+    engine: Engine,
+    cache: ResponseCache,
+    settings: Settings,
+    slots: ClientSlots | None = None,
 ) -> Response:
     """Evaluate the request's query (checked, bounded, cached) and build the HTTP response."""
     query = sparql.query or ""
@@ -191,11 +245,21 @@ async def answer_query(
     if answer is not None and etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers={"ETag": etag, "Vary": "Accept"})
     if answer is None:
+        client = (request.scope.get("client") or ("",))[0]
+        if slots is not None and not slots.take(client):
+            return error_response(
+                429, "too-many-queries", f"at most {slots.limit} uncached queries at once per client; retry shortly"
+            )
         start = time.monotonic()
         try:
-            answer = await engine.run(task, timeout)
+            answer = await unless_disconnected(request.receive, engine.run(task, timeout))
         except QueryTimeout as err:
             return error_response(503, "timeout", str(err), limit=timeout, elapsed=round(time.monotonic() - start, 3))
+        except ClientGone:
+            return error_response(499, "client-gone", "the client disconnected; its query was cancelled")
+        finally:
+            if slots is not None:
+                slots.give(client)
         cache.put(version, etag, answer)
     if answer.status != 200:
         kind = {400: "bad-query", 406: "not-acceptable", 503: "unavailable"}.get(answer.status, "error")
@@ -214,6 +278,7 @@ class QueryLayer:
 
     def __init__(self, app: Callable, engine: Engine, cache: ResponseCache, settings: Settings) -> None:
         self.app, self.engine, self.cache, self.settings = app, engine, cache, settings
+        self.slots = ClientSlots(settings.max_per_client)
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http" or scope["path"] != "/sparql" or scope["method"] not in ("GET", "POST"):
@@ -229,5 +294,5 @@ class QueryLayer:
                 scope["tehkg.sparql"] = parsed
                 await self.app(scope, receive, send)
                 return
-            response = await answer_query(request, parsed, self.engine, self.cache, self.settings)
+            response = await answer_query(request, parsed, self.engine, self.cache, self.settings, self.slots)
         await response(scope, receive, send)
