@@ -1,9 +1,29 @@
-"""Self-description: SPARQL 1.1 Service Description and the VoID/DCAT dataset description."""
+"""Self-description: SPARQL 1.1 Service Description and the dataset's VoID description and DCAT-AP 3.0.0 record."""
+
+import hashlib
+from dataclasses import dataclass
 
 import pyoxigraph as ox
-from tehkg.endpoint import conneg
 
-from tehkg.vocab import BASE, DATASET_IRI, METADATA_GRAPH
+from tehkg import __version__
+from tehkg.endpoint import conneg
+from tehkg.vocab import (
+    BASE,
+    DATASET_IRI,
+    DCAT,
+    DCTERMS,
+    FOAF,
+    ID_BASE,
+    LINKS_GRAPH,
+    METADATA_GRAPH,
+    RDF,
+    RDFS,
+    SKOS,
+    TEH,
+    TRANSLATIONS_GRAPH,
+    VOID,
+    XSD,
+)
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
@@ -71,29 +91,147 @@ def service_description(
 
 
 DATASET_QUERY = f"""
-CONSTRUCT {{ ?s ?p ?o . ?o ?p2 ?o2 }}
-WHERE {{ GRAPH <{METADATA_GRAPH}> {{
-  ?s ?p ?o
-  FILTER(?s = <{DATASET_IRI}> || STRSTARTS(STR(?s), "{BASE}graph/")
-         || STRSTARTS(STR(?s), "{DATASET_IRI}/"))
-  OPTIONAL {{ ?o ?p2 ?o2 FILTER(isBlank(?o)) }}
-}} }}
+PREFIX void: <{VOID}>
+PREFIX dcterms: <{DCTERMS}>
+PREFIX teh: <{TEH}>
+CONSTRUCT {{ ?s ?p ?o . ?o ?p2 ?o2 . ?linkset void:triples ?links .
+             <{DATASET_IRI}> dcterms:temporal <{DATASET_IRI}/temporal> .
+             <{DATASET_IRI}/temporal> a dcterms:PeriodOfTime ; <{DCAT}startDate> ?start ; <{DCAT}endDate> ?end }}
+WHERE {{
+  {{ GRAPH ?g {{
+      ?s ?p ?o
+      FILTER(?s = <{DATASET_IRI}> || STRSTARTS(STR(?s), "{BASE}graph/") || STRSTARTS(STR(?s), "{DATASET_IRI}/"))
+      OPTIONAL {{ ?o ?p2 ?o2 FILTER(isBlank(?o)) }}
+    }} VALUES ?g {{ <{METADATA_GRAPH}> <{TRANSLATIONS_GRAPH}> }} }}
+  UNION
+  {{ SELECT ?linkset (COUNT(?object) AS ?links) WHERE {{
+      GRAPH <{METADATA_GRAPH}> {{
+        ?linkset a void:Linkset ; void:linkPredicate ?predicate ; void:objectsTarget/void:uriSpace ?space }}
+      GRAPH <{LINKS_GRAPH}> {{ ?subject ?predicate ?object }}
+      FILTER(STRSTARTS(STR(?object), ?space))
+    }} GROUP BY ?linkset }}
+  UNION
+  {{ SELECT (MIN(?day) AS ?start) (MAX(?day) AS ?end) WHERE {{
+      GRAPH <{METADATA_GRAPH}> {{ ?doc a teh:SourceDocument ; dcterms:issued|dcterms:modified ?day }}
+    }} }}
+}}
 """
+IANA_MEDIA = "http://www.iana.org/assignments/media-types/"
+EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
+SPDX = "http://spdx.org/rdf/terms#"
+VCARD = "http://www.w3.org/2006/vcard/ns#"
+CATALOG_IRI = ID_BASE + "catalog/tehkg"
+PUBLISHER_IRI = ID_BASE + "org/tehkg-editors"
+LICENCE = "https://creativecommons.org/licenses/by/4.0/"
+KEYWORDS = (
+    ("traite des êtres humains", "fr"),
+    ("trafficking in human beings", "en"),
+    ("plan d'action national", "fr"),
+    ("national action plan", "en"),
+    ("politique publique", "fr"),
+    ("public policy", "en"),
+    ("droits de l'homme", "fr"),
+    ("human rights", "en"),
+)
+THEMES = {  # EU data-theme vocabulary: code and its labels there
+    "JUST": (
+        ("Justice, système juridique et sécurité publique", "fr"),
+        ("Justice, legal system and public safety", "en"),
+    ),
+    "SOCI": (("Population et société", "fr"), ("Population and society", "en")),
+}
 
 
-def dataset_extras(endpoint_url: str, dumps_url: str) -> list[ox.Triple]:
-    """Triples that depend on where the service runs: endpoint and dump distribution."""
-    ds = ox.NamedNode(DATASET_IRI)
-    void = "http://rdfs.org/ns/void#"
-    dcat = "http://www.w3.org/ns/dcat#"
-    dist = ox.NamedNode(dumps_url)
-    return [
-        ox.Triple(ds, ox.NamedNode(void + "sparqlEndpoint"), ox.NamedNode(endpoint_url)),
-        ox.Triple(ds, ox.NamedNode(void + "dataDump"), dist),
-        ox.Triple(ds, ox.NamedNode(dcat + "distribution"), dist),
-        ox.Triple(
-            dist, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(dcat + "Distribution")
-        ),
-        ox.Triple(dist, ox.NamedNode(dcat + "mediaType"), ox.Literal("application/n-quads")),
-        ox.Triple(dist, ox.NamedNode(dcat + "downloadURL"), dist),
+@dataclass(frozen=True)
+class Dump:
+    """One served dump: where it is, its media type and the exact bytes it serves."""
+
+    url: str
+    media: str
+    body: bytes
+
+    @property
+    def iri(self) -> str:
+        """The distribution's IRI under the dataset (stable wherever the service runs)."""
+        return f"{DATASET_IRI}/distribution/{self.media.rsplit('/', 1)[-1]}"
+
+
+def dataset_extras(endpoint_url: str, dumps: list[Dump]) -> list[ox.Triple]:
+    """The DCAT-AP 3.0.0 record around the metadata graph's description: catalogue, publisher, contact
+    point, themes, coverage, version, the dumps as distributions and the SPARQL endpoint as a data service."""
+    n = ox.NamedNode
+    ds, catalog, publisher, service = n(DATASET_IRI), n(CATALOG_IRI), n(PUBLISHER_IRI), n(DATASET_IRI + "/service")
+    contact, licence = n(DATASET_IRI + "/contact"), n(LICENCE)
+    a, dct, dcat, foaf = n(RDF + "type"), lambda t: n(DCTERMS + t), lambda t: n(DCAT + t), lambda t: n(FOAF + t)
+    title = "tehkg — graphe de connaissances de la politique publique contre la traite des êtres humains"
+    triples = [
+        ox.Triple(catalog, a, dcat("Catalog")),
+        ox.Triple(catalog, dct("title"), ox.Literal("Catalogue de tehkg", language="fr")),
+        ox.Triple(catalog, dct("title"), ox.Literal("tehkg catalogue", language="en")),
+        ox.Triple(catalog, dct("description"), ox.Literal("Le jeu de données tehkg, son point SPARQL.", language="fr")),
+        ox.Triple(catalog, dct("description"), ox.Literal("The tehkg dataset and its SPARQL endpoint.", language="en")),
+        ox.Triple(catalog, dct("publisher"), publisher),
+        ox.Triple(catalog, dct("license"), licence),
+        ox.Triple(catalog, foaf("homepage"), n(BASE)),
+        ox.Triple(catalog, dcat("dataset"), ds),
+        ox.Triple(catalog, dcat("service"), service),
+        ox.Triple(publisher, a, foaf("Agent")),
+        ox.Triple(publisher, foaf("name"), ox.Literal("Éditeurs de tehkg", language="fr")),
+        ox.Triple(publisher, foaf("name"), ox.Literal("tehkg editors", language="en")),
+        ox.Triple(licence, a, dct("LicenseDocument")),
+        ox.Triple(ds, dct("publisher"), publisher),
+        ox.Triple(ds, dcat("contactPoint"), contact),
+        ox.Triple(contact, a, n(VCARD + "Kind")),
+        ox.Triple(contact, n(VCARD + "fn"), ox.Literal("tehkg", language="fr")),
+        ox.Triple(contact, n(VCARD + "hasURL"), n(BASE)),
+        ox.Triple(ds, dct("spatial"), n(EU_AUTHORITY + "country/FRA")),
+        ox.Triple(ds, dcat("version"), ox.Literal(__version__)),
+        ox.Triple(ds, foaf("homepage"), n(BASE)),
+        ox.Triple(ds, n(VOID + "sparqlEndpoint"), n(endpoint_url)),
+        ox.Triple(service, a, dcat("DataService")),
+        ox.Triple(service, dct("title"), ox.Literal("Point d'accès SPARQL 1.1 de tehkg", language="fr")),
+        ox.Triple(service, dct("title"), ox.Literal("tehkg SPARQL 1.1 endpoint", language="en")),
+        ox.Triple(service, dcat("endpointURL"), n(endpoint_url)),
+        ox.Triple(service, dcat("endpointDescription"), n(endpoint_url)),
+        ox.Triple(service, dcat("servesDataset"), ds),
+        ox.Triple(service, dct("license"), licence),
+        ox.Triple(service, dct("publisher"), publisher),
     ]
+    triples += [ox.Triple(ds, dcat("keyword"), ox.Literal(word, language=lang)) for word, lang in KEYWORDS]
+    for theme, labels in THEMES.items():
+        concept = n(EU_AUTHORITY + "data-theme/" + theme)
+        triples.append(ox.Triple(ds, dcat("theme"), concept))
+        triples += [ox.Triple(concept, n(SKOS + "prefLabel"), ox.Literal(text, language=lang)) for text, lang in labels]
+    typed = {  # what each referenced resource is, stated as the DCAT-AP shapes check it
+        EU_AUTHORITY + "country/FRA": DCTERMS + "Location",
+        BASE: FOAF + "Document",
+        endpoint_url: RDFS + "Resource",
+        SPDX + "checksumAlgorithm_sha256": SPDX + "ChecksumAlgorithm",
+        **{EU_AUTHORITY + "data-theme/" + theme: SKOS + "Concept" for theme in THEMES},
+        **{dump.url: RDFS + "Resource" for dump in dumps},
+        **{IANA_MEDIA + dump.media: DCTERMS + "MediaType" for dump in dumps},
+    }
+    triples += [ox.Triple(n(iri), a, n(kind)) for iri, kind in typed.items()]
+    for dump in dumps:
+        dist = n(dump.iri)
+        checksum = n(dump.iri + "/checksum")
+        triples += [
+            ox.Triple(ds, dcat("distribution"), dist),
+            ox.Triple(ds, n(VOID + "dataDump"), n(dump.url)),
+            ox.Triple(dist, a, dcat("Distribution")),
+            ox.Triple(dist, dct("title"), ox.Literal(f"{title} ({dump.media})", language="fr")),
+            ox.Triple(dist, dcat("accessURL"), n(dump.url)),
+            ox.Triple(dist, dcat("downloadURL"), n(dump.url)),
+            ox.Triple(dist, dcat("mediaType"), n(IANA_MEDIA + dump.media)),
+            ox.Triple(dist, dcat("byteSize"), ox.Literal(str(len(dump.body)), datatype=n(XSD + "nonNegativeInteger"))),
+            ox.Triple(dist, dct("license"), licence),
+            ox.Triple(dist, n(SPDX + "checksum"), checksum),
+            ox.Triple(checksum, a, n(SPDX + "Checksum")),
+            ox.Triple(checksum, n(SPDX + "algorithm"), n(SPDX + "checksumAlgorithm_sha256")),
+            ox.Triple(
+                checksum,
+                n(SPDX + "checksumValue"),
+                ox.Literal(hashlib.sha256(dump.body).hexdigest(), datatype=n(XSD + "hexBinary")),
+            ),
+        ]
+    return triples

@@ -5,6 +5,8 @@ ID_BASE = BASE + "id/"
 GRAPH_BASE = BASE + "graph/"
 ONTOLOGY_GRAPH = GRAPH_BASE + "ontology"
 METADATA_GRAPH = GRAPH_BASE + "metadata"
+TRANSLATIONS_GRAPH = GRAPH_BASE + "translations"
+LINKS_GRAPH = GRAPH_BASE + "links"
 DATASET_IRI = ID_BASE + "dataset/tehkg"
 
 TEH = "https://w3id.org/tehkg/ontology#"

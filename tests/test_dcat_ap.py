@@ -1,0 +1,68 @@
+"""The dataset record served over HTTP passes the official DCAT-AP 3.0.0 shapes, and its distributions
+describe the exact bytes the dump route serves."""
+
+import hashlib
+from pathlib import Path
+
+import httpx
+import pytest
+import rdflib
+from pyshacl import validate
+
+from tehkg.vocab import DATASET_IRI
+
+SHAPES = Path(__file__).resolve().parents[2] / "shared" / "reference" / "dcat-ap-3.0.0" / "dcat-ap-SHACL.ttl"
+DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+DCT = rdflib.Namespace("http://purl.org/dc/terms/")
+SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
+
+
+@pytest.fixture(scope="module")
+def record(server) -> rdflib.Graph:
+    response = httpx.get(server + "/dataset", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    return rdflib.Graph().parse(data=response.text, format="turtle")
+
+
+@pytest.mark.skipif(not SHAPES.exists(), reason="the DCAT-AP 3.0.0 reference shapes are not beside the checkout")
+def test_record_conforms_to_dcat_ap_3(record):
+    shapes = rdflib.Graph().parse(SHAPES, format="turtle")
+    conforms, report, text = validate(record, shacl_graph=shapes, inference="none", allow_warnings=True)
+    violations = list(
+        report.subjects(
+            rdflib.URIRef("http://www.w3.org/ns/shacl#resultSeverity"),
+            rdflib.URIRef("http://www.w3.org/ns/shacl#Violation"),
+        )
+    )
+    assert violations == [], text
+
+
+def test_record_has_what_portals_harvest(record):
+    ds = rdflib.URIRef(DATASET_IRI)
+    catalogs = list(record.subjects(DCAT.dataset, ds))
+    assert len(catalogs) == 1 and (catalogs[0], rdflib.RDF.type, DCAT.Catalog) in record
+    assert {t.language for t in record.objects(ds, DCT.title)} == {"fr", "en"}
+    assert {t.language for t in record.objects(ds, DCT.description)} == {"fr", "en"}
+    assert {t.language for t in record.objects(ds, DCAT.keyword)} == {"fr", "en"}
+    assert rdflib.URIRef("http://publications.europa.eu/resource/authority/country/FRA") in set(
+        record.objects(ds, DCT.spatial)
+    )
+    period = record.value(ds, DCT.temporal)
+    assert str(record.value(period, DCAT.startDate)) == "2014-01-29"
+    assert str(record.value(period, DCAT.endDate)) == "2019-11-19"
+    service = record.value(catalogs[0], DCAT.service)
+    assert record.value(service, DCAT.servesDataset) == ds
+    assert str(record.value(service, DCAT.endpointURL)).endswith("/sparql")
+
+
+def test_distribution_describes_the_served_bytes(server, record):
+    ds = rdflib.URIRef(DATASET_IRI)
+    (dist,) = record.objects(ds, DCAT.distribution)
+    assert record.value(dist, DCAT.mediaType) == rdflib.URIRef(
+        "http://www.iana.org/assignments/media-types/application/n-quads"
+    )
+    body = httpx.get(str(record.value(dist, DCAT.downloadURL))).content
+    assert int(record.value(dist, DCAT.byteSize)) == len(body)
+    checksum = record.value(dist, SPDX.checksum)
+    assert record.value(checksum, SPDX.algorithm) == SPDX.checksumAlgorithm_sha256
+    assert str(record.value(checksum, SPDX.checksumValue)) == hashlib.sha256(body).hexdigest()
