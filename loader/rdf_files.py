@@ -44,7 +44,7 @@ class RdfFile:
     path: Path
     format: ox.RdfFormat
     graph: ox.NamedNode | None
-    source: Path | None = None
+    source: Path
 
 
 MAX_INPUT_BYTES = 512 << 20  # default of TEHKG_MAX_INPUT_BYTES
@@ -156,14 +156,20 @@ def located(path: Path, err: SyntaxError) -> RdfInputError:
     return RdfInputError(path, message, err.lineno, err.offset)
 
 
+METADATA = ox.NamedNode(METADATA_GRAPH)
+ONTOLOGY = ox.NamedNode(ONTOLOGY_GRAPH)
+
+
 @dataclass
 class GraphOwners:
     """Who may write which graph.
 
     A graph belongs to the first source (a file or folder given as an argument) that writes it:
     the files of one folder may share their graphs, another source writing into them is refused
-    unless ``allow_shared``. The metadata graph is never shared, and its statistics are written
-    by the builder alone (:func:`statistics.is_builder_statement`).
+    unless ``allow_shared``. Triples-only files of the tehkg ontology, which the loader itself
+    places in the ontology graph (:func:`graph_for`), share it wherever they sit. The metadata
+    graph is never shared, and its statistics are written by the builder alone
+    (:func:`statistics.is_builder_statement`).
     """
 
     allow_shared: bool = False
@@ -173,19 +179,15 @@ class GraphOwners:
         """Raise RdfInputError if ``file`` may not write ``quad``."""
         graph = quad.graph_name
         owner = self.owners.setdefault(graph, file)
-        if owner.source != file.source and (not self.allow_shared or graph == METADATA):
-            raise RdfInputError(file.path, f"graph {_name(graph)} is owned by {owner.path}")
+        placed = graph == ONTOLOGY and owner.graph == file.graph == ONTOLOGY
+        if owner.source != file.source and not placed and (not self.allow_shared or graph == METADATA):
+            raise RdfInputError(file.path, f"{_name(graph)} is owned by {owner.path}")
         if graph == METADATA and is_builder_statement(quad):
-            raise RdfInputError(
-                file.path, f"<{quad.predicate.value}> in graph {_name(graph)} is written by the builder only"
-            )
-
-
-METADATA = ox.NamedNode(METADATA_GRAPH)
+            raise RdfInputError(file.path, f"<{quad.predicate.value}> in {_name(graph)} is written by the builder only")
 
 
 def _name(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> str:
-    return "the default graph" if isinstance(graph, ox.DefaultGraph) else str(graph)
+    return "the default graph" if isinstance(graph, ox.DefaultGraph) else f"graph {graph}"
 
 
 def guarded(files: Iterable[RdfFile], allow_shared_graphs: bool = False) -> Iterator[ox.Quad]:

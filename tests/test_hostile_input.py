@@ -74,6 +74,18 @@ def test_a_document_graph_belongs_to_its_first_source(tmp_path):
     assert run_tehkg("validate", str(folder)).returncode == 0
 
 
+def test_ontology_files_share_the_ontology_graph_wherever_they_sit(tmp_path):
+    ontology = PROJECT_ROOT / "ontology"
+    files = [str(ontology / "tehkg.ttl"), str(ontology / "concepts.ttl"), str(VALID)]
+    result = run_tehkg("validate", *files)
+    assert result.returncode == 0, result.stdout + result.stderr
+    trig = tmp_path / "ontology.trig"  # a quad file naming the ontology graph is an input like any other
+    trig.write_text("<https://w3id.org/tehkg/graph/ontology> { <https://example.org/a> <https://example.org/b> 1 . }")
+    refused = run_tehkg("validate", *files, str(trig))
+    assert refused.returncode == 2
+    assert f"{trig}: graph <https://w3id.org/tehkg/graph/ontology> is owned by {files[0]}" in refused.stderr
+
+
 # ---------------------------------------------------------------- link schemes (finding 9)
 
 
