@@ -4,6 +4,7 @@ bombs, oversized files and a full disk."""
 import errno
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -213,3 +214,27 @@ def test_full_disk_is_exit_3_and_the_previous_store_serves(target, name, tmp_pat
     monkeypatch.undo()
     assert current_store(root) == before
     assert store_dirs(root) == [before.name]  # the partial directory is gone
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MiB tmpfs: room for one build of the valid fixture, not two (needs the right to mount)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs: {mounted.stderr.decode().strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", str(disk)], check=True, timeout=30)
+
+
+def test_a_really_full_disk_is_exit_3(small_disk):
+    root = small_disk / "store"
+    assert run_tehkg("build", str(VALID), "--store", str(root)).returncode == 0
+    before = current_store(root)
+    result = run_tehkg("build", str(VALID), "--store", str(root))
+    assert result.returncode == 3, result.stderr
+    assert "No space left on device" in result.stderr and "Traceback" not in result.stderr
+    assert current_store(root) == before and store_dirs(root) == [before.name]
