@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
@@ -39,6 +40,7 @@ def create_api(context: Context) -> FastAPI:
         description="SPARQL 1.1 endpoint and linked data for French public policy against trafficking in human beings.",
     )
     api.state.context = context
+    api.add_middleware(GZipMiddleware, minimum_size=1024)  # documents and dumps; SPARQL answers are in front
     for router in ROUTERS:
         api.include_router(router)
     api.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -6,6 +6,7 @@ import json
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
+import rdflib
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_FORMATS = {
@@ -137,6 +138,37 @@ def graph(media: str, triples: list[ox.Triple] | list[ox.Quad]) -> bytes:
     return ox.serialize(triples, format=fmt, prefixes=PREFIXES if fmt in PRETTY else None)
 
 
+def document(media: str, quads: list[ox.Quad], context_url: str) -> bytes:
+    """A linked-data document: its triples in the default graph, in TriG and N-Quads also per source graph,
+    in JSON-LD compacted against the context published at ``context_url``."""
+    triples = list(dict.fromkeys(q.triple for q in quads))
+    if media == "application/ld+json":
+        return jsonld(triples, context_url)
+    if RDF_FORMATS[media].supports_datasets:
+        return graph(media, [ox.Quad(t.subject, t.predicate, t.object) for t in triples] + quads)
+    return graph(media, triples)
+
+
+def _rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Node:
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    if term.language:
+        return rdflib.Literal(term.value, lang=term.language)
+    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+
+
+def jsonld(triples: list[ox.Triple], context_url: str) -> bytes:
+    """Compacted JSON-LD of ``triples`` whose ``@context`` is the published one at ``context_url``."""
+    data = rdflib.Graph()
+    for t in triples:
+        data.add((_rdflib(t.subject), _rdflib(t.predicate), _rdflib(t.object)))
+    compacted = json.loads(data.serialize(format="json-ld", context=JSONLD_CONTEXT, auto_compact=True))
+    compacted["@context"] = context_url
+    return json.dumps(compacted, ensure_ascii=False, indent=1).encode()
+
+
 PRETTY = {ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML}
 PREFIXES = {
     "teh": "https://w3id.org/tehkg/ontology#",
@@ -159,3 +191,4 @@ PREFIXES = {
     "dcat": "http://www.w3.org/ns/dcat#",
     "sd": "http://www.w3.org/ns/sparql-service-description#",
 }
+JSONLD_CONTEXT = dict(PREFIXES)

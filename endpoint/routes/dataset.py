@@ -6,7 +6,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from tehkg.endpoint import conneg, description, dumps
+from tehkg.endpoint import conneg, description, dumps, freshness
 from tehkg.endpoint.context import Context, get_context, local_path, wants_html
 from tehkg.endpoint.execution import QueryTask
 from tehkg.endpoint.sparql_protocol import error_response
@@ -42,7 +42,12 @@ async def dataset(
     return Response(body, media_type=media, headers={"Vary": "Accept"})
 
 
-@router.get("/dump.nq", name="dump")
-async def dump(ctx: Annotated[Context, Depends(get_context)]) -> Response:
-    """The whole dataset as N-Quads (built once per store version, off the event loop)."""
-    return Response(await dumps.dump_bytes(ctx, "application/n-quads"), media_type="application/n-quads")
+@router.api_route("/dump.nq", methods=["GET", "HEAD"], name="dump")
+async def dump(request: Request, ctx: Annotated[Context, Depends(get_context)]) -> Response:
+    """The whole dataset as N-Quads (built once per store version, off the event loop): the same bytes on every
+    download of a version, with its ETag and Last-Modified, and 304 when the client's copy is current."""
+    headers = freshness.validators(ctx, "dump.nq")
+    if (current := freshness.not_modified(request, headers)) is not None:
+        return current
+    body = await dumps.dump_bytes(ctx, "application/n-quads")
+    return Response(body, media_type="application/n-quads", headers=headers)

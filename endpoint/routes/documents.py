@@ -1,12 +1,13 @@
 """Linked-data documents: dereferenceable instance IRIs, named graphs and the ontology."""
 
+import json
 from typing import Annotated
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from tehkg.endpoint import pages
+from tehkg.endpoint import conneg, freshness, pages, serializers
 from tehkg.endpoint.context import (
     RDF_EXTENSIONS,
     Context,
@@ -50,20 +51,30 @@ async def entity(request: Request, ctx: Ctx, path: str, format: str | None = Non
 
 
 async def describe(request: Request, ctx: Context, iri: str, fmt: str | None, whole_graph: bool = False) -> Response:
-    """What the store says of ``iri`` (outgoing and incoming statements, per source graph)."""
+    """What the store says of ``iri``: the description in the default graph of every RDF variant, also kept per
+    source graph in TriG and N-Quads; served at the IRI itself (200, ``Content-Location`` naming the variant)."""
+    html = wants_html(request, fmt)
+    accept = request.headers.get("accept")
+    media = "text/html" if html else conneg.choose(accept, conneg.GRAPHS, fmt, conneg.GRAPH_ALIASES)
+    if media is None:
+        return error_response(406, "not-acceptable", "available: " + ", ".join(conneg.GRAPHS))
+    headers = {"Vary": "Accept", "Link": alternates(iri, media)}
+    headers.update(freshness.validators(ctx, f"{iri} {media} {request.url}"))
+    if iri.startswith(ID_BASE) and not html:
+        headers["Content-Location"] = f"{local_path(iri)}.{conneg.GRAPHS[media][1]}"
+    elif not html:
+        headers["Content-Location"] = request.url.path
+    if (current := freshness.not_modified(request, headers)) is not None:
+        return current
     safe = checked_iri(iri)
     found = await ctx.rows(f"SELECT ?p ?o ?g {{ GRAPH ?g {{ <{safe}> ?p ?o }} }}")
     incoming = await ctx.rows(f"SELECT ?s ?p ?g {{ GRAPH ?g {{ ?s ?p <{safe}> }} }} LIMIT 2000")
     if not found and not incoming:
-        if wants_html(request, fmt):
+        if html:
             return HTMLResponse(pages.not_found(iri), status_code=404)
         return error_response(404, "not-found", f"nothing is known about {iri}")
-    alternates = ", ".join(
-        f'<{local_path(iri)}.{ext}>; rel="alternate"; type="{media}"' for ext, media in RDF_EXTENSIONS.items()
-    )
-    if wants_html(request, fmt):
-        html = await pages.entity_page(request, iri, found, incoming, ctx.rows)
-        return HTMLResponse(html, headers={"Link": alternates, "Vary": "Accept"})
+    if html:
+        return HTMLResponse(await pages.entity_page(request, iri, found, incoming, ctx.rows), headers=headers)
     subject = ox.NamedNode(iri)
     quads = [ox.Quad(subject, r["p"], r["o"], r["g"]) for r in found]
     nested = await ctx.rows(f"SELECT ?b ?p ?o ?g {{ GRAPH ?g {{ <{safe}> ?x ?b . ?b ?p ?o FILTER(isBlank(?b)) }} }}")
@@ -71,6 +82,18 @@ async def describe(request: Request, ctx: Context, iri: str, fmt: str | None, wh
     if whole_graph:
         graph_rows = await ctx.rows(f"SELECT ?s ?p ?o {{ GRAPH <{safe}> {{ ?s ?p ?o }} }}")
         quads += [ox.Quad(r["s"], r["p"], r["o"], subject) for r in graph_rows]
-    response = graph_response(request, quads, fmt, location=request.url.path)
-    response.headers["Link"] = alternates
-    return response
+    body = serializers.document(media, quads, str(request.url_for("jsonld_context")))
+    return Response(body, media_type=media, headers=headers)
+
+
+def alternates(iri: str, served: str) -> str:
+    """The ``Link`` header (RFC 8288): one ``rel="alternate"`` per RDF variant of ``iri``. The JSON-LD variant
+    names Turtle alone: JSON-LD loaders (pyld 2.0) follow a single alternate and fail on a repeated one."""
+    variants = RDF_EXTENSIONS.items() if served != "application/ld+json" else [("ttl", "text/turtle")]
+    return ", ".join(f'<{local_path(iri)}.{ext}>; rel="alternate"; type="{media}"' for ext, media in variants)
+
+
+@router.get("/context.jsonld", name="jsonld_context")
+async def jsonld_context() -> Response:
+    """The JSON-LD context the documents are compacted against (the prefixes of the Turtle variants)."""
+    return Response(json.dumps({"@context": serializers.JSONLD_CONTEXT}, indent=1), media_type="application/ld+json")
