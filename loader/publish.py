@@ -11,9 +11,11 @@ from tehkg.loader.rdf_files import collect, parse_all
 from tehkg.loader.store_builder import quality_gate
 
 
-def publish(sources: list[Path], target: str, validate: bool = True, timeout: float = 120.0) -> dict[str, int]:
+def publish(
+    sources: list[Path], target: str, validate: bool = True, timeout: float = 120.0, allow_shared_graphs: bool = False
+) -> dict[str, int]:
     """PUT every named graph of ``sources`` (plus statistics) to ``target``; returns triples per graph."""
-    quads = parse_all(collect(sources))
+    quads = parse_all(collect(sources), allow_shared_graphs)
     if validate:
         quality_gate(quads)
     memory = ox.Store()

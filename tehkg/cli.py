@@ -28,7 +28,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         if args.target:
             from tehkg.loader.publish import publish
 
-            publish(sources, args.target, validate=not args.no_validate)
+            publish(sources, args.target, validate=not args.no_validate, allow_shared_graphs=args.allow_shared_graphs)
             return EXIT_OK
         result = build(
             sources, Path(args.store), validate=not args.no_validate, allow_shared_graphs=args.allow_shared_graphs

@@ -148,6 +148,16 @@ def test_target_round_trips_every_graph(oxigraph_server):
         assert isomorphic(Graph().parse(data=r.text, format="nt"), expected), graph
 
 
+def test_target_keeps_graph_ownership(oxigraph_server):
+    evil = FIXTURES / "hostile" / "foreign-document.trig"
+    refused = run_tehkg("build", str(VALID), str(evil), "--target", oxigraph_server + "/store")
+    assert refused.returncode == 2 and "graph <https://w3id.org/tehkg/graph/test-plan> is owned by" in refused.stderr
+    shared = run_tehkg("build", str(VALID), str(evil), "--target", oxigraph_server + "/store", "--allow-shared-graphs")
+    assert shared.returncode == 0, shared.stderr
+    r = httpx.get(oxigraph_server + "/store", params={"graph": "https://w3id.org/tehkg/graph/test-plan"})
+    assert "Plan d'un autre" in r.text
+
+
 def test_backend_serves_the_same_answers(oxigraph_server, tmp_path):
     assert run_tehkg("build", str(VALID), "--target", oxigraph_server + "/store").returncode == 0
     port = free_port()
