@@ -18,7 +18,8 @@ class EmbeddedEngine:
 
     def __init__(self, settings: Settings) -> None:
         self.root = Path(settings.store)
-        self.pool = WorkerPool(settings.workers, settings.memory_quads)
+        # with no SERVICE allowed, workers need no network: they leave it (a wall behind the query check)
+        self.pool = WorkerPool(settings.workers, settings.memory_quads, isolate_network=not settings.service_allow)
         self._index: tuple[str | None, SearchIndex] = (None, SearchIndex([]))
 
     def start(self) -> None:

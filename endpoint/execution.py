@@ -101,8 +101,17 @@ def execute(store: ox.Store, task: QueryTask) -> QueryAnswer:
         )
     except SyntaxError as err:
         return QueryAnswer(status=400, error=f"SPARQL syntax error: {err}")
-    except OSError as err:
+    except Exception as err:  # noqa: BLE001 - whatever a query makes the engine raise is the query's error
         return QueryAnswer(status=400, error=f"query evaluation failed: {err}")
+
+
+def is_iri(text: str) -> bool:
+    """Whether ``text`` is an absolute IRI the engine accepts (dataset IRIs are checked before they reach it)."""
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
 
 
 JSON = "application/sparql-results+json"

@@ -1,54 +1,93 @@
-"""A light SPARQL lexer: what a query is before it reaches the engine.
+"""What a query is before it reaches the engine: its form, dataset clauses, nesting and SERVICE targets.
 
-It skips comments, strings and IRIs so that keywords are seen only where they are keywords, and
-reports the query form, the dataset clauses, the SERVICE targets and whether it is an update.
+SPARQL applies codepoint escapes (``\\u0053``) to the whole text before parsing (SPARQL 1.1 §19.2), so
+everything here reads the unescaped text. A lexer that follows SPARQL's terminals (strings with their
+escapes, IRIs, prefixed names with ``PN_LOCAL_ESC``, comments) finds the query form and the nesting;
+SERVICE targets come from a parse by rdflib's complete SPARQL 1.1 grammar, run only when the text
+contains ``service`` in any case, and a query that grammar cannot read is refused (fail closed).
 """
 
+import logging
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from rdflib.plugins.sparql.algebra import translateQuery, traverse
+from rdflib.plugins.sparql.parser import Query
+from rdflib.term import URIRef, Variable
+
+CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+PN_LOCAL_ESC = r"\\[_~.\-!$&'()*+,;=/?\#@%]"
 TOKEN = re.compile(
-    r"""
-    (?P<comment>\#[^\n]*)
+    rf"""
+    (?P<comment>\#[^\n\r]*)
   | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
-               |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_\-.]*:?[A-Za-z0-9_\-.%:]*)
-  | (?P<other>\S)
+               |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
+  | (?P<iri><[^<>"{{}}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][^\W]+)
+  | (?P<word>(?:[^\W\d][\w\-.]*)?:(?:[\w\-.:%]|{PN_LOCAL_ESC})*|[^\W\d][\w\-]*)
+  | (?P<number>\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
+  | (?P<other>&&|\|\||!=|<=|>=|\^\^|\S)
 """,
     re.VERBOSE | re.DOTALL,
 )
-
+OPEN, CLOSE = "({[", ")}]"
+PREFIX_OPERATORS = {"!", "+", "-", "^", "^^"}  # each one nests its operand one level deeper in the parser
 FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
 UPDATES = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+MAX_DEPTH = 200  # deeper nesting can exhaust the engine's parser stack
+CACHED_LENGTH = 4096  # longer texts are scanned every time rather than kept in the cache
+
+logging.getLogger("rdflib.term").setLevel(logging.ERROR)  # it warns about every IRI it finds odd
 
 
 @dataclass
 class QueryScan:
-    """What the lexer saw."""
+    """What the scan saw."""
 
     form: str | None = None
     update: bool = False
     has_from: bool = False
-    services: list[str] = field(default_factory=list)
-    depth: int = 0  # deepest nesting of (), {} and []
+    services: list[str] = field(default_factory=list)  # as ``<iri>`` (resolved) or ``?var``
+    depth: int = 0  # deepest nesting of (), {}, [] and runs of prefix operators
+    unreadable: str | None = None  # why SERVICE could not be ruled out: the query must be refused
+
+
+def unescape_codepoints(text: str) -> str:
+    """``text`` with its ``\\uXXXX`` and ``\\UXXXXXXXX`` escapes replaced by the characters they name."""
+
+    def character(match: re.Match) -> str:
+        code = int(match.group(1) or match.group(2), 16)
+        return chr(code) if code <= 0x10FFFF else match.group()
+
+    return CODEPOINT.sub(character, text)
+
+
+def scan(text: str) -> QueryScan:
+    """Scan a query. Treat the result as read-only: it is shared between calls with the same text."""
+    return _scan_cached(text) if len(text) <= CACHED_LENGTH else _scan(text)
 
 
 @lru_cache(maxsize=4096)  # repeated queries (the ones the response cache answers) are scanned once
-def scan(text: str) -> QueryScan:
-    """Scan a query; SERVICE targets that are not full IRIs are reported as written. Treat the
-    result as read-only: it is shared between calls with the same text."""
+def _scan_cached(text: str) -> QueryScan:
+    return _scan(text)
+
+
+def _scan(text: str) -> QueryScan:
+    text = unescape_codepoints(text)
     result = QueryScan()
-    tokens = [(m.lastgroup, m.group()) for m in TOKEN.finditer(text) if m.lastgroup not in ("comment", "string")]
-    level = 0
-    for i, (kind, value) in enumerate(tokens):
-        if kind == "other" and value in "({[":
+    level = run = keyword_services = 0
+    for match in TOKEN.finditer(text):
+        kind, value = match.lastgroup, match.group()
+        if kind in ("comment", "string"):
+            continue
+        run = run + 1 if kind == "other" and value in PREFIX_OPERATORS else 0
+        if kind == "other" and value in OPEN:
             level += 1
-            result.depth = max(result.depth, level)
-        elif kind == "other" and value in ")}]":
+        elif kind == "other" and value in CLOSE:
             level -= 1
+        inner = sum(value.count(c) for c in "([!") if kind == "iri" else 0  # an IRI may be read as `<` and more
+        result.depth = max(result.depth, level + run + inner)
         if kind != "word":
             continue
         keyword = value.upper()
@@ -59,11 +98,33 @@ def scan(text: str) -> QueryScan:
         elif keyword == "FROM":
             result.has_from = True
         elif keyword == "SERVICE":
-            j = i + 1
-            if j < len(tokens) and tokens[j][1].upper() == "SILENT":
-                j += 1
-            result.services.append(tokens[j][1] if j < len(tokens) else "")
+            keyword_services += 1
+    if "service" in text.lower() and result.depth <= MAX_DEPTH:
+        _read_services(text, result, keyword_services)
     return result
+
+
+def _read_services(text: str, result: QueryScan, keyword_services: int) -> None:
+    """Fill ``result.services`` from a complete parse of ``text`` (already unescaped), or set ``unreadable``."""
+    if result.update:
+        return  # refused as an update before anything else
+    try:
+        algebra = translateQuery(Query.parse_string(text, parse_all=True)).algebra
+    except Exception as err:  # noqa: BLE001 - whatever stops the parse, SERVICE cannot be ruled out
+        result.unreadable = f"the query mentions SERVICE and could not be checked by a SPARQL 1.1 parser: {err}"
+        return
+    targets: list[str] = []
+
+    def visit(node: object) -> None:
+        if getattr(node, "name", None) == "ServiceGraphPattern":
+            term = node.term
+            written = f"<{term}>" if isinstance(term, URIRef) else f"?{term}" if isinstance(term, Variable) else ""
+            targets.append(written)
+
+    traverse(algebra, visitPost=visit)
+    result.services = targets
+    if keyword_services > len(targets):
+        result.unreadable = "the query's SERVICE clauses could not be told apart from the rest; it is refused"
 
 
 def refused_services(found: QueryScan, allowed: tuple[str, ...]) -> list[str]:

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -13,15 +14,14 @@ from fastapi.responses import Response
 from tehkg.endpoint import conneg
 from tehkg.endpoint.cache import ResponseCache
 from tehkg.endpoint.engines import Engine
-from tehkg.endpoint.execution import QueryAnswer, QueryTask
-from tehkg.endpoint.query_scan import refused_services, scan
+from tehkg.endpoint.execution import QueryAnswer, QueryTask, is_iri
+from tehkg.endpoint.query_scan import MAX_DEPTH, refused_services, scan
 from tehkg.endpoint.settings import Settings
 from tehkg.endpoint.workers import QueryTimeout
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
-MAX_DEPTH = 200  # deeper nesting can exhaust the parser's stack
 TEXT_TYPES = ("text/", "application/sparql-results+xml", "application/rdf+xml")
 
 
@@ -113,11 +113,17 @@ async def read_request(request: Request, settings: Settings) -> SparqlRequest:
         try:
             timeout = float(params["timeout"][0])
         except ValueError:
-            raise ProtocolError(400, "timeout must be a number of seconds") from None
+            timeout = math.nan
+        if not timeout >= 0:  # NaN too
+            raise ProtocolError(400, "timeout must be a number of seconds, zero or more (0: the server's limit)")
+    default_graphs, named_graphs = params.get("default-graph-uri", []), params.get("named-graph-uri", [])
+    for iri in default_graphs + named_graphs:
+        if not is_iri(iri):
+            raise ProtocolError(400, f"default-graph-uri and named-graph-uri take absolute IRIs, not {iri!r}")
     return SparqlRequest(
         query=queries[0] if queries else None,
-        default_graphs=params.get("default-graph-uri", []),
-        named_graphs=params.get("named-graph-uri", []),
+        default_graphs=default_graphs,
+        named_graphs=named_graphs,
         format=(params.get("format") or [None])[0],
         timeout=timeout,
     )
@@ -207,6 +213,8 @@ async def answer_query(
             "this endpoint is read-only: SPARQL Update is "
             "not accepted; the data changes through data/ and `tehkg build`",
         )
+    if found.unreadable:
+        return error_response(400, "bad-query", found.unreadable)
     refused = refused_services(found, settings.service_allow)
     if refused:
         return error_response(
@@ -262,7 +270,9 @@ async def answer_query(
                 slots.give(client)
         cache.put(version, etag, answer)
     if answer.status != 200:
-        kind = {400: "bad-query", 406: "not-acceptable", 503: "unavailable"}.get(answer.status, "error")
+        kind = {400: "bad-query", 406: "not-acceptable", 502: "worker-failed", 503: "unavailable"}.get(
+            answer.status, "error"
+        )
         return error_response(answer.status, kind, answer.error or "")
     return Response(answer.body, media_type=_media_header(answer.media_type), headers=_headers(answer, etag, settings))
 

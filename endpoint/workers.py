@@ -8,6 +8,7 @@ is then copied into the worker's memory, where pyoxigraph evaluates queries seve
 
 import asyncio
 import hashlib
+import logging
 import multiprocessing as mp
 import os
 import pickle
@@ -15,15 +16,20 @@ import struct
 import threading
 import time
 from collections import OrderedDict, deque
+from ctypes import c_byte
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from tehkg.endpoint.execution import QueryAnswer, QueryTask, execute
+from tehkg.endpoint.isolation import isolate_network
 from tehkg.loader.store_layout import quad_count
 
 _CONTEXT = mp.get_context("spawn")
+STACK_BYTES = 1 << 30  # the evaluating thread's stack: pyoxigraph's parser and evaluator recurse per operator
+BACKOFF_SECONDS = 30.0  # the longest wait before starting a worker again when fresh workers keep dying
+log = logging.getLogger("tehkg.workers")
 
 
 class Snapshot:
@@ -48,9 +54,35 @@ class Snapshot:
         self.store = copy
 
 
-def _serve(conn: Connection, memory_quads: int, directory: str | None) -> None:
-    """Worker main loop: open ``directory`` at once, then receive (store directory, task) and answer."""
-    snapshot = Snapshot(directory, memory_quads) if directory else None
+class BrokenStore:
+    """A store directory that could not be opened, and why: every task on it is answered 503."""
+
+    def __init__(self, directory: str, err: Exception) -> None:
+        self.directory = directory
+        self.error = f"the store cannot be opened: {err}"
+
+
+def _open(directory: str, memory_quads: int) -> Snapshot | BrokenStore:
+    try:
+        return Snapshot(directory, memory_quads)
+    except Exception as err:  # noqa: BLE001 - a truncated or missing store must not kill the worker
+        return BrokenStore(directory, err)
+
+
+def _serve(conn: Connection, memory_quads: int, directory: str | None, isolate: bool, isolated: c_byte) -> None:
+    """Worker process: leave the network when asked (before anything is evaluated), then answer tasks
+    on a thread whose stack is deep enough for what the query scan lets through."""
+    isolated.value = 1 if isolate and isolate_network() else 0
+    threading.stack_size(STACK_BYTES)
+    serving = threading.Thread(target=_answer_tasks, args=(conn, memory_quads, directory))
+    serving.start()
+    threading.stack_size(0)
+    serving.join()
+
+
+def _answer_tasks(conn: Connection, memory_quads: int, directory: str | None) -> None:
+    """Open ``directory`` at once, then receive (store directory, task) and answer."""
+    snapshot = _open(directory, memory_quads) if directory else None
     while True:
         try:
             directory, task = conn.recv()
@@ -58,23 +90,34 @@ def _serve(conn: Connection, memory_quads: int, directory: str | None) -> None:
             return
         if snapshot is None or snapshot.directory != directory:
             snapshot = None
-            snapshot = Snapshot(directory, memory_quads)
-        store = snapshot.store
-        answer = execute(store, task)
-        answer.in_memory = store is not snapshot.disk
+            snapshot = _open(directory, memory_quads)
+        if isinstance(snapshot, BrokenStore):
+            answer = QueryAnswer(status=503, error=snapshot.error)
+        else:
+            store = snapshot.store
+            answer = execute(store, task)
+            answer.in_memory = store is not snapshot.disk
         conn.send_bytes(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 class Worker:
     """One worker process and its pipe; it starts opening ``directory`` (when given) at once."""
 
-    def __init__(self, memory_quads: int, directory: str | None) -> None:
+    def __init__(self, memory_quads: int, directory: str | None, isolate: bool = True) -> None:
         self.conn, child = _CONTEXT.Pipe()
-        self.process = _CONTEXT.Process(target=_serve, args=(child, memory_quads, directory), daemon=True)
+        self.isolated = _CONTEXT.Value("b", -1, lock=False)  # -1 until the process says (1: no network)
+        self.process = _CONTEXT.Process(
+            target=_serve, args=(child, memory_quads, directory, isolate, self.isolated), daemon=True
+        )
         self.process.start()
         child.close()
         self.buffer = bytearray()
         self.in_memory = False  # its last answer came from an in-memory copy
+        self.answered = 0
+
+    def alive(self) -> bool:
+        """Running, with nothing on its pipe: an idle worker that died shows EOF there."""
+        return self.process.is_alive() and not self.conn.poll()
 
     def read_answer(self) -> QueryAnswer | None:
         """Read what the pipe holds without blocking; the answer once its frame is complete.
@@ -126,9 +169,13 @@ class WorkerPool:
     others queue for the unreserved workers, in arrival order.
     """
 
-    def __init__(self, size: int, memory_quads: int) -> None:
+    def __init__(self, size: int, memory_quads: int, isolate_network: bool = True) -> None:
         self.size = size
         self.memory_quads = memory_quads
+        self.isolate_network = isolate_network  # workers leave the network (no SERVICE allow-list)
+        self.isolation_warned = False
+        self.failed_starts = 0  # workers in a row that died before answering anything
+        self.closed = False
         self.reserve = 1 if size > 1 else 0
         self.free: list[Worker] = []
         self.waiters: deque[tuple[bool, asyncio.Future[Worker]]] = deque()
@@ -143,7 +190,9 @@ class WorkerPool:
             self._add()
 
     def _add(self) -> None:
-        worker = Worker(self.memory_quads, self.directory)
+        if self.closed:
+            return
+        worker = Worker(self.memory_quads, self.directory, self.isolate_network)
         self.workers.add(worker)
         self._release(worker)
 
@@ -181,12 +230,53 @@ class WorkerPool:
         """How many workers last answered from an in-memory copy of the store."""
         return sum(worker.in_memory for worker in self.workers)
 
+    def network_isolated(self) -> bool | None:
+        """Whether every worker that has started is cut off the network (None before any has)."""
+        states = [worker.isolated.value for worker in self.workers if worker.isolated.value != -1]
+        return all(state == 1 for state in states) if states else None
+
+    def _note_isolation(self, worker: Worker) -> None:
+        if self.isolate_network and worker.isolated.value == 0 and not self.isolation_warned:
+            self.isolation_warned = True
+            log.warning(
+                "query workers could not leave the network (no network namespace: unshare(CLONE_NEWNET) "
+                "was refused); SERVICE is refused by the query check alone"
+            )
+
+    def _replace(self, worker: Worker) -> None:
+        """Kill ``worker`` and start another; later and later when fresh workers keep dying."""
+        worker.kill()
+        self.workers.discard(worker)
+        self.replaced += 1
+        self.failed_starts = 0 if worker.answered else self.failed_starts + 1
+        if self.failed_starts > self.size:
+            delay = min(BACKOFF_SECONDS, 0.1 * 2 ** (self.failed_starts - self.size))
+            asyncio.get_running_loop().call_later(delay, self._add)
+        else:
+            self._add()
+
+    async def _acquire_alive(self, light: bool, deadline: float) -> Worker | QueryAnswer:
+        """A free worker that is still running (dead ones are replaced), or the 503 when fresh workers keep dying."""
+        while True:
+            worker = await self._acquire(light, max(0.0, deadline - time.monotonic()))
+            if worker.alive():
+                return worker
+            self._replace(worker)
+            if self.failed_starts > self.size:
+                return QueryAnswer(
+                    status=503,
+                    error="query workers stop as soon as they start (the store cannot be opened, or memory is "
+                    "short); new ones are started with a growing delay",
+                )
+
     async def run(self, directory: str, task: QueryTask, timeout: float) -> QueryAnswer:
         """Answer ``task`` on the store in ``directory`` within ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         self.directory = directory
         digest = hashlib.sha1(task.query.encode(), usedforsecurity=False).digest()
-        worker = await self._acquire(digest in self.light, timeout)
+        worker = await self._acquire_alive(digest in self.light, deadline)
+        if isinstance(worker, QueryAnswer):
+            return worker
         started = time.monotonic()
         loop = asyncio.get_running_loop()
         done: asyncio.Future[QueryAnswer] = loop.create_future()
@@ -211,19 +301,20 @@ class WorkerPool:
         except (TimeoutError, EOFError, OSError, asyncio.CancelledError) as err:
             # unregister before the pipe closes: a new pipe may reuse the descriptor number
             loop.remove_reader(worker.conn.fileno())
-            worker.kill()
-            self.workers.discard(worker)
-            self.replaced += 1
-            self._add()
+            self._replace(worker)
+            exitcode = worker.process.exitcode  # known now: _replace waited for the process
             if isinstance(err, TimeoutError):
                 raise QueryTimeout(f"query exceeded its time limit of {timeout:g} s") from None
             if isinstance(err, EOFError | OSError):
                 return QueryAnswer(
-                    status=400,
-                    error="the query made its worker fail (for example by nesting too deep); the worker was replaced",
+                    status=502,
+                    error=f"the query worker stopped before answering (exit code {exitcode}); "
+                    "a fresh worker replaces it",
                 )
             raise
         worker.in_memory = answer.in_memory
+        worker.answered += 1
+        self._note_isolation(worker)
         self._release(worker)
         self._remember(digest, time.monotonic() - started)
         return answer
@@ -237,6 +328,7 @@ class WorkerPool:
                 self.light.popitem(last=False)
 
     def close(self) -> None:
+        self.closed = True
         for worker in self.workers:
             worker.kill()
         self.workers.clear()

@@ -32,5 +32,6 @@ async def health(ctx: Annotated[Context, Depends(get_context)]) -> JSONResponse:
             "cache": {"hits": ctx.cache.hits, "misses": ctx.cache.misses},
             "workers_replaced": pool.replaced if pool else None,
             "workers_in_memory": pool.in_memory() if pool else None,
+            "workers_network_isolated": pool.network_isolated() if pool else None,
         }
     )
