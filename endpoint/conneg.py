@@ -1,4 +1,9 @@
-"""Content negotiation with q-values, and the ``format=`` override for browsers."""
+"""Content negotiation with q-values, and the ``format=`` override (browsers, SPARQLWrapper).
+
+``format=`` is read for the query's form: SPARQLWrapper sends ``format=xml`` or ``json`` for every
+form, meaning RDF/XML or JSON-LD for a graph; a value that names no format of this form leaves the
+choice to the Accept header.
+"""
 
 RESULTS = {  # SELECT / ASK
     "application/sparql-results+json": ("json", "json"),
@@ -20,8 +25,21 @@ ALIASES = {
     "text/plain": "application/n-triples",
     "application/x-turtle": "text/turtle",
     "application/json-ld": "application/ld+json",
+    "srj": "application/sparql-results+json",
+    "srx": "application/sparql-results+xml",
 }
-GRAPH_ALIASES = {"application/json": "application/ld+json", "text/plain": "application/n-triples"}
+GRAPH_ALIASES = {
+    "application/json": "application/ld+json",
+    "text/plain": "application/n-triples",
+    "application/x-turtle": "text/turtle",
+    "application/json-ld": "application/ld+json",
+    "json": "application/ld+json",
+    "json-ld": "application/ld+json",
+    "xml": "application/rdf+xml",
+    "application/xml": "application/rdf+xml",
+    "n3": "text/turtle",  # Turtle is N3's RDF subset
+    "text/n3": "text/turtle",
+}
 
 
 def parse_accept(header: str | None) -> list[tuple[str, float]]:
@@ -54,17 +72,18 @@ def choose(
 ) -> str | None:
     """The offered media type that best matches, or None (→ 406).
 
-    ``fmt`` (a media type, a short name or a file extension) overrides the Accept header.
+    ``fmt`` (a media type, a short name or a file extension) overrides the Accept header; when it
+    names none of ``offers`` (``format=turtle`` for a SELECT), the Accept header decides.
     """
     aliases = ALIASES if aliases is None else aliases
+    ranges = parse_accept(accept)
     if fmt:
         fmt = fmt.lower()
         fmt = aliases.get(fmt, fmt)
         for media, (name, ext) in offers.items():
             if fmt in (media, name, ext):
                 return media
-        return None
-    ranges = parse_accept(accept)
+
     refused = {aliases.get(m, m) for m, q in ranges if q <= 0}  # q=0 means "not this one"
     order = [m for m in offers if m not in refused]
     if default in order:

@@ -54,7 +54,8 @@ def test_select_formats(fixture_server, media):
     assert r.headers["content-type"].split(";")[0] == media
     assert parse_select(media, r.content) == 2
     if media != "text/csv":  # CSV is lossy: pyoxigraph does not read it back
-        assert ox.parse_query_results(r.content, format=ox.QueryResultsFormat.from_media_type(media))
+        parsed = ox.parse_query_results(r.content, format=ox.QueryResultsFormat.from_media_type(media))
+        assert len(list(parsed)) == 2
 
 
 @pytest.mark.parametrize("media", RESULT_TYPES)
@@ -111,3 +112,35 @@ def test_wildcards(fixture_server):
 def test_format_parameter_overrides_accept(fixture_server, fmt, media):
     r = get(fixture_server, SELECT, format=fmt, Accept="text/html")
     assert r.headers["content-type"].split(";")[0] == media
+
+
+@pytest.mark.parametrize(
+    "query,fmt,media",
+    [
+        (SELECT, "srj", "application/sparql-results+json"),
+        (SELECT, "srx", "application/sparql-results+xml"),
+        (CONSTRUCT, "xml", "application/rdf+xml"),  # SPARQLWrapper's XML and RDFXML
+        (CONSTRUCT, "json-ld", "application/ld+json"),
+        (CONSTRUCT, "json", "application/ld+json"),
+        (CONSTRUCT, "n3", "text/turtle"),
+    ],
+)
+def test_format_parameter_is_read_for_the_query_form(fixture_server, query, fmt, media):
+    r = get(fixture_server, query, format=fmt)
+    assert r.status_code == 200 and r.headers["content-type"].split(";")[0] == media
+
+
+def test_format_that_does_not_apply_leaves_the_choice_to_accept(fixture_server):
+    r = get(fixture_server, SELECT, format="turtle", Accept="text/csv")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert parse_select("text/csv", r.content) == 2
+    r = get(fixture_server, CONSTRUCT, format="csv", Accept="application/n-triples")
+    assert r.headers["content-type"].startswith("application/n-triples") and len(r.text.strip().split("\n")) == 2
+
+
+def test_relative_iris_resolve_against_the_endpoint_url(fixture_server):
+    r = get(fixture_server, "CONSTRUCT { <s> <p> 1 } WHERE {}", Accept="application/n-triples")
+    assert r.status_code == 200
+    assert r.text.strip() == (
+        f'<{fixture_server}/s> <{fixture_server}/p> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .'
+    )
