@@ -8,7 +8,7 @@ are those of pySHACL, and it validates a million generated quads within the gate
 import resource
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -43,13 +43,6 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Nod
     return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
 
 
-def union_store(quads: Iterable[ox.Quad]) -> ox.Store:
-    """All quads as the triples of one default graph (the union default graph that queries see)."""
-    store = ox.Store()
-    store.extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
-    return store
-
-
 def load_shapes(shapes_dir: Path | None = None) -> rdflib.Graph:
     """The SHACL shapes graph (every .ttl file under ``shapes_dir``, the shipped shapes by default).
 
@@ -66,7 +59,11 @@ def load_shapes(shapes_dir: Path | None = None) -> rdflib.Graph:
 
 
 def shacl_report(data: ox.Store, shapes: rdflib.Graph) -> rdflib.Graph:
-    """The engine's SHACL validation report graph, as produced, for the triples of ``data``."""
+    """The engine's SHACL validation report graph, as produced, for the union of the graphs of ``data``.
+
+    The store goes to the engine as it is: its results are those of the union graph handed over as
+    triples (checked on the shipped data and every fixture), without a second copy of the data.
+    """
     _, results, _ = pyshacl_turbo.validate(
         data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
     )
@@ -124,11 +121,9 @@ def validate(quads: list[ox.Quad], shapes_dir: Path | None = None, progress: Pro
     shapes = load_shapes(shapes_dir)
     store = ox.Store()
     store.extend(quads)
-    union = union_store(quads)
-    say(f"stores: {len(quads)} quads, {len(union)} distinct triples in {time.perf_counter() - start:.2f} s")
+    say(f"store: {len(quads)} quads in {time.perf_counter() - start:.2f} s")
     t = time.perf_counter()
-    report = shacl_report(union, shapes)
-    del union
+    report = shacl_report(store, shapes)
     say(f"SHACL shapes: {len(set(report.subjects(SH.resultSeverity)))} result(s) in {time.perf_counter() - t:.2f} s")
     add_query_results(report, store, shapes, say)
     labels = {row["s"].value: row["label"].value for row in store.query(LABEL_QUERY, use_default_graph_as_union=True)}
