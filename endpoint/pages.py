@@ -10,10 +10,10 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 from fastapi import Request
-from tehkg.endpoint import charts
-from tehkg.endpoint.serializers import PREFIXES
 
 from tehkg import __version__
+from tehkg.endpoint import charts
+from tehkg.endpoint.serializers import PREFIXES
 from tehkg.resources import queries_dir
 from tehkg.vocab import BASE, DATASET_IRI, GRAPH_BASE
 

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pyoxigraph as ox
+
 from tehkg.loader.rdf_files import collect, parse_all
 
 PREFIXES = """PREFIX teh: <https://w3id.org/tehkg/ontology#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
+
 from tehkg.loader import statistics
 from tehkg.loader.rdf_files import collect, parse_all
 from tehkg.loader.store_builder import quality_gate

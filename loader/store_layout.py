@@ -1,7 +1,7 @@
 """How a store root is laid out on disk, and the small API readers use (the endpoint included).
 
-    ROOT/current -> v1732300000000   (symlink, replaced atomically with os.replace)
-    ROOT/v1732300000000/             an Oxigraph store, its SEARCH.json index and BUILD.json
+ROOT/current -> v1732300000000   (symlink, replaced atomically with os.replace)
+ROOT/v1732300000000/             an Oxigraph store, its SEARCH.json index and BUILD.json
 """
 
 import json

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tehkg.loader.store_builder import build
 
+from tehkg.loader.store_builder import build
 from tehkg.resources import shipped_sources
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -2,8 +2,8 @@
 
 import pytest
 import rdflib
-from tehkg.loader.rdf_files import collect, parse
 
+from tehkg.loader.rdf_files import collect, parse
 from tehkg.resources import shipped_sources
 
 FILES = collect(shipped_sources())

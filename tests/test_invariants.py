@@ -26,10 +26,7 @@ def store(shipped_store):
 
 
 def values(store, query: str) -> list:
-    return [
-        [t.value if t is not None else None for t in row]
-        for row in store.query(PREFIXES + query)
-    ]
+    return [[t.value if t is not None else None for t in row] for row in store.query(PREFIXES + query)]
 
 
 @pytest.mark.parametrize(

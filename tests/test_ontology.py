@@ -2,9 +2,9 @@
 
 import pyoxigraph as ox
 import pytest
-from tehkg.loader.rdf_files import collect, parse_all
 
 from tehkg import __version__
+from tehkg.loader.rdf_files import collect, parse_all
 from tehkg.resources import ontology_dir
 
 ONT = "https://w3id.org/tehkg/ontology"

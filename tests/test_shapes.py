@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+
 from tehkg.loader.quality import validate
 from tehkg.loader.rdf_files import collect, parse_all
-
 from tehkg.resources import ontology_dir
 from tests.conftest import run_tehkg
 

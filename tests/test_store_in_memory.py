@@ -7,8 +7,8 @@ import time
 import httpx
 import pyoxigraph as ox
 import pytest
-from tehkg.loader.store_layout import current_store
 
+from tehkg.loader.store_layout import current_store
 from tests.conftest import start_server, stop
 
 ALL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
