@@ -35,7 +35,6 @@ class QueryAnswer:
     error: str | None = None
     variables: list[str] = field(default_factory=list)
     rows: list[serializers.Row] = field(default_factory=list)
-    in_memory: bool = False  # answered from the worker's in-memory copy of the store
 
 
 def _dataset(store: ox.Store, task: QueryTask) -> tuple[ox.Store, dict]:

@@ -35,8 +35,10 @@ log = logging.getLogger("tehkg.workers")
 class Snapshot:
     """One build of the store as a worker sees it: read from disk at once, from memory once copied."""
 
-    def __init__(self, directory: str, memory_quads: int) -> None:
+    def __init__(self, directory: str, memory_quads: int, in_memory: c_byte) -> None:
         self.directory = directory
+        self.in_memory = in_memory  # shared with the pool: 1 once the copy answers
+        in_memory.value = 0
         self.disk = self.store = ox.Store.read_only(directory)
         self.copying = threading.Thread(target=self._copy, args=(memory_quads,), daemon=True)
         self.copying.start()
@@ -52,6 +54,7 @@ class Snapshot:
         copy = ox.Store()
         copy.bulk_load(self.disk.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
         self.store = copy
+        self.in_memory.value = 1
 
 
 class BrokenStore:
@@ -62,27 +65,29 @@ class BrokenStore:
         self.error = f"the store cannot be opened: {err}"
 
 
-def _open(directory: str, memory_quads: int) -> Snapshot | BrokenStore:
+def _open(directory: str, memory_quads: int, in_memory: c_byte) -> Snapshot | BrokenStore:
     try:
-        return Snapshot(directory, memory_quads)
+        return Snapshot(directory, memory_quads, in_memory)
     except Exception as err:  # noqa: BLE001 - a truncated or missing store must not kill the worker
         return BrokenStore(directory, err)
 
 
-def _serve(conn: Connection, memory_quads: int, directory: str | None, isolate: bool, isolated: c_byte) -> None:
+def _serve(
+    conn: Connection, memory_quads: int, directory: str | None, isolate: bool, isolated: c_byte, in_memory: c_byte
+) -> None:
     """Worker process: leave the network when asked (before anything is evaluated), then answer tasks
     on a thread whose stack is deep enough for what the query scan lets through."""
     isolated.value = 1 if isolate and isolate_network() else 0
     threading.stack_size(STACK_BYTES)
-    serving = threading.Thread(target=_answer_tasks, args=(conn, memory_quads, directory))
+    serving = threading.Thread(target=_answer_tasks, args=(conn, memory_quads, directory, in_memory))
     serving.start()
     threading.stack_size(0)
     serving.join()
 
 
-def _answer_tasks(conn: Connection, memory_quads: int, directory: str | None) -> None:
+def _answer_tasks(conn: Connection, memory_quads: int, directory: str | None, in_memory: c_byte) -> None:
     """Open ``directory`` at once, then receive (store directory, task) and answer."""
-    snapshot = _open(directory, memory_quads) if directory else None
+    snapshot = _open(directory, memory_quads, in_memory) if directory else None
     while True:
         try:
             directory, task = conn.recv()
@@ -90,13 +95,11 @@ def _answer_tasks(conn: Connection, memory_quads: int, directory: str | None) ->
             return
         if snapshot is None or snapshot.directory != directory:
             snapshot = None
-            snapshot = _open(directory, memory_quads)
+            snapshot = _open(directory, memory_quads, in_memory)
         if isinstance(snapshot, BrokenStore):
             answer = QueryAnswer(status=503, error=snapshot.error)
         else:
-            store = snapshot.store
-            answer = execute(store, task)
-            answer.in_memory = store is not snapshot.disk
+            answer = execute(snapshot.store, task)
         conn.send_bytes(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
 
 
@@ -106,13 +109,13 @@ class Worker:
     def __init__(self, memory_quads: int, directory: str | None, isolate: bool = True) -> None:
         self.conn, child = _CONTEXT.Pipe()
         self.isolated = _CONTEXT.Value("b", -1, lock=False)  # -1 until the process says (1: no network)
+        self.in_memory = _CONTEXT.Value("b", 0, lock=False)  # 1 while it answers from an in-memory copy
         self.process = _CONTEXT.Process(
-            target=_serve, args=(child, memory_quads, directory, isolate, self.isolated), daemon=True
+            target=_serve, args=(child, memory_quads, directory, isolate, self.isolated, self.in_memory), daemon=True
         )
         self.process.start()
         child.close()
         self.buffer = bytearray()
-        self.in_memory = False  # its last answer came from an in-memory copy
         self.answered = 0
 
     def alive(self) -> bool:
@@ -227,8 +230,8 @@ class WorkerPool:
             raise
 
     def in_memory(self) -> int:
-        """How many workers last answered from an in-memory copy of the store."""
-        return sum(worker.in_memory for worker in self.workers)
+        """How many workers answer from an in-memory copy of the store."""
+        return sum(worker.in_memory.value for worker in self.workers)
 
     def network_isolated(self) -> bool | None:
         """Whether every worker that has started is cut off the network (None before any has)."""
@@ -312,7 +315,6 @@ class WorkerPool:
                     "a fresh worker replaces it",
                 )
             raise
-        worker.in_memory = answer.in_memory
         worker.answered += 1
         self._note_isolation(worker)
         self._release(worker)
