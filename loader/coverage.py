@@ -5,6 +5,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from tehkg.loader.rdf_files import collect, parse_all
+from tehkg.loader.select import select
 
 PREFIXES = """PREFIX teh: <https://w3id.org/tehkg/ontology#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX org: <http://www.w3.org/ns/org#>
@@ -82,7 +83,7 @@ def coverage(paths: list[Path]) -> dict[str, dict[str, int]]:
 
 def _count(store: ox.Store, pattern: str) -> int:
     query = f"{PREFIXES} SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {pattern} }}"
-    return int(next(iter(store.query(query, use_default_graph_as_union=True)))[0].value)
+    return int(next(iter(select(store, query)))[0].value)
 
 
 def render_text(table: dict[str, dict[str, int]]) -> str:

@@ -40,8 +40,11 @@ def run_query(root: Path, query: str, fmt: str) -> bytes:
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(2) from None
     if isinstance(result, ox.QueryTriples):
-        return ox.serialize(result, format=RDF_FORMATS.get(fmt, ox.RdfFormat.TURTLE))
-    return result.serialize(format=RESULT_FORMATS.get(fmt, ox.QueryResultsFormat.CSV))
+        data = ox.serialize(result, format=RDF_FORMATS.get(fmt, ox.RdfFormat.TURTLE))
+    else:
+        data = result.serialize(format=RESULT_FORMATS.get(fmt, ox.QueryResultsFormat.CSV))
+    assert data is not None  # serialising without an output returns the bytes
+    return data
 
 
 def export(root: Path, output: Path | None, fmt: str, graph: str | None) -> None:
@@ -56,6 +59,7 @@ def export(root: Path, output: Path | None, fmt: str, graph: str | None) -> None
         data = ox.serialize(named, format=rdf_format)
     else:  # a triples format: the default graph, each distinct triple once
         data = store.dump(format=rdf_format, from_graph=ox.DefaultGraph())
+    assert data is not None  # serialising without an output returns the bytes
     if output is None:
         sys.stdout.buffer.write(data)
     else:

@@ -17,7 +17,8 @@ import rdflib
 from rdflib.namespace import SH
 
 from tehkg.loader.rdf_files import collect, parse_all
-from tehkg.loader.validation_report import Report
+from tehkg.loader.select import select
+from tehkg.loader.validation_report import Report, report_node
 from tehkg.resources import shapes_dir as shapes_dir_default
 
 TEHSH = rdflib.Namespace("https://w3id.org/tehkg/shapes#")
@@ -72,12 +73,12 @@ def shacl_report(data: ox.Store, shapes: rdflib.Graph) -> rdflib.Graph:
 
 def add_query_results(report: rdflib.Graph, store: ox.Store, shapes: rdflib.Graph, progress: Progress) -> None:
     """Run each ``tehsh:MustBeEmptyQuery``; add every row (?this, ?value) to ``report`` as an sh:ValidationResult."""
-    node = report.value(None, rdflib.RDF.type, SH.ValidationReport)
-    for check in sorted(shapes.subjects(rdflib.RDF.type, TEHSH.MustBeEmptyQuery)):
+    node = report_node(report)
+    for check in sorted(shapes.subjects(rdflib.RDF.type, TEHSH.MustBeEmptyQuery), key=str):
         start = time.perf_counter()
         severity = shapes.value(check, SH.severity) or SH.Violation
         message = str(shapes.value(check, SH.message))
-        solutions = store.query(str(shapes.value(check, SH.select)), use_default_graph_as_union=True)
+        solutions = select(store, str(shapes.value(check, SH.select)))
         has_value = "value" in [v.value for v in solutions.variables]
         rows = 0
         for row in solutions:
@@ -126,7 +127,7 @@ def validate(quads: list[ox.Quad], shapes_dir: Path | None = None, progress: Pro
     report = shacl_report(store, shapes)
     say(f"SHACL shapes: {len(set(report.subjects(SH.resultSeverity)))} result(s) in {time.perf_counter() - t:.2f} s")
     add_query_results(report, store, shapes, say)
-    labels = {row["s"].value: row["label"].value for row in store.query(LABEL_QUERY, use_default_graph_as_union=True)}
+    labels = {row["s"].value: row["label"].value for row in select(store, LABEL_QUERY)}
     return Report.from_graph(
         report,
         shapes,

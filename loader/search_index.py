@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from tehkg.loader.select import select
+
 FILE = "SEARCH.json"
 MAX_QUERY_CHARS = 200  # longer search queries are refused: the cost grows with words × entries
 MAX_QUERY_WORDS = 16
@@ -62,12 +64,7 @@ class SearchIndex:
     @classmethod
     def from_store(cls, store: ox.Store) -> "SearchIndex":
         """Index a built store (its default graph is the union of its named graphs)."""
-        return cls(
-            [
-                (row[0].value, row[1].value, row[2].value)
-                for row in store.query(ENTRIES_QUERY, use_default_graph_as_union=True)
-            ]
-        )
+        return cls([(row[0].value, row[1].value, row[2].value) for row in select(store, ENTRIES_QUERY)])
 
     @classmethod
     def read(cls, directory: Path) -> "SearchIndex":

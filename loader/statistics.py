@@ -4,6 +4,7 @@ import hashlib
 
 import pyoxigraph as ox
 
+from tehkg.loader.select import select
 from tehkg.vocab import DATASET_IRI, METADATA_GRAPH
 
 VOID = "http://rdfs.org/ns/void#"
@@ -37,7 +38,7 @@ def _count(value: int) -> ox.Literal:
 
 
 def _rows(store: ox.Store, query: str) -> list[tuple[ox.NamedNode, int]]:
-    return [(row[0], int(row[1].value)) for row in store.query(query, use_default_graph_as_union=True)]
+    return [(row[0], int(row[1].value)) for row in select(store, query)]
 
 
 def compute(store: ox.Store) -> dict[str, object]:
@@ -45,13 +46,7 @@ def compute(store: ox.Store) -> dict[str, object]:
     graphs = _rows(store, "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
     classes = _rows(store, "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) { ?s a ?c } GROUP BY ?c")
     properties = _rows(store, "SELECT ?p (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p")
-    entities = next(
-        iter(
-            store.query(
-                "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s ?p ?o FILTER(isIRI(?s)) }", use_default_graph_as_union=True
-            )
-        )
-    )[0]
+    entities = next(iter(select(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s ?p ?o FILTER(isIRI(?s)) }")))[0]
     return {
         "triples": sum(n for _, n in graphs),
         "entities": int(entities.value),

@@ -18,13 +18,23 @@ def _text(term: rdflib.term.Node | None) -> str | None:
     return f"_:{term}" if isinstance(term, rdflib.BNode) else str(term)
 
 
-def _shape_name(shapes: rdflib.Graph, shape: rdflib.term.Node) -> str:
+def _shape_name(shapes: rdflib.Graph, shape: rdflib.term.Node | None) -> str:
     """The sh:name of a shape, or of the node shape that holds a property shape, else the shape itself."""
+    if shape is None:  # a result without sh:sourceShape
+        return ""
     name = shapes.value(shape, SH.name)
     if name is None:
         parent = shapes.value(None, SH.property, shape)
         name = shapes.value(parent, SH.name) if parent is not None else None
     return str(name) if name is not None else str(_text(shape))
+
+
+def report_node(graph: rdflib.Graph) -> rdflib.term.Node:
+    """The sh:ValidationReport node of a report graph."""
+    node = graph.value(None, rdflib.RDF.type, SH.ValidationReport)
+    if node is None:
+        raise ValueError("the SHACL engine produced no sh:ValidationReport")
+    return node
 
 
 @dataclass
@@ -76,7 +86,7 @@ class Report:
                 )
             )
         report = cls(graph, findings, triples, seconds, peak_mib)
-        node = graph.value(None, rdflib.RDF.type, SH.ValidationReport)
+        node = report_node(graph)
         graph.set((node, SH.conforms, rdflib.Literal(report.conforms)))
         return report
 
