@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from tehkg.endpoint.context import Context
+from tehkg.endpoint.engines import EmbeddedEngine
 from tehkg.loader.store_layout import build_info
 
 _BUILT: dict[str, datetime] = {}
@@ -17,7 +18,7 @@ _BUILT: dict[str, datetime] = {}
 def _built(ctx: Context, version: str) -> datetime | None:
     """When the served store was built (its BUILD.json), read once per version."""
     if version not in _BUILT:
-        directory = ctx.engine.directory()
+        directory = ctx.engine.directory() if isinstance(ctx.engine, EmbeddedEngine) else None
         if directory is None:
             return None
         _BUILT.clear()

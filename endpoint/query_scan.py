@@ -117,7 +117,7 @@ def _read_services(text: str, result: QueryScan, keyword_services: int) -> None:
 
     def visit(node: object) -> None:
         if getattr(node, "name", None) == "ServiceGraphPattern":
-            term = node.term
+            term = getattr(node, "term", None)
             written = f"<{term}>" if isinstance(term, URIRef) else f"?{term}" if isinstance(term, Variable) else ""
             targets.append(written)
 
