@@ -12,7 +12,7 @@ import pyoxigraph as ox
 from fastapi import Request
 
 from tehkg import __version__
-from tehkg.endpoint import charts
+from tehkg.endpoint import charts, page_terms, page_text
 from tehkg.endpoint.serializers import PREFIXES
 from tehkg.resources import queries_dir
 from tehkg.vocab import BASE, DATASET_IRI, GRAPH_BASE
@@ -60,7 +60,9 @@ async def labels(rows: Rows, iris: set[str], lang: str) -> dict[str, str]:
         iri = r["s"].value
         if iri not in best or rank < best[iri][0]:
             best[iri] = (rank, label.value)
-    return {iri: label for iri, (_, label) in best.items()}
+    names = {iri: label for iri, (_, label) in best.items()}
+    names.update({i: t for i in iris - names.keys() if (t := page_terms.term_label(i, lang))})
+    return names | await page_terms.derived_labels(rows, iris - names.keys(), lang, labels)
 
 
 def term_html(term: ox.NamedNode | ox.Literal | ox.BlankNode, names: dict[str, str]) -> str:
@@ -149,7 +151,9 @@ async def entity_page(request: Request, iri: str, found: list[dict], incoming: l
                 and any(isinstance(x["o"], ox.Literal) and x["o"].language == lang for x in by_prop[prop])
             ):
                 continue
-            source = f' <a class="graph" href="{e(local(r["g"].value))}">{e(r["g"].value.rsplit("/", 1)[-1])}</a>'
+            graph = names.get(r["g"].value, short(r["g"].value))
+            graph_link = f'<a class="graph" href="{e(local(r["g"].value))}" title="{e(graph)}">'
+            source = f" {graph_link}{e(page_text.clip(graph, 32))}</a>"
             values.append(f"<li>{term_html(r['o'], names)}{source}</li>")
         body.append(
             f'<tr><th scope="row">{term_html(ox.NamedNode(prop), names)}</th><td><ul>{"".join(values)}</ul></td></tr>'
@@ -182,11 +186,12 @@ async def _special_sections(iri: str, types: list, rows: Rows, lang: str) -> str
         SELECT ?loc ?exact ?doc {{ <{iri}> teh:passage ?p . ?p oa:hasSource ?doc .
         OPTIONAL {{ ?p teh:locator ?loc }} OPTIONAL {{ ?p oa:hasSelector/oa:exact ?exact }} }}""")
     if quotes:
+        documents = await labels(rows, {q["doc"].value for q in quotes}, lang)
         out.append("<h2>" + ("Provenance" if lang == "fr" else "Provenance") + "</h2><ul>")
         for q in quotes:
             loc = e(q["loc"].value) if "loc" in q else ""
             exact = f"<blockquote>{e(q['exact'].value)}</blockquote>" if "exact" in q else ""
-            out.append(f'<li><a href="{e(local(q["doc"].value))}">{e(short(q["doc"].value))}</a> — {loc}{exact}</li>')
+            out.append(f"<li>{term_html(q['doc'], documents)} — {loc}{exact}</li>")
         out.append("</ul>")
     kinds = {t.value for t in types}
     if kinds & {TEH + "ActionPlan", TEH + "Priority", TEH + "Axis", TEH + "Action"}:
@@ -212,6 +217,7 @@ async def _tree(iri: str, rows: Rows, lang: str) -> str:
     children: dict[str, list[dict]] = defaultdict(list)
     for r in found:
         children[r["parent"].value].append(r)
+    kinds = await labels(rows, {r["type"].value for r in found}, lang)
 
     def branch(node: str) -> str:
         items = sorted(children.get(node, []), key=lambda r: int(r["n"].value) if r["n"].value.isdigit() else 0)
@@ -219,7 +225,7 @@ async def _tree(iri: str, rows: Rows, lang: str) -> str:
             return ""
         html_items = []
         for r in items:
-            kind = r["type"].value.rsplit("#", 1)[-1]
+            kind = kinds.get(r["type"].value, r["type"].value.rsplit("#", 1)[-1]).capitalize()
             label = r["label"].value if "label" in r else ""
             html_items.append(
                 f'<li><a href="{e(local(r["child"].value))}">{e(kind)} '
@@ -248,7 +254,10 @@ async def _voices(iri: str, rows: Rows, lang: str) -> str:
           <http://www.w3.org/1999/02/22-rdf-syntax-ns#subject> ?s FILTER((?s = <{iri}> && ?o = ?other)
           || (?o = <{iri}> && ?s = ?other)) }} }} }}""")
     names = await labels(
-        rows, {r["creator"].value for r in found if "creator" in r} | {r["other"].value for r in links}, lang
+        rows,
+        {r["creator"].value for r in found if "creator" in r}
+        | {r[k].value for r in links for k in ("p", "other") if isinstance(r[k], ox.NamedNode)},
+        lang,
     )
     out = []
     order = {"Assessment": 0, "Recommendation": 1, "Finding": 2, "Proposal": 3}
@@ -275,7 +284,7 @@ async def _voices(iri: str, rows: Rows, lang: str) -> str:
         )
     for r in links:
         why = f" <em>({e(r['why'].value)})</em>" if "why" in r else ""
-        out.append(f"<li>{e(short(r['p'].value))} {term_html(r['other'], names)}{why}</li>")
+        out.append(f"<li>{e(names.get(r['p'].value, short(r['p'].value)))} {term_html(r['other'], names)}{why}</li>")
     if not out:
         return ""
     heading = "Évaluations, voix et suites" if lang == "fr" else "Assessments, voices and follow-up"
@@ -360,10 +369,15 @@ def example_queries() -> list[dict[str, str]]:
 
 async def search_page(request: Request, q: str, hits: list[dict]) -> str:
     """Search results as a page."""
+    lang = lang_of(request)
     items = "".join(
-        f'<li><a href="{e(h["path"])}">{e(h["text"])}</a> <code>{e(short(h["iri"]))}</code></li>' for h in hits
+        f'<li><a href="{e(h["path"])}?lang={lang}">{e(h["label"])}</a>'
+        + (f'<p class="snippet">{e(h["text"])}</p>' if h["text"] != h["label"] else "")
+        + "</li>"
+        for h in hits
     )
-    return layout(request, q, f"<h1>« {e(q)} »</h1><ol>{items}</ol>")
+    none = "" if hits else f"<p>{'Aucun résultat.' if lang == 'fr' else 'No result.'}</p>"
+    return layout(request, q, f"<h1>« {e(q)} »</h1><ol class='hits'>{items}</ol>{none}")
 
 
 async def ontology_page(request: Request, rows: Rows) -> str:

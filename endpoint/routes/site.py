@@ -6,10 +6,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from tehkg.endpoint import pages
+from tehkg.endpoint import page_text, pages
 from tehkg.endpoint.context import Context, get_context, wants_html
 from tehkg.endpoint.sparql_protocol import ProtocolError
-from tehkg.loader.search_index import QueryTooLong
+from tehkg.loader.search_index import QueryTooLong, query_words
 
 router = APIRouter()
 Ctx = Annotated[Context, Depends(get_context)]
@@ -23,7 +23,8 @@ async def landing(request: Request, ctx: Ctx) -> HTMLResponse:
 
 @router.get("/search")
 async def search(request: Request, ctx: Ctx, q: str = "", limit: int = 20) -> Response:
-    """Labels, acronyms and descriptions in both languages, accent- and case-insensitive.
+    """Labels, acronyms and descriptions in both languages, accent- and case-insensitive: each hit with its label in
+    the page's language (``lang``) and the matched text cut at word boundaries around the match.
 
     A query of more than 200 characters or 16 words is a 400; the ranking runs in a thread, off
     the event loop."""
@@ -32,7 +33,18 @@ async def search(request: Request, ctx: Ctx, q: str = "", limit: int = 20) -> Re
         found = await asyncio.to_thread(index.search, q, max(1, min(limit, 100)))
     except QueryTooLong as err:
         raise ProtocolError(400, str(err), "query-too-long") from None
-    hits = [{"iri": h.iri, "path": pages.local(h.iri), "text": h.text[:160], "score": h.score} for h in found]
+    words = query_words(q)
+    names = await pages.labels(ctx.rows, {h.iri for h in found}, pages.lang_of(request))
+    hits = [
+        {
+            "iri": h.iri,
+            "path": pages.local(h.iri),
+            "label": page_text.clip(names.get(h.iri, h.text), 120),
+            "text": page_text.snippet(h.text, words, 160),
+            "score": h.score,
+        }
+        for h in found
+    ]
     fmt = request.query_params.get("format") or (None if "text/html" in request.headers.get("accept", "") else "json")
     if wants_html(request, fmt):
         return HTMLResponse(await pages.search_page(request, q, hits))

@@ -9,13 +9,14 @@
     timer = setTimeout(async function () {
       const q = box.value.trim();
       if (q.length < 2) { list.innerHTML = ""; return; }
-      const response = await fetch("/search?format=json&q=" + encodeURIComponent(q));
+      const lang = document.documentElement.lang || "fr";
+      const response = await fetch("/search?format=json&lang=" + lang + "&q=" + encodeURIComponent(q));
       const data = await response.json();
       list.innerHTML = "";
       for (const hit of data.results.slice(0, 10)) {
         const li = document.createElement("li");
         const a = document.createElement("a");
-        a.href = hit.path; a.textContent = hit.text;
+        a.href = hit.path + "?lang=" + lang; a.textContent = hit.label;
         li.appendChild(a); list.appendChild(li);
       }
     }, 150);
