@@ -3,6 +3,8 @@
 The tehkg ontology labels its own terms; the terms it reuses from other vocabularies carry no label in the
 store, so the pages name them from this table instead of printing a CURIE."""
 
+import pyoxigraph as ox
+
 from tehkg.endpoint.serializers import PREFIXES
 
 _LABELS: dict[str, tuple[str, str]] = {
@@ -163,21 +165,22 @@ def term_label(iri: str, lang: str) -> str | None:
 
 async def derived_labels(rows, iris: set[str], lang: str, labels) -> dict[str, str]:  # noqa: ANN001
     """Labels of unlabelled structural nodes from what they point to: a participation as « role : organisation »,
-    a VoID partition by its class or property."""
+    a VoID partition by its class or property, a passage by its locator."""
     values = " ".join(f"<{i}>" for i in iris if ":" in i and not set(i) & set('<>" {}|^`\\'))
     if not values:
         return {}
     found = await rows(f"""SELECT ?s ?role ?who ?part ?type ?n ?by {{ VALUES ?s {{ {values} }}
         {{ ?s <{_expand("cv:role")}> ?role ; <{_expand("cv:hasParticipant")}> ?who }}
-        UNION {{ ?s <{_expand("void:class")}>|<{_expand("void:property")}> ?part }}
+        UNION {{ ?s <{_expand("void:class")}>|<{_expand("void:property")}>|<{_expand("teh:locator")}> ?part }}
         UNION {{ ?s a ?type ; <{_expand("skos:notation")}> ?n FILTER(STRSTARTS(STR(?type), "{_expand("teh:")}"))
           OPTIONAL {{ ?s <{_expand("dcterms:creator")}> ?by }} }} }}""")
-    targets = {r[k].value for r in found for k in ("role", "who", "part", "type", "by") if k in r}
+    keys = ("role", "who", "part", "type", "by")
+    targets = {r[k].value for r in found for k in keys if isinstance(r.get(k), ox.NamedNode)}
     names = await labels(rows, targets, lang) if targets else {}
     colon = " : " if lang == "fr" else ": "
     out = {}
     for r in found:
-        name = {k: names.get(r[k].value, r[k].value) for k in ("role", "who", "part", "type", "by") if k in r}
+        name = {k: names.get(r[k].value, r[k].value) for k in keys if k in r}
         if "part" in r:
             out[r["s"].value] = name["part"]
         elif "role" in r:

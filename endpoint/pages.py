@@ -12,7 +12,7 @@ import pyoxigraph as ox
 from fastapi import Request
 
 from tehkg import __version__
-from tehkg.endpoint import charts, page_terms, page_text
+from tehkg.endpoint import charts, page_measure, page_terms, page_text
 from tehkg.endpoint.serializers import PREFIXES
 from tehkg.resources import queries_dir
 from tehkg.vocab import BASE, DATASET_IRI, GRAPH_BASE
@@ -36,6 +36,18 @@ def lang_of(request: Request) -> str:
 def local(iri: str) -> str:
     """The local path of an IRI under the base; other IRIs stay absolute."""
     return "/" + iri[len(BASE) :] if iri.startswith(BASE) else iri
+
+
+def web_link(iri: str) -> bool:
+    """Whether an IRI may become a link: http(s) only (``javascript:``, ``data:``, ``urn:``… stay text)."""
+    return iri.lower().startswith(("http://", "https://"))
+
+
+def link_html(iri: str, inner: str, attrs: str = "") -> str:
+    """``inner`` (HTML) linked to the page of ``iri`` when it is an http(s) IRI, else as text."""
+    if not web_link(iri):
+        return f"<span{attrs}>{inner}</span>"
+    return f'<a href="{e(local(iri))}"{attrs}>{inner}</a>'
 
 
 def short(iri: str) -> str:
@@ -69,7 +81,7 @@ def term_html(term: ox.NamedNode | ox.Literal | ox.BlankNode, names: dict[str, s
     """A value as HTML: a link labelled for IRIs, the text (with its language) for literals."""
     if isinstance(term, ox.NamedNode):
         text = names.get(term.value) or short(term.value)
-        return f'<a href="{e(local(term.value))}" title="{e(term.value)}">{e(text)}</a>'
+        return link_html(term.value, e(text), f' title="{e(term.value)}"')
     if isinstance(term, ox.BlankNode):
         return "<em>(structure)</em>"
     tag = f' <span class="tag">@{e(term.language)}</span>' if term.language else ""
@@ -128,8 +140,11 @@ async def entity_page(request: Request, iri: str, found: list[dict], incoming: l
     for r in found:
         if not r["p"].value.endswith("#type"):
             by_prop[r["p"].value].append(r)
+    is_measure = TEH + "Measure" in {t.value for t in types}
+    head = await page_measure.measure_page(iri, rows, labels, lang) if is_measure else f"<h1>{e(title)}</h1>"
     body = [
-        f'<h1>{e(title)}</h1><p class="iri"><code>{e(iri)}</code></p>',
+        head,
+        f'<p class="iri"><code>{e(iri)}</code></p>',
         '<p class="types">' + ", ".join(term_html(t, names) for t in types) + "</p>",
     ]
     other_labels = [
@@ -137,9 +152,10 @@ async def entity_page(request: Request, iri: str, found: list[dict], incoming: l
         for r in found
         if r["p"].value == LABEL_PROPS[0] and isinstance(r["o"], ox.Literal) and r["o"].language != lang
     ]
-    if other_labels:
+    if other_labels and not is_measure:
         body.append('<p class="other-label">' + " · ".join(term_html(t, names) for t in other_labels) + "</p>")
-    body.append(await _special_sections(iri, types, rows, lang))
+    if not is_measure:  # the measure page says it all above
+        body.append(await _special_sections(iri, types, rows, lang))
     body.append("<h2>" + ("Propriétés" if lang == "fr" else "Properties") + "</h2><table>")
     for prop in sorted(by_prop, key=lambda p: names.get(p, short(p))):
         values = []
@@ -152,8 +168,7 @@ async def entity_page(request: Request, iri: str, found: list[dict], incoming: l
             ):
                 continue
             graph = names.get(r["g"].value, short(r["g"].value))
-            graph_link = f'<a class="graph" href="{e(local(r["g"].value))}" title="{e(graph)}">'
-            source = f" {graph_link}{e(page_text.clip(graph, 32))}</a>"
+            source = " " + link_html(r["g"].value, e(page_text.clip(graph, 32)), f' class="graph" title="{e(graph)}"')
             values.append(f"<li>{term_html(r['o'], names)}{source}</li>")
         body.append(
             f'<tr><th scope="row">{term_html(ox.NamedNode(prop), names)}</th><td><ul>{"".join(values)}</ul></td></tr>'
@@ -227,10 +242,8 @@ async def _tree(iri: str, rows: Rows, lang: str) -> str:
         for r in items:
             kind = kinds.get(r["type"].value, r["type"].value.rsplit("#", 1)[-1]).capitalize()
             label = r["label"].value if "label" in r else ""
-            html_items.append(
-                f'<li><a href="{e(local(r["child"].value))}">{e(kind)} '
-                f"{e(r['n'].value)}</a> {e(label)}{branch(r['child'].value)}</li>"
-            )
+            child = link_html(r["child"].value, f"{e(kind)} {e(r['n'].value)}")
+            html_items.append(f"<li>{child} {e(label)}{branch(r['child'].value)}</li>")
         return "<ul>" + "".join(html_items) + "</ul>"
 
     tree = branch(iri)
@@ -279,9 +292,7 @@ async def _voices(iri: str, rows: Rows, lang: str) -> str:
         kind = r["type"].value.rsplit("#", 1)[-1]
         who = f" — {e(names.get(r['creator'].value, short(r['creator'].value)))}" if "creator" in r else ""
         text = r["statusText"].value if "statusText" in r else r["body"].value if "body" in r else ""
-        out.append(
-            f'<li><a href="{e(local(r["a"].value))}">{titles[kind]}</a>{who}<blockquote>{e(text)}</blockquote></li>'
-        )
+        out.append(f"<li>{link_html(r['a'].value, titles[kind])}{who}<blockquote>{e(text)}</blockquote></li>")
     for r in links:
         why = f" <em>({e(r['why'].value)})</em>" if "why" in r else ""
         out.append(f"<li>{e(names.get(r['p'].value, short(r['p'].value)))} {term_html(r['other'], names)}{why}</li>")
@@ -403,20 +414,28 @@ async def ontology_page(request: Request, rows: Rows) -> str:
             continue
         seen.add(iri)
         anchor = iri.rsplit("#", 1)[-1] if "#" in iri else iri.rsplit("/", 1)[-1]
-        extra = "".join(f"<dd>{k}: {term_html(r[k], names)}</dd>" for k in ("super", "domain", "range") if k in r)
-        sections[r["type"].value.rsplit("#", 1)[-1]].append(
-            f'<dt id="{e(anchor)}"><a href="{e(local(iri))}">{e(short(iri))}</a> — '
-            f"{e(r['label'].value if 'label' in r else '')}</dt>"
+        extra = "".join(
+            f"<dd>{e(relation)} : {term_html(r[k], names)}</dd>"
+            for k, relation in zip(("super", "domain", "range"), ONTOLOGY_RELATIONS[lang], strict=True)
+            if k in r
+        )
+        label = r["label"].value if "label" in r else names.get(iri, anchor)
+        sections[r["type"].value].append(
+            f'<dt id="{e(anchor)}">{link_html(iri, e(label))} <code class="iri">{e(iri)}</code></dt>'
             f"<dd>{e(r['comment'].value if 'comment' in r else '')}</dd>{extra}"
         )
-    body = "".join(f"<h2>{k}</h2><dl>{''.join(v)}</dl>" for k, v in sections.items())
+    kinds = await labels(rows, set(sections), lang)
+    body = "".join(f"<h2>{e(kinds.get(k, k).capitalize())}</h2><dl>{''.join(v)}</dl>" for k, v in sections.items())
+    title = "Ontologie de tehkg" if lang == "fr" else "tehkg ontology"
     return layout(
         request,
-        "Ontology",
-        "<h1>tehkg ontology</h1>"
-        "<p>RDF: <a href='/ontology?format=ttl'>Turtle</a> · "
+        title,
+        f"<h1>{title}</h1><p>RDF : <a href='/ontology?format=ttl'>Turtle</a> · "
         "<a href='/ontology?format=jsonld'>JSON-LD</a></p>" + body,
     )
+
+
+ONTOLOGY_RELATIONS = {"fr": ("spécialise", "domaine", "portée"), "en": ("specialises", "domain", "range")}
 
 
 def not_found(iri: str) -> str:
@@ -426,6 +445,11 @@ def not_found(iri: str) -> str:
         f"<h1>404</h1><p>Nothing is known about <code>{e(iri)}</code>.</p>"
         f"<p><a href='/'>tehkg</a></p></body></html>"
     )
+
+
+def script_json(value: object) -> str:
+    """``value`` as JSON that cannot end the ``<script>`` element holding it (``<`` written ``\\u003c``)."""
+    return json.dumps(value).replace("<", "\\u003c")
 
 
 async def query_editor(request: Request) -> str:
@@ -448,6 +472,6 @@ async def query_editor(request: Request) -> str:
 <a id="share" href="#">{"Lien" if lang == "fr" else "Link"}</a>
 <span id="status" role="status"></span></p>
 <div id="results"></div>
-<script>window.TEHKG_EXAMPLES = {json.dumps([q["query"] for q in examples])};</script>
+<script type="application/json" id="example-queries">{script_json([q["query"] for q in examples])}</script>
 <script src="/static/editor.js"></script>"""
     return layout(request, "SPARQL", body)
