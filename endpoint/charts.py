@@ -7,6 +7,13 @@ from tehkg.vocab import BASE
 TEH = "https://w3id.org/tehkg/ontology#"
 
 
+def page_link(iri: str) -> str | None:
+    """Where a chart links an IRI: its local page, the http(s) IRI itself, or None (other schemes stay text)."""
+    if iri.startswith(BASE):
+        return "/" + iri[len(BASE) :]
+    return iri if iri.lower().startswith(("http://", "https://")) else None
+
+
 def bar_chart(title: str, bars: list[tuple[str, int, str | None]]) -> str:
     """A horizontal bar chart; each bar is (label, value, link or None)."""
     if not bars:
@@ -46,9 +53,6 @@ async def plan_charts(plan: str, rows, lang: str) -> str:  # noqa: ANN001
         OPTIONAL {{ ?org skos:prefLabel ?l FILTER(lang(?l) = "{lang}") }} }}
         GROUP BY ?org ORDER BY DESC(?n) LIMIT 15""")
 
-    def link(iri: str) -> str:
-        return "/" + iri[len(BASE) :] if iri.startswith(BASE) else iri
-
     out = []
     if statuses:
         out.append(
@@ -58,7 +62,7 @@ async def plan_charts(plan: str, rows, lang: str) -> str:  # noqa: ANN001
                     (
                         r["label"].value if "label" in r else r["status"].value,
                         int(r["n"].value),
-                        link(r["status"].value),
+                        page_link(r["status"].value),
                     )
                     for r in statuses
                 ],
@@ -74,7 +78,7 @@ async def plan_charts(plan: str, rows, lang: str) -> str:  # noqa: ANN001
             bar_chart(
                 title,
                 [
-                    (r["label"].value if "label" in r else r["org"].value, int(r["n"].value), link(r["org"].value))
+                    (r["label"].value if "label" in r else r["org"].value, int(r["n"].value), page_link(r["org"].value))
                     for r in roles
                 ],
             )
@@ -160,18 +164,19 @@ async def hierarchy(org: str, rows, lang: str) -> str:  # noqa: ANN001
         )
         fill = "#3b6ea5" if node == org else "#eef3f9"
         colour = "#fff" if node == org else "#123"
-        link = "/" + node[len(BASE) :] if node.startswith(BASE) else node
+        link = page_link(node)
+        opening, closing = (f'<a href="{html.escape(link)}">', "</a>") if link else ("<g>", "</g>")
         boxes.append(
-            f'<a href="{html.escape(link)}"><title>{html.escape(label)}</title>'
+            f"{opening}<title>{html.escape(label)}</title>"
             f'<rect x="{x:.0f}" y="{y:.0f}" width="{box_w}" height="{box_h}" rx="4" '
             f'fill="{fill}" stroke="#3b6ea5"/><text x="{x + box_w / 2:.0f}" '
             f'y="{y + box_h / 2:.0f}" font-size="11" text-anchor="middle" fill="{colour}">'
-            f"{text}</text></a>"
+            f"{text}</text>{closing}"
         )
     height = (max(layers) - top + 1) * (box_h + gap_y)
     title = "Organigramme (selon les sources)" if lang == "fr" else "Hierarchy (as the sources state it)"
     return (
         f'<figure class="hierarchy"><figcaption>{html.escape(title)}</figcaption>'
         f'<svg role="img" aria-label="{html.escape(title)}" viewBox="0 0 {width} {height}" '
-        f'width="100%" style="max-width:{width}px">{"".join(connectors)}{"".join(boxes)}</svg></figure>'
+        f'width="{width}">{"".join(connectors)}{"".join(boxes)}</svg></figure>'
     )

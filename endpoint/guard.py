@@ -5,13 +5,23 @@ The guard reads a request's body itself before anything else sees it: byte by by
 beyond it) and against ``TEHKG_BODY_TIMEOUT`` (408). A request counts as in flight only once its
 body is in, so connections that announce a body and never send it cannot use up
 ``TEHKG_MAX_PENDING``.
+
+It also fixes what no client may choose: the ``Host`` the application builds its own URLs from
+(redirects, service description, VoID) is ``TEHKG_PUBLIC_URL`` or the address the connection was
+accepted on, never the request's; and every response carries the security headers (a strict
+Content-Security-Policy, ``nosniff``, no framing, no referrer to other sites).
 """
 
 import asyncio
+import base64
+import hashlib
 import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
+
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 
 from tehkg.endpoint.settings import Settings
 from tehkg.endpoint.sparql_protocol import error_response
@@ -19,6 +29,71 @@ from tehkg.endpoint.sparql_protocol import error_response
 log = logging.getLogger("tehkg.access")
 SLOW_SECONDS = 1.0  # requests at least this slow are logged even without the access log
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\\]")
+
+
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+DOCS_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc")  # FastAPI's API documentation, from public CDNs
+
+
+def inline_hashes(page: str, element: str) -> list[str]:
+    """CSP source expressions (``'sha256-…'``) of the inline ``<element>`` blocks of ``page``."""
+    bodies = re.findall(rf"<{element}>(.*?)</{element}>", page, re.DOTALL)
+    return [f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'" for b in bodies]
+
+
+def docs_policy(title: str = "tehkg") -> str:
+    """The policy of the API documentation pages: their CDN scripts and their own inline scripts by hash;
+    inline styles allowed (ReDoc inserts its styles at run time), no other inline script."""
+    pages = [
+        get_swagger_ui_html(
+            openapi_url="/openapi.json", title=f"{title} - Swagger UI", oauth2_redirect_url="/docs/oauth2-redirect"
+        ),
+        get_swagger_ui_oauth2_redirect_html(),
+        get_redoc_html(openapi_url="/openapi.json", title=f"{title} - ReDoc"),
+    ]
+    scripts = [h for page in pages for h in inline_hashes(page.body.decode(), "script")]
+    return (
+        f"default-src 'self'; script-src 'self' https://cdn.jsdelivr.net {' '.join(scripts)}; "
+        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+        "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
+        "worker-src blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    )
+
+
+def security_headers(policy: str) -> list[tuple[bytes, bytes]]:
+    return [
+        (b"content-security-policy", policy.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"same-origin"),
+    ]
+
+
+PAGE_HEADERS, DOCS_HEADERS = security_headers(PAGE_POLICY), security_headers(docs_policy())
+SECURITY_NAMES = {name for name, _ in PAGE_HEADERS}
+
+
+def authority(host: str, port: int | None, scheme: str) -> str:
+    """``host[:port]`` as a Host header value (IPv6 in brackets, the scheme's default port left out)."""
+    host = f"[{host}]" if ":" in host else host
+    return host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
+
+
+def with_trusted_host(scope: dict, settings: Settings) -> dict:
+    """``scope`` with the scheme and ``Host`` of ``TEHKG_PUBLIC_URL``, else of the address the connection was
+    accepted on (``scope["server"]``): the application never builds a URL from a client's ``Host``."""
+    if settings.public_url:
+        parts = urlsplit(settings.public_url)
+        scheme, host = parts.scheme, parts.netloc
+    else:
+        scheme = scope.get("scheme", "http")
+        bound, port = scope.get("server") or (settings.host, settings.port)
+        host = authority(bound, port, scheme)
+    headers = [(b"host", host.encode())] + [(k, v) for k, v in scope["headers"] if k != b"host"]
+    return {**scope, "scheme": scheme, "headers": headers}
 
 
 def printable(value: str) -> str:
@@ -75,11 +150,15 @@ class GuardAndLog:
             return
         start = time.perf_counter()
         status = 0
+        scope = with_trusted_host(scope, self.settings)
+        added = DOCS_HEADERS if scope["path"] in DOCS_PATHS else PAGE_HEADERS
 
         async def send_logged(message: dict) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in SECURITY_NAMES]
+                message = {**message, "headers": kept + added}
             await send(message)
 
         refusal = await self._refusal(scope, receive)

@@ -3,12 +3,17 @@
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from tehkg.resources import default_store_root
 
 
-def _env(name: str, default: str) -> str:
-    return os.environ.get(f"TEHKG_{name}", default)
+def public_origin(url: str) -> str:
+    """``url`` as an origin (``https://host[:port]``); ValueError unless it is http(s) with a host and no path."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/") or parts.query:
+        raise ValueError(f"TEHKG_PUBLIC_URL must be http(s)://host[:port], not {url!r}")
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 @dataclass
@@ -37,6 +42,11 @@ class Settings:
     cache_entry_bytes: int = 1 << 20  # answers larger than this are not cached
     service_allow: tuple[str, ...] = ()  # SERVICE endpoints allowed (full IRIs)
     access_log: bool = False  # a log line per request (failed and slow ones always)
+    public_url: str | None = None  # scheme://host[:port] the endpoint's own URLs use; unset: the bound address
+
+    def __post_init__(self) -> None:
+        if self.public_url is not None:
+            self.public_url = public_origin(self.public_url)
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":

@@ -277,12 +277,24 @@ async def answer_query(
     return Response(answer.body, media_type=_media_header(answer.media_type), headers=_headers(answer, etag, settings))
 
 
+PAGE_OFFERS = {**conneg.RESULTS, **conneg.GRAPHS, "text/html": ("html", "html")}  # HTML last: */* is not a page
+
+
+def prefers_page(request: Request, sparql: SparqlRequest) -> bool:
+    """Whether a GET with a query asks for the editor page: ``format=html``, or an Accept that ranks HTML above
+    every result and graph format (a browser opening a shared link: ``text/html,…,*/*;q=0.8``)."""
+    if request.method != "GET":
+        return False
+    return conneg.choose(request.headers.get("accept"), PAGE_OFFERS, sparql.format) == "text/html"
+
+
 class QueryLayer:
     """ASGI layer in front of the router: it answers the ``/sparql`` requests that carry a query.
 
     Queries are the endpoint's hot path; answered here they skip routing, request validation and
     the framework's middleware, which took 30% of this process's time per query in a profile of
-    the 14k benchmark mix. Requests without a query (service description, query editor) go on to
+    the 14k benchmark mix. Requests without a query (service description, query editor) and
+    browsers opening a query link (the editor shows the query and its results) go on to
     the ``/sparql`` route with their parameters, already read, in ``scope["tehkg.sparql"]``.
     """
 
@@ -300,7 +312,7 @@ class QueryLayer:
         except ProtocolError as err:
             response = error_response(err.status, err.kind, err.message)
         else:
-            if parsed.query is None:
+            if parsed.query is None or prefers_page(request, parsed):
                 scope["tehkg.sparql"] = parsed
                 await self.app(scope, receive, send)
                 return

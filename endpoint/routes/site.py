@@ -44,6 +44,7 @@ async def search(request: Request, ctx: Ctx, q: str = "", limit: int = 20) -> Re
             "score": h.score,
         }
         for h in found
+        if pages.web_link(h.iri)  # a hit is a link to follow: other schemes have no page to open
     ]
     fmt = request.query_params.get("format") or (None if "text/html" in request.headers.get("accept", "") else "json")
     if wants_html(request, fmt):

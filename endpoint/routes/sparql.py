@@ -17,11 +17,12 @@ router = APIRouter()
 async def sparql(request: Request, ctx: Annotated[Context, Depends(get_context)]) -> Response:
     """SPARQL 1.1 Protocol: GET, POST form (``query=``), POST direct
     (``application/sparql-query``); ``default-graph-uri``, ``named-graph-uri``, ``format``,
-    ``timeout``. Without a query: the service description, or the query editor in a browser.
+    ``timeout``. Without a query: the service description, or the query editor in a browser; a browser
+    opening a query link gets the editor with that query and its results.
     """
-    parsed: SparqlRequest = request.scope["tehkg.sparql"]  # QueryLayer answered any query
-    if request.method == "GET" and wants_html(request, parsed.format):
-        return HTMLResponse(await pages.query_editor(request))
+    parsed: SparqlRequest = request.scope["tehkg.sparql"]  # QueryLayer answered any query a page was not preferred for
+    if parsed.query is not None or (request.method == "GET" and wants_html(request, parsed.format)):
+        return HTMLResponse(await pages.query_editor(request), headers={"Vary": "Accept"})
     graphs = [r["g"].value for r in await ctx.rows("SELECT DISTINCT ?g { GRAPH ?g { } }")]
     url = str(request.url_for("sparql"))
     triples = description.service_description(

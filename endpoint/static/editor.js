@@ -5,7 +5,9 @@
   const results = document.getElementById("results");
   const status = document.getElementById("status");
   const BASE = "https://w3id.org/tehkg/";
-  const escape = (s) => s.replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" }[c]));
+  const escape = (s) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
+  const EXAMPLES = JSON.parse(document.getElementById("example-queries").textContent);
+  const WEB = /^https?:\/\//i;  // only http(s) IRIs become links: javascript:, data:… stay text
   const TOKENS = /(#[^\n]*)|("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(<[^<>"\s]*>)|([?$]\w+)|\b(SELECT|ASK|CONSTRUCT|DESCRIBE|WHERE|PREFIX|BASE|FILTER|OPTIONAL|UNION|GRAPH|MINUS|VALUES|BIND|AS|GROUP|BY|ORDER|ASC|DESC|LIMIT|OFFSET|DISTINCT|COUNT|SAMPLE|GROUP_CONCAT|NOT|EXISTS|IN|FROM|NAMED|HAVING|LANG|STR|REGEX|CONTAINS|a)\b/gi;
   function paint() {
     const text = query.value;
@@ -25,11 +27,11 @@
   }
   function cell(term) {
     if (!term) return "";
-    if (term.type === "uri") {
+    if (term.type === "uri" && WEB.test(term.value)) {
       const href = term.value.startsWith(BASE) ? "/" + term.value.slice(BASE.length) : term.value;
       return '<a href="' + escape(href) + '">' + escape(term.value.replace(BASE, "")) + "</a>";
     }
-    return escape(term.value) + (term["xml:lang"] ? ' <span class="tag">@' + term["xml:lang"] + "</span>" : "");
+    return escape(term.value) + (term["xml:lang"] ? ' <span class="tag">@' + escape(term["xml:lang"]) + "</span>" : "");
   }
   async function run() {
     status.textContent = "…";
@@ -65,7 +67,7 @@
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) run();
   });
   document.getElementById("examples").addEventListener("change", function (event) {
-    if (event.target.value !== "") { query.value = window.TEHKG_EXAMPLES[event.target.value]; paint(); }
+    if (event.target.value !== "") { query.value = EXAMPLES[event.target.value]; paint(); }
   });
   document.getElementById("csv").addEventListener("click", function (ev) { ev.currentTarget.href = url("csv"); });
   document.getElementById("json").addEventListener("click", function (ev) { ev.currentTarget.href = url("json"); });
