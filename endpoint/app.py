@@ -5,22 +5,26 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from tehkg import __version__
 from tehkg.endpoint.cache import ResponseCache
 from tehkg.endpoint.context import Context
 from tehkg.endpoint.engines import make_engine
 from tehkg.endpoint.guard import GuardAndLog
+from tehkg.endpoint.http_methods import HttpMethods, allowed_methods
 from tehkg.endpoint.routes import dataset, documents, graph_store, health, site, sparql
 from tehkg.endpoint.settings import Settings
 from tehkg.endpoint.sparql_protocol import ProtocolError, QueryLayer, error_response
 from tehkg.endpoint.workers import QueryTimeout
 
 STATIC = Path(__file__).parent / "static"
+HTTP_KINDS = {400: "bad-request", 404: "not-found", 405: "method-not-allowed", 406: "not-acceptable"}
 ROUTERS = (health.router, sparql.router, graph_store.router, dataset.router, documents.router, site.router)
 
 
@@ -53,15 +57,32 @@ def create_api(context: Context) -> FastAPI:
     async def on_timeout(request: Request, err: QueryTimeout) -> Response:
         return error_response(503, "timeout", str(err))
 
+    @api.exception_handler(HTTPException)
+    async def on_http_error(request: Request, err: HTTPException) -> Response:
+        response = error_response(err.status_code, HTTP_KINDS.get(err.status_code, "error"), str(err.detail))
+        if err.status_code == 405:
+            response.headers["Allow"] = ", ".join(allowed_methods(api, request.scope))
+        return response
+
+    @api.exception_handler(RequestValidationError)
+    async def on_invalid_parameters(request: Request, err: RequestValidationError) -> Response:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
+        return error_response(422, "invalid-parameters", problems)
+
+    @api.exception_handler(Exception)
+    async def on_unhandled(request: Request, err: Exception) -> Response:
+        return error_response(500, "internal-error", "the server failed to answer; the error is logged")
+
     return api
 
 
 def create_app(settings: Settings | None = None) -> Callable:
     """The endpoint over the engine the settings name, as an ASGI application.
 
-    Outside in: request guard and log, CORS, the query layer (it answers SPARQL queries), then
-    the FastAPI application (every other route); the framework's own middleware thus stays off
-    the hot path of queries.
+    Outside in: request guard and log, HTTP methods (HEAD as GET without a body, OPTIONS, the
+    last-resort JSON 500), CORS, the query layer (it answers SPARQL queries), then the FastAPI
+    application (every other route); the framework's own middleware thus stays off the hot path
+    of queries.
     """
     settings = settings or Settings.from_env()
     cache = ResponseCache(settings.cache_entries, settings.cache_bytes, settings.cache_entry_bytes)
@@ -74,4 +95,4 @@ def create_app(settings: Settings | None = None) -> Callable:
         allow_headers=["*"],
         expose_headers=["ETag", "Tehkg-Truncated", "Tehkg-Row-Limit", "Tehkg-Result-Count", "Link"],
     )
-    return GuardAndLog(cors, settings)
+    return GuardAndLog(HttpMethods(cors, api), settings)

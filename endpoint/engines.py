@@ -84,6 +84,8 @@ class RemoteEngine:
             response = await self.client.post(self.url, data=form, headers=headers, timeout=timeout)
         except httpx.TimeoutException:
             raise QueryTimeout(f"query exceeded its time limit of {timeout:g} s") from None
+        except httpx.TransportError as err:
+            return QueryAnswer(status=502, error=f"the SPARQL backend {self.url} is unreachable: {type(err).__name__}")
         if response.status_code >= 400:
             return QueryAnswer(
                 status=400 if response.status_code < 500 else 502, error=f"backend: {response.text[:2000]}"
