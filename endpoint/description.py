@@ -117,6 +117,7 @@ WHERE {{
 }}
 """
 IANA_MEDIA = "http://www.iana.org/assignments/media-types/"
+GZIP = "application/gzip"
 EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
 SPDX = "http://spdx.org/rdf/terms#"
 VCARD = "http://www.w3.org/2006/vcard/ns#"
@@ -144,16 +145,19 @@ THEMES = {  # EU data-theme vocabulary: code and its labels there
 
 @dataclass(frozen=True)
 class Dump:
-    """One served dump: where it is, its media type and the exact bytes it serves."""
+    """One served dump: where it is, the media type of its RDF, the exact bytes it serves (gzip-compressed when
+    ``compressed``) and the day it was released (ISO 8601, when known)."""
 
     url: str
     media: str
     body: bytes
+    compressed: bool = False
+    issued: str | None = None
 
     @property
     def iri(self) -> str:
         """The distribution's IRI under the dataset (stable wherever the service runs)."""
-        return f"{DATASET_IRI}/distribution/{self.media.rsplit('/', 1)[-1]}"
+        return f"{DATASET_IRI}/distribution/{self.media.rsplit('/', 1)[-1]}{'-gzip' if self.compressed else ''}"
 
 
 def dataset_extras(endpoint_url: str, dumps: list[Dump]) -> list[ox.Triple]:
@@ -210,6 +214,7 @@ def dataset_extras(endpoint_url: str, dumps: list[Dump]) -> list[ox.Triple]:
         **{EU_AUTHORITY + "data-theme/" + theme: SKOS + "Concept" for theme in THEMES},
         **{dump.url: RDFS + "Resource" for dump in dumps},
         **{IANA_MEDIA + dump.media: DCTERMS + "MediaType" for dump in dumps},
+        **({IANA_MEDIA + GZIP: DCTERMS + "MediaType"} if any(dump.compressed for dump in dumps) else {}),
     }
     triples += [ox.Triple(n(iri), a, n(kind)) for iri, kind in typed.items()]
     for dump in dumps:
@@ -219,7 +224,7 @@ def dataset_extras(endpoint_url: str, dumps: list[Dump]) -> list[ox.Triple]:
             ox.Triple(ds, dcat("distribution"), dist),
             ox.Triple(ds, n(VOID + "dataDump"), n(dump.url)),
             ox.Triple(dist, a, dcat("Distribution")),
-            ox.Triple(dist, dct("title"), ox.Literal(f"{title} ({dump.media})", language="fr")),
+            ox.Triple(dist, dct("title"), ox.Literal(f"{title} ({dump.url.rsplit('/', 1)[-1]})", language="fr")),
             ox.Triple(dist, dcat("accessURL"), n(dump.url)),
             ox.Triple(dist, dcat("downloadURL"), n(dump.url)),
             ox.Triple(dist, dcat("mediaType"), n(IANA_MEDIA + dump.media)),
@@ -234,4 +239,8 @@ def dataset_extras(endpoint_url: str, dumps: list[Dump]) -> list[ox.Triple]:
                 ox.Literal(hashlib.sha256(dump.body).hexdigest(), datatype=n(XSD + "hexBinary")),
             ),
         ]
+        if dump.compressed:
+            triples.append(ox.Triple(dist, dcat("compressFormat"), n(IANA_MEDIA + GZIP)))
+        if dump.issued:
+            triples.append(ox.Triple(dist, dct("issued"), ox.Literal(dump.issued, datatype=n(XSD + "date"))))
     return triples

@@ -57,12 +57,11 @@ def test_record_has_what_portals_harvest(record):
 
 def test_distribution_describes_the_served_bytes(server, record):
     ds = rdflib.URIRef(DATASET_IRI)
-    (dist,) = record.objects(ds, DCAT.distribution)
-    assert record.value(dist, DCAT.mediaType) == rdflib.URIRef(
-        "http://www.iana.org/assignments/media-types/application/n-quads"
-    )
-    body = httpx.get(str(record.value(dist, DCAT.downloadURL))).content
-    assert int(record.value(dist, DCAT.byteSize)) == len(body)
-    checksum = record.value(dist, SPDX.checksum)
-    assert record.value(checksum, SPDX.algorithm) == SPDX.checksumAlgorithm_sha256
-    assert str(record.value(checksum, SPDX.checksumValue)) == hashlib.sha256(body).hexdigest()
+    distributions = list(record.objects(ds, DCAT.distribution))
+    assert {str(record.value(d, DCAT.mediaType)).rsplit("/", 1)[-1] for d in distributions} == {"n-quads", "trig"}
+    for dist in distributions:
+        body = httpx.get(str(record.value(dist, DCAT.downloadURL))).content
+        assert int(record.value(dist, DCAT.byteSize)) == len(body)
+        checksum = record.value(dist, SPDX.checksum)
+        assert record.value(checksum, SPDX.algorithm) == SPDX.checksumAlgorithm_sha256
+        assert str(record.value(checksum, SPDX.checksumValue)) == hashlib.sha256(body).hexdigest()

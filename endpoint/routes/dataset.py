@@ -29,16 +29,28 @@ async def dataset(
     media = conneg.choose(request.headers.get("accept"), conneg.GRAPHS, format, aliases=conneg.GRAPH_ALIASES)
     if media is None:
         return error_response(406, "not-acceptable", "available: " + ", ".join(conneg.GRAPHS))
-    urls = (str(request.url_for("sparql")), str(request.url_for("dump")))
+    name = dumps.release_name(ctx)
+    endpoint_url = str(request.url_for("sparql"))
+    files = {ext: str(request.url_for("release", file=f"{name}.{ext}")) for ext in dumps.RELEASE_EXTENSIONS}
 
     async def triples() -> list[ox.Triple]:
         task = QueryTask(query=description.DATASET_QUERY, format="nt", max_rows=1_000_000)
         answer = await ctx.engine.run(task, ctx.settings.timeout)
         found = [q.triple for q in ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)]
-        served = [description.Dump(urls[1], "application/n-quads", await dumps.dump_bytes(ctx, "application/n-quads"))]
-        return found + description.dataset_extras(urls[0], served)
+        issued = dumps.release_day(ctx)
+        served = [
+            description.Dump(
+                url,
+                dumps.RELEASE_FORMATS[ext.removesuffix(".gz")],
+                await dumps.release_bytes(ctx, ext),
+                compressed=ext.endswith(".gz"),
+                issued=issued,
+            )
+            for ext, url in files.items()
+        ]
+        return found + description.dataset_extras(endpoint_url, served)
 
-    body = await dumps.triples_bytes(ctx, ("dataset", *urls), triples, media)
+    body = await dumps.triples_bytes(ctx, ("dataset", endpoint_url, *files.values()), triples, media)
     return Response(body, media_type=media, headers={"Vary": "Accept"})
 
 
@@ -51,3 +63,19 @@ async def dump(request: Request, ctx: Annotated[Context, Depends(get_context)]) 
         return current
     body = await dumps.dump_bytes(ctx, "application/n-quads")
     return Response(body, media_type="application/n-quads", headers=headers)
+
+
+@router.api_route("/releases/{file}", methods=["GET", "HEAD"], name="release")
+async def release(request: Request, ctx: Annotated[Context, Depends(get_context)], file: str) -> Response:
+    """A file of the served release, ``tehkg-VERSION-DATE`` + ``.nq``, ``.trig``, ``.nq.gz`` or ``.trig.gz``: the
+    canonical dump (the same bytes on every download), with ETag, Last-Modified and 304 as for ``/dump.nq``."""
+    name = dumps.release_name(ctx)
+    ext = file.removeprefix(name + ".") if file.startswith(name + ".") else None
+    if ext not in dumps.RELEASE_EXTENSIONS:
+        current = ", ".join(f"{name}.{ext}" for ext in dumps.RELEASE_EXTENSIONS)
+        return error_response(404, "not-found", f"no release file {file!r}; the served release: {current}")
+    headers = freshness.validators(ctx, f"releases/{file}")
+    if (current := freshness.not_modified(request, headers)) is not None:
+        return current
+    body = await dumps.release_bytes(ctx, ext)
+    return Response(body, media_type=dumps.release_media(ext), headers=headers)
