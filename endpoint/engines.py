@@ -97,7 +97,9 @@ class RemoteEngine:
         if self._index is None:
             answer = await self.run(QueryTask(query=ENTRIES_QUERY, rows_only=True, max_rows=5_000_000), self.timeout)
             if answer.status != 200:
-                raise RuntimeError(answer.error)
+                from tehkg.endpoint.sparql_protocol import ProtocolError  # it imports this module
+
+                raise ProtocolError(answer.status if answer.status >= 500 else 502, answer.error or "", "backend")
             self._index = SearchIndex([(s.value, p.value, t.value) for s, p, t in answer.rows])
         return self._index
 
