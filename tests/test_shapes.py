@@ -355,3 +355,23 @@ def test_broken_turtle_exits_2_with_position(tmp_path):
     result = run_tehkg("validate", str(broken))
     assert result.returncode == 2
     assert f"{broken}:2:" in result.stderr
+
+
+def test_membership_shape_fires_on_the_bad_fixture():
+    bad = Path(__file__).parent / "fixtures" / "invalid" / "membership.trig"
+    report = validate(variant() + list(ox.parse(path=str(bad), format=ox.RdfFormat.TRIG)))
+    found = {(f.focus, f.message) for f in report.findings if f.severity == "Violation" and f.shape == "Membership"}
+    assert found == {
+        (
+            ID + "membership/nowhere/attachment/direction-essai",
+            "A membership has exactly one organisation (org:organization)",
+        ),
+        (
+            ID + "membership/ministere-essai/coordinator/direction-essai",
+            "A membership has exactly one role (org:role), a concept of the org-role scheme",
+        ),
+        (
+            ID + "membership/ministere-essai/coordinator/direction-essai",
+            "A membership lasts during at most one interval, a time:Interval",
+        ),
+    }, report.text()
