@@ -18,14 +18,22 @@ from tehkg.endpoint.context import Context
 from tehkg.endpoint.engines import make_engine
 from tehkg.endpoint.guard import GuardAndLog
 from tehkg.endpoint.http_methods import HttpMethods, allowed_methods
-from tehkg.endpoint.routes import dataset, documents, graph_store, health, site, sparql
+from tehkg.endpoint.routes import api_docs, dataset, documents, graph_store, health, site, sparql
 from tehkg.endpoint.settings import Settings
 from tehkg.endpoint.sparql_protocol import ProtocolError, QueryLayer, error_response
 from tehkg.endpoint.workers import QueryTimeout
 
 STATIC = Path(__file__).parent / "static"
 HTTP_KINDS = {400: "bad-request", 404: "not-found", 405: "method-not-allowed", 406: "not-acceptable"}
-ROUTERS = (health.router, sparql.router, graph_store.router, dataset.router, documents.router, site.router)
+ROUTERS = (
+    health.router,
+    sparql.router,
+    graph_store.router,
+    dataset.router,
+    documents.router,
+    site.router,
+    api_docs.router,
+)
 
 
 def create_api(context: Context) -> FastAPI:
@@ -41,6 +49,8 @@ def create_api(context: Context) -> FastAPI:
         title="tehkg",
         version=__version__,
         lifespan=lifespan,
+        docs_url=None,  # Swagger UI and ReDoc are served from the package (routes/api_docs.py), not a CDN
+        redoc_url=None,
         description="SPARQL 1.1 endpoint and linked data for French public policy against trafficking in human beings.",
     )
     api.state.context = context

@@ -1,0 +1,76 @@
+"""API documentation offline: Swagger UI and ReDoc from the installed package, no CDN, no inline script,
+rendered in headless Chromium that can resolve no host but the loopback."""
+
+import re
+import shutil
+
+import httpx
+import pytest
+
+from tests.test_browser import CHROMIUM_FLAGS
+
+OFFLINE_FLAGS = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--proxy-server=127.0.0.1:9"]
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_pages_load_only_their_own_scripts(server, page):
+    response = httpx.get(server + page)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", response.text, re.S)
+    assert scripts and all(body.strip() == "" for _, body in scripts)  # no inline script
+    sources = re.findall(r'(?:src|href)="([^"]+)"', response.text)
+    assert sources and all(source.startswith("/") and not source.startswith("//") for source in sources)
+    for source in sources:
+        asset = httpx.get(server + source)
+        assert asset.status_code == 200 and len(asset.content) > 100, source
+
+
+def test_assets_are_the_packaged_files(server):
+    bundle = httpx.get(server + "/docs/assets/swagger-ui-bundle.js")
+    assert bundle.headers["content-type"].startswith("text/javascript") and b"SwaggerUIBundle" in bundle.content
+    assert httpx.get(server + "/docs/assets/..%2Fcore.py").status_code == 404
+    assert httpx.get(server + "/docs/assets/core.py").status_code == 404
+
+
+@pytest.fixture(scope="module")
+def offline_browser(tmp_path_factory):
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and driver):
+        pytest.fail("Debian chromium and chromium-driver are required (make browser-deps)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in CHROMIUM_FLAGS + OFFLINE_FLAGS + [f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"]:
+        options.add_argument(flag)
+    session = webdriver.Chrome(service=Service(executable_path=driver), options=options)
+    session.set_window_size(1280, 900)
+    yield session
+    session.quit()
+
+
+@pytest.mark.browser
+def test_swagger_ui_renders_the_operations_offline(offline_browser, server):
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    with pytest.raises(WebDriverException, match="ERR_"):  # nothing outside the loopback is reachable
+        offline_browser.get("http://example.org/")
+    offline_browser.get(server + "/docs")
+    WebDriverWait(offline_browser, 30).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".opblock"))
+    paths = {e.text for e in offline_browser.find_elements(By.CSS_SELECTOR, ".opblock .opblock-summary-path")}
+    assert {"/sparql", "/dataset", "/releases/{file}"} <= paths
+    methods = {e.text for e in offline_browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-method")}
+    assert {"GET", "POST"} <= methods
+
+
+@pytest.mark.browser
+def test_redoc_renders_the_operations_offline(offline_browser, server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    offline_browser.get(server + "/redoc")
+    WebDriverWait(offline_browser, 30).until(lambda b: "/sparql" in b.find_element(By.TAG_NAME, "body").text)
+    assert "tehkg" in offline_browser.find_element(By.TAG_NAME, "h1").text
