@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint typecheck validate browser-deps bench clean
+.PHONY: serve test lint typecheck validate browser-deps node-deps bench clean
 
 # Coverage of the package, server and worker subprocesses included (see [tool.coverage] in pyproject.toml)
 COVERAGE_FLOOR ?= 80
@@ -30,6 +30,13 @@ browser-deps:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
 
+# The JavaScript SPARQL clients of the interop tests (tests/interop/js): Debian's Node.js and npm when missing
+node-deps:
+	@command -v node >/dev/null && command -v npm >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+	cd tests/interop/js && npm ci --no-audit --no-fund --loglevel=error || \
+	  echo "npm could not install tests/interop/js: the JavaScript interop tests will be skipped"
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -45,7 +52,7 @@ typecheck: $(VENV)/.installed-test
 	ln -s $(CURDIR)/loader $(TYPECHECK)/tehkg/loader && ln -s $(CURDIR)/endpoint $(TYPECHECK)/tehkg/endpoint
 	cd $(TYPECHECK) && MYPYPATH=. $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml -p tehkg
 
-test: $(VENV)/.installed-test browser-deps lint validate
+test: $(VENV)/.installed-test browser-deps node-deps lint validate
 	rm -rf var/coverage && mkdir -p var/coverage
 	$(BIN)/coverage run -m pytest -q
 	$(BIN)/coverage combine -q
