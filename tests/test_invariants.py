@@ -143,7 +143,10 @@ def test_every_role_line_organisation_is_present(store):
         """SELECT ?m ?line ?label WHERE {
         VALUES (?textProp ?role) { (teh:pilotText teh:pilot) (teh:partnerText teh:partner)
                                    (teh:implementerText teh:implementer) }
-        ?m ?textProp ?line . ?m ?role ?org . ?org org:subOrganizationOf* ?holder .
+        ?m ?textProp ?line . ?m ?role ?org .
+        { ?org org:subOrganizationOf* ?holder } UNION {  # a parent the body was attached to at some time
+          ?org org:subOrganizationOf* ?attached . ?attachment org:member ?attached ; org:organization ?holder ;
+            org:role <https://w3id.org/tehkg/id/concept/org-role/attachment> }
         ?holder skos:prefLabel|skos:altLabel|skos:notation ?label }""",
     )
     lines: dict[tuple[str, str], set[str]] = {}
