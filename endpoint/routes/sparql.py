@@ -6,19 +6,63 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from tehkg.endpoint import description, pages
+from tehkg.endpoint import conneg, description, pages
 from tehkg.endpoint.context import Context, get_context, graph_response, wants_html
 from tehkg.endpoint.sparql_protocol import SparqlRequest
 
 router = APIRouter()
 
+FORMATS = sorted(
+    {f for offers in (conneg.RESULTS, conneg.GRAPHS) for media, names in offers.items() for f in (media, *names)}
+)
+EXAMPLE_QUERY = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+IRIS = {"type": "array", "items": {"type": "string", "format": "iri"}}
+QUERY_SCHEMA = {"type": "string", "examples": [EXAMPLE_QUERY]}
+DATASET = {
+    "default-graph-uri": {**IRIS, "description": "the default graph: the RDF merge of these graphs"},
+    "named-graph-uri": {**IRIS, "description": "the named graphs the query may address with GRAPH"},
+}
+OPTIONS = {
+    "timeout": {"type": "number", "minimum": 0, "description": "seconds, at most the server's limit (0: that limit)"},
+    "format": {"type": "string", "examples": FORMATS, "description": "a result or RDF format, overriding Accept"},
+}
 
-@router.api_route("/sparql", methods=["GET", "POST"])
+
+def _parameter(name: str, schema: dict) -> dict:
+    array = schema.get("type") == "array"
+    return {"name": name, "in": "query", "required": False, "schema": schema, "style": "form", "explode": array}
+
+
+GET_OPENAPI = {
+    "parameters": [_parameter(n, s) for n, s in {"query": QUERY_SCHEMA, **DATASET, **OPTIONS}.items()],
+}
+POST_OPENAPI = {  # the dataset in the URL (direct POST) or in the form
+    "parameters": [_parameter(n, s) for n, s in DATASET.items()],
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"query": QUERY_SCHEMA, **DATASET, **OPTIONS},
+                    "required": ["query"],
+                },
+                "encoding": {name: {"style": "form", "explode": True} for name in DATASET},
+            },
+            "application/sparql-query": {"schema": QUERY_SCHEMA},
+        },
+    },
+}
+
+
+@router.api_route("/sparql", methods=["GET"], openapi_extra=GET_OPENAPI)
+@router.api_route("/sparql", methods=["POST"], openapi_extra=POST_OPENAPI)
 async def sparql(request: Request, ctx: Annotated[Context, Depends(get_context)]) -> Response:
     """SPARQL 1.1 Protocol: GET, POST form (``query=``), POST direct
     (``application/sparql-query``); ``default-graph-uri``, ``named-graph-uri``, ``format``,
-    ``timeout``. Without a query: the service description, or the query editor in a browser; a browser
-    opening a query link gets the editor with that query and its results.
+    ``timeout`` (declared for the OpenAPI description; the query layer reads them). Without a query: the
+    service description, or the query editor in a browser; a browser opening a query link gets the editor
+    with that query and its results.
     """
     parsed: SparqlRequest = request.scope["tehkg.sparql"]  # QueryLayer answered any query a page was not preferred for
     if parsed.query is not None or (request.method == "GET" and wants_html(request, parsed.format)):
