@@ -357,21 +357,25 @@ def test_broken_turtle_exits_2_with_position(tmp_path):
     assert f"{broken}:2:" in result.stderr
 
 
-def test_membership_shape_fires_on_the_bad_fixture():
+def test_membership_and_time_shapes_fire_on_the_bad_fixture():
     bad = Path(__file__).parent / "fixtures" / "invalid" / "membership.trig"
     report = validate(variant() + list(ox.parse(path=str(bad), format=ox.RdfFormat.TRIG)))
-    found = {(f.focus, f.message) for f in report.findings if f.severity == "Violation" and f.shape == "Membership"}
+    shapes = {"Membership", "Time interval", "Time instant"}
+    found = {(f.focus, f.message) for f in report.findings if f.severity == "Violation" and f.shape in shapes}
+    membership = ID + "membership/ministere-essai/coordinator/direction-essai"
     assert found == {
         (
             ID + "membership/nowhere/attachment/direction-essai",
             "A membership has exactly one organisation (org:organization)",
         ),
+        (membership, "A membership has exactly one role (org:role), a concept of the org-role scheme"),
+        (membership, "A membership lasts during at most one interval, a time:Interval"),
         (
-            ID + "membership/ministere-essai/coordinator/direction-essai",
-            "A membership has exactly one role (org:role), a concept of the org-role scheme",
+            ID + "membership/ministere-essai/attachment/direction-essai/interval",
+            "An interval meets another time:Interval",
         ),
         (
-            ID + "membership/ministere-essai/coordinator/direction-essai",
-            "A membership lasts during at most one interval, a time:Interval",
+            ID + "instant/2030-01-15",
+            "An instant has exactly one date: time:inXSDDate (xsd:date) or time:inXSDgYearMonth (xsd:gYearMonth)",
         ),
     }, report.text()
