@@ -32,6 +32,22 @@ _LABELS: dict[str, tuple[str, str]] = {
     "prov:Agent": ("agent", "agent"),
     "prov:Entity": ("entité", "entity"),
     "foaf:Person": ("personne", "person"),
+    "foaf:Agent": ("agent", "agent"),
+    "foaf:Document": ("document", "document"),
+    "org:Role": ("fonction", "role"),
+    "org:Membership": ("appartenance", "membership"),
+    "time:Interval": ("intervalle de temps", "time interval"),
+    "time:Instant": ("instant", "instant"),
+    "prov:Plan": ("plan", "plan"),
+    "prov:Activity": ("activité", "activity"),
+    "oa:Annotation": ("annotation", "annotation"),
+    "oa:SpecificResource": ("partie de document", "specific resource"),
+    "xsd:gYear": ("année", "year"),
+    "xsd:date": ("date", "date"),
+    "xsd:string": ("texte", "text"),
+    "xsd:integer": ("nombre entier", "integer"),
+    "xsd:decimal": ("nombre décimal", "decimal"),
+    "rdf:langString": ("texte avec langue", "text with language"),
     # properties
     "rdf:type": ("type", "type"),
     "rdf:subject": ("sujet", "subject"),
@@ -136,6 +152,19 @@ _LABELS: dict[str, tuple[str, str]] = {
     "prov:wasAttributedTo": ("attribué à", "attributed to"),
     "prov:wasDerivedFrom": ("dérivé de", "derived from"),
     "foaf:name": ("nom", "name"),
+    "org:role": ("fonction", "role"),
+    "org:organization": ("organisation", "organisation"),
+    "org:member": ("membre", "member"),
+    "org:memberDuring": ("période d'appartenance", "member during"),
+    "time:intervalMeets": ("suivi immédiatement de", "interval meets"),
+    "time:inXSDgYearMonth": ("mois", "month"),
+    "time:inXSDDate": ("date", "date"),
+    "time:inside": ("comprend l'instant", "inside"),
+    "time:hasBeginning": ("début", "beginning"),
+    "time:hasEnd": ("fin", "end"),
+    "dcterms:dateAccepted": ("date d'adoption", "date accepted"),
+    "prov:wasAssociatedWith": ("associé à", "associated with"),
+    "sdmx-concept:refPeriod": ("période de référence", "reference period"),
     "foaf:primaryTopic": ("sujet principal", "primary topic"),
 }
 
@@ -144,6 +173,8 @@ _NAMESPACES = PREFIXES | {
     "sdmx-attribute": "http://purl.org/linked-data/sdmx/2009/attribute#",
     "sdmx-measure": "http://purl.org/linked-data/sdmx/2009/measure#",
     "bibo": "http://purl.org/ontology/bibo/",
+    "time": "http://www.w3.org/2006/time#",
+    "sdmx-concept": "http://purl.org/linked-data/sdmx/2009/concept#",
     "vann": "http://purl.org/vocab/vann/",
 }
 
@@ -164,28 +195,39 @@ def term_label(iri: str, lang: str) -> str | None:
 
 
 async def derived_labels(rows, iris: set[str], lang: str, labels) -> dict[str, str]:  # noqa: ANN001
-    """Labels of unlabelled structural nodes from what they point to: a participation as « role : organisation »,
-    a VoID partition by its class or property, a passage by its locator."""
+    """Labels of unlabelled structural nodes from what they point to: a participation or membership as « role :
+    organisation », a VoID partition by its class or property, a passage by its locator, an observation by its
+    indicator and year, an annotation by kind and number; any other typed node by its class."""
     values = " ".join(f"<{i}>" for i in iris if ":" in i and not set(i) & set('<>" {}|^`\\'))
     if not values:
         return {}
-    found = await rows(f"""SELECT ?s ?role ?who ?part ?type ?n ?by {{ VALUES ?s {{ {values} }}
-        {{ ?s <{_expand("cv:role")}> ?role ; <{_expand("cv:hasParticipant")}> ?who }}
-        UNION {{ ?s <{_expand("void:class")}>|<{_expand("void:property")}>|<{_expand("teh:locator")}> ?part }}
+    found = await rows(f"""SELECT ?s ?rank ?role ?who ?part ?type ?n ?by {{ VALUES ?s {{ {values} }}
+        {{ ?s <{_expand("cv:role")}>|<{_expand("org:role")}> ?role ;
+             <{_expand("cv:hasParticipant")}>|<{_expand("org:organization")}> ?who BIND(0 AS ?rank) }}
+        UNION {{ ?s <{_expand("void:class")}>|<{_expand("void:property")}>|<{_expand("teh:locator")}> ?part
+          BIND(0 AS ?rank) }}
+        UNION {{ ?s <{_expand("teh:indicator")}> ?part ; <{_expand("teh:refYear")}> ?n BIND(0 AS ?rank) }}
         UNION {{ ?s a ?type ; <{_expand("skos:notation")}> ?n FILTER(STRSTARTS(STR(?type), "{_expand("teh:")}"))
-          OPTIONAL {{ ?s <{_expand("dcterms:creator")}> ?by }} }} }}""")
+          OPTIONAL {{ ?s <{_expand("dcterms:creator")}> ?by }} BIND(1 AS ?rank) }}
+        UNION {{ ?s a ?type BIND(2 AS ?rank) }} }}""")
     keys = ("role", "who", "part", "type", "by")
     targets = {r[k].value for r in found for k in keys if isinstance(r.get(k), ox.NamedNode)}
     names = await labels(rows, targets, lang) if targets else {}
     colon = " : " if lang == "fr" else ": "
-    out = {}
+    out: dict[str, tuple[int, str]] = {}
     for r in found:
         name = {k: names.get(r[k].value, r[k].value) for k in keys if k in r}
-        if "part" in r:
-            out[r["s"].value] = name["part"]
-        elif "role" in r:
-            out[r["s"].value] = name["role"] + colon + name["who"]
+        if "role" in r:
+            label = name["role"] + colon + name["who"]
+        elif "part" in r:
+            label = name["part"] + (f" ({r['n'].value})" if "n" in r else "")
+        elif "n" in r:
+            label = f"{name['type'].capitalize()} {r['n'].value}" + (f" — {name['by']}" if "by" in name else "")
+        elif r["type"].value in names:
+            label = names[r["type"].value].capitalize()
         else:
-            by = f" — {name['by']}" if "by" in name else ""
-            out[r["s"].value] = f"{name['type'].capitalize()} {r['n'].value}{by}"
-    return out
+            continue
+        rank = int(r["rank"].value)
+        if r["s"].value not in out or rank < out[r["s"].value][0]:
+            out[r["s"].value] = (rank, label)
+    return {iri: label for iri, (_, label) in out.items()}

@@ -405,7 +405,7 @@ async def ontology_page(request: Request, rows: Rows) -> str:
         OPTIONAL {{ ?t rdfs:domain ?domain }} OPTIONAL {{ ?t rdfs:range ?range }}
         OPTIONAL {{ ?t rdfs:subClassOf|rdfs:subPropertyOf ?super FILTER(isIRI(?super)) }}
         }} }} ORDER BY ?type ?t""")
-    names = await labels(rows, {r["t"].value for r in found}, lang)
+    names = await labels(rows, {r[k].value for r in found for k in ("t", "super", "domain", "range") if k in r}, lang)
     sections: dict[str, list[str]] = defaultdict(list)
     seen = set()
     for r in found:

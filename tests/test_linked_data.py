@@ -71,11 +71,11 @@ def test_link_header_lists_alternates(mini_server):
 def test_browser_gets_a_page(mini_server):
     r = httpx.get(mini_server + MEASURE, headers={"Accept": "text/html,application/xhtml+xml"})
     assert r.headers["content-type"].startswith("text/html")
-    assert "<h1>Mesure d&#x27;essai</h1>" in r.text
+    assert '<h1 class="measure-title"><span class="number">Mesure 1</span> Mesure d&#x27;essai</h1>' in r.text
     assert '<a href="/id/org/direction-essai"' in r.text  # the pilot, linked
     assert "Axe 1 › Action 1 › Mesure 1" in r.text  # provenance passage
     english = httpx.get(mini_server + MEASURE + "?lang=en", headers={"Accept": "text/html"})
-    assert "<h1>Test measure</h1>" in english.text
+    assert '<h1 class="measure-title"><span class="number">Measure 1</span> Test measure</h1>' in english.text
 
 
 def test_incoming_links_on_organisation_page(mini_server):

@@ -1,0 +1,168 @@
+"""What a French (or English) reader sees in headless Chromium: every page class names terms by their labels in
+the page's language (no CURIE, no raw IRI of the dataset, no template word of the other language), fits a phone's
+width, and the measure page's first screen shows its title, text and pilots. Screenshots go to
+tests/artifacts/screenshots/."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.test_browser import browser  # noqa: F401 (the headless Chromium fixture)
+
+SCREENSHOTS = Path(__file__).parent / "artifacts" / "screenshots"
+pytestmark = pytest.mark.browser
+
+PAGES = {
+    "landing": "/",
+    "plan": "/id/plan/2014-2016",
+    "plan-section": "/id/plan/2019-2021/axis/1",
+    "measure-2019": "/id/plan/2019-2021/measure/1",
+    "measure-2014": "/id/plan/2014-2016/measure/3",
+    "organisation": "/id/org/miprof",
+    "legal-text": "/id/legal/fr/code-penal/art/225-4-1",
+    "instrument": "/id/legal/int/coe-convention-197",
+    "assessment": "/id/assessment/cncdh-2017/measure/3",
+    "recommendation": "/id/recommendation/cncdh-2017/final/14",
+    "proposal": "/id/proposal/coalition-2017/measure/3/3",
+    "statistics": "/id/dataset/cncdh-2017-awareness-data-collection",
+    "source-document": "/id/doc/cncdh-2017",
+    "dataset": "/id/dataset/tehkg",
+    "concept": "/id/concept/implementation-status/partially-implemented",
+    "graph": "/graph/plan-2019-2021",
+    "ontology": "/ontology",
+    "search": "/search?q=miprof",
+    "sparql": "/sparql",
+}
+# The words of the page templates (headings, table headers, captions, buttons) in each language; a page in the
+# other language must show none of them.
+TEMPLATE_WORDS = {
+    "en": [
+        "Properties", "Incoming links", "Assessment", "Recommendations", "Findings", "Proposals", "Status",
+        "Hierarchy", "Measures piloted", "Pilot", "Partners", "Implementation", "Follow-up", "Legal texts",
+        "All the data", "Examples", "Run", "Link", "Entry points", "Example questions", "Contents", "Access",
+        "Ontology", "Dataset", "Search", "Axis", "Measure", "Priority", "label", "title", "type of", "subclass",
+        "domain", "range", "part of", "derived from", "No result",
+    ],
+    "fr": [
+        "Propriétés", "Liens entrants", "Évaluation de la CNCDH", "Recommandations", "Constats", "Propositions",
+        "Statut", "Organigramme", "Pilote", "Partenaires", "Mise en œuvre", "Suites", "Textes juridiques",
+        "Toutes les données", "Exemples", "Exécuter", "Lien", "Points d’entrée", "Questions exemples", "Contenu",
+        "Accès", "Ontologie", "Jeu de données", "Rechercher", "libellé", "titre", "fait partie de", "dérivé de",
+        "Aucun résultat",
+    ],
+}  # fmt: skip
+CURIE = re.compile(r"\b(?:teh|tehorg|tehg|cv|org|eli|dcterms|skos|rdfs?|owl|oa|prov|foaf|qb|void|dcat|xsd):[A-Za-z_]")
+# Text of the page's own words: navigation, headings, table headers, terms, captions, link texts and chart labels
+# (the documents' quotes and comments are data, printed as the sources print them).
+TEMPLATE_SELECTOR = ", ".join(
+    ["header nav a", ".types", ".crumbs"]
+    + [f"main {tag}" for tag in "h1 h2 h3 th dt summary figcaption label button strong a".split()]
+    + ["main svg text"]
+)
+TEMPLATE_TEXT = f"""return Array.from(document.querySelectorAll('{TEMPLATE_SELECTOR}')).map(e => {{
+  const copy = e.cloneNode(true); copy.querySelectorAll('code').forEach(c => c.remove());
+  return copy.textContent.trim(); }})"""
+LOCATOR = " › "  # a place in a document, printed with the document's own (French) headings
+
+
+def visit(browser, url: str, lang: str) -> list[str]:  # noqa: F811
+    browser.get(url + ("&" if "?" in url else "?") + f"lang={lang}")
+    return [t for t in browser.execute_script(TEMPLATE_TEXT) if t]
+
+
+def other_language_words(texts: list[str], lang: str) -> list[str]:
+    """The template words of the other language found in ``texts``."""
+    other = "en" if lang == "fr" else "fr"
+    found = []
+    for word in TEMPLATE_WORDS[other]:
+        pattern = re.compile(rf"(?<![\w’']){re.escape(word)}(?![\w’'])")
+        found += [f"{word!r} in {t[:60]!r}" for t in texts if pattern.search(t) and t not in TEMPLATE_WORDS[lang]]
+    return found
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("page", list(PAGES))
+def test_page_names_terms_by_label_in_its_language(browser, server, page, lang):  # noqa: F811
+    texts = visit(browser, server + PAGES[page], lang)
+    assert browser.execute_script("return document.documentElement.lang") == lang
+    assert texts, page
+    assert [t for t in texts if CURIE.search(t)] == []
+    assert [t for t in texts if re.match(r"https://w3id\.org/tehkg/(id|graph|ontology)\b", t)] == []
+    assert other_language_words([t for t in texts if LOCATOR not in t], lang) == []
+
+
+def test_word_checks_fire():
+    """The checks above find what they look for."""
+    assert other_language_words(["Propriétés"], "en") and other_language_words(["Incoming links (3)"], "fr")
+    assert not other_language_words(["Mesure 3"], "fr") and not other_language_words(["Measured"], "fr")
+    assert CURIE.search("cv:hasParticipation") and not CURIE.search("Axe 1 : Mobiliser")
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_page_fits_a_phone(browser, server, page):  # noqa: F811
+    browser.set_window_size(390, 844)
+    try:
+        browser.get(server + PAGES[page])
+        width = browser.execute_script("return document.documentElement.scrollWidth")
+        assert width <= browser.execute_script("return window.innerWidth") + 1
+    finally:
+        browser.set_window_size(1280, 900)
+
+
+FIRST_SCREEN = """const box = (s) => { const e = document.querySelector(s); if (!e) return null;
+  const r = e.getBoundingClientRect(); return [r.top, r.bottom, r.width]; };
+return {height: window.innerHeight, title: box('h1.measure-title'), text: box('.measure-text p'),
+  pilot: box('.role-pilot li a'), implementer: box('.role-implementer li a')};"""
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)])
+@pytest.mark.parametrize("measure", ["measure-2019", "measure-2014"])
+def test_measure_first_screen_shows_title_text_and_who_carries_it(browser, server, measure, size):  # noqa: F811
+    from selenium.webdriver.common.by import By
+
+    browser.set_window_size(*size)
+    try:
+        browser.get(server + PAGES[measure])
+        seen = browser.execute_script(FIRST_SCREEN)
+        who = seen["pilot"] if measure == "measure-2019" else seen["implementer"]
+        for name, box in (("title", seen["title"]), ("text", seen["text"]), ("who", who)):
+            assert box is not None, name
+            top, bottom, width = box
+            assert 0 <= top and bottom <= seen["height"] and width > 0, (name, box, seen["height"])
+        assert seen["title"][1] <= seen["text"][0]  # the title, then the text
+        title = browser.find_element(By.CSS_SELECTOR, "h1.measure-title").text
+        assert title.startswith("Mesure ")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(SCREENSHOTS / f"{measure}-{size[0]}x{size[1]}.png"))
+    finally:
+        browser.set_window_size(1280, 900)
+
+
+def test_measure_page_sections_in_reading_order(browser, server):  # noqa: F811
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + PAGES["measure-2014"])
+    headings = [h.text for h in browser.find_elements(By.CSS_SELECTOR, "main h2")]
+    assert headings[:5] == [
+        "Évaluation de la CNCDH",
+        "Le Collectif « Ensemble contre la traite des êtres humains »",
+        "Suites et reprises",
+        "Textes juridiques cités",
+        "Toutes les données",
+    ]
+    status = browser.find_element(By.CSS_SELECTOR, ".cncdh .status").text
+    assert status == "Statut : partiellement mise en œuvre (« Partiellement mise en oeuvre »)"
+    sources = browser.find_elements(By.CSS_SELECTOR, ".cncdh .source a")
+    assert sources and all(a.text.startswith("Évaluation de la mise en œuvre du plan") for a in sources)
+    followed = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "ul.links li")]
+    assert "suivie par Soutenir des campagnes d'information et de sensibilisation menées par les associations" in (
+        followed
+    )
+
+
+@pytest.mark.parametrize("page", ["landing", "plan", "organisation", "ontology", "dataset", "sparql"])
+def test_screenshots_of_page_classes(browser, server, page):  # noqa: F811
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.get(server + PAGES[page])
+    browser.save_screenshot(str(SCREENSHOTS / f"{page}-fr.png"))
