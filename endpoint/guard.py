@@ -13,15 +13,11 @@ Content-Security-Policy, ``nosniff``, no framing, no referrer to other sites).
 """
 
 import asyncio
-import base64
-import hashlib
 import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
-
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 
 from tehkg.endpoint.settings import Settings
 from tehkg.endpoint.sparql_protocol import error_response
@@ -35,32 +31,9 @@ PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-DOCS_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc")  # FastAPI's API documentation, from public CDNs
-
-
-def inline_hashes(page: str, element: str) -> list[str]:
-    """CSP source expressions (``'sha256-…'``) of the inline ``<element>`` blocks of ``page``."""
-    bodies = re.findall(rf"<{element}>(.*?)</{element}>", page, re.DOTALL)
-    return [f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'" for b in bodies]
-
-
-def docs_policy(title: str = "tehkg") -> str:
-    """The policy of the API documentation pages: their CDN scripts and their own inline scripts by hash;
-    inline styles allowed (ReDoc inserts its styles at run time), no other inline script."""
-    pages = [
-        get_swagger_ui_html(
-            openapi_url="/openapi.json", title=f"{title} - Swagger UI", oauth2_redirect_url="/docs/oauth2-redirect"
-        ),
-        get_swagger_ui_oauth2_redirect_html(),
-        get_redoc_html(openapi_url="/openapi.json", title=f"{title} - ReDoc"),
-    ]
-    scripts = [h for page in pages for h in inline_hashes(page.body.decode(), "script")]
-    return (
-        f"default-src 'self'; script-src 'self' https://cdn.jsdelivr.net {' '.join(scripts)}; "
-        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-        "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-        "worker-src blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-    )
+# Swagger UI and ReDoc (routes/api_docs.py): scripts from this server only, but ReDoc inserts its styles at run time
+DOCS_PATHS = ("/docs", "/redoc")
+DOCS_POLICY = PAGE_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'") + "; worker-src 'self' blob:"
 
 
 def security_headers(policy: str) -> list[tuple[bytes, bytes]]:
@@ -72,7 +45,7 @@ def security_headers(policy: str) -> list[tuple[bytes, bytes]]:
     ]
 
 
-PAGE_HEADERS, DOCS_HEADERS = security_headers(PAGE_POLICY), security_headers(docs_policy())
+PAGE_HEADERS, DOCS_HEADERS = security_headers(PAGE_POLICY), security_headers(DOCS_POLICY)
 SECURITY_NAMES = {name for name, _ in PAGE_HEADERS}
 
 

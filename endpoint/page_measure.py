@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 import pyoxigraph as ox
 
+from tehkg.endpoint.charts import page_link
 from tehkg.vocab import BASE, DCTERMS, SKOS, TEH
 
 Rows = Callable[[str], Awaitable[list[dict]]]
@@ -79,7 +80,8 @@ def _href(iri: str, lang: str) -> str:
 
 
 def _link(iri: str, names: dict[str, str], lang: str) -> str:
-    return f'<a href="{e(_href(iri, lang))}">{e(names.get(iri, iri.rsplit("/", 1)[-1]))}</a>'
+    text = e(names.get(iri, iri.rsplit("/", 1)[-1]))
+    return f'<a href="{e(_href(iri, lang))}">{text}</a>' if page_link(iri) else f"<span>{text}</span>"
 
 
 def _text(value: str) -> str:
@@ -211,6 +213,8 @@ def _crumb(r: dict, names: dict[str, str], lang: str) -> str:
     """A section of the plan above a measure, as « Axe 1 » (the plan by its title)."""
     up = r["up"].value
     text = f"{names.get(r['type'].value, '').capitalize()} {r['n'].value}" if "n" in r else names.get(up, "")
+    if not page_link(up):  # http(s) IRIs only become links
+        return f'<span title="{e(names.get(up, ""))}">{e(text)}</span>'
     return f'<a href="{e(_href(up, lang))}" title="{e(names.get(up, ""))}">{e(text)}</a>'
 
 

@@ -1,0 +1,396 @@
+"""Page safety (issue 14, findings 9 and 12): security headers on every response, only http(s) links,
+self-built URLs that no ``Host`` header chooses, and query links a browser opens as the editor."""
+
+import re
+import shutil
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from tehkg.endpoint.guard import PAGE_POLICY
+from tehkg.endpoint.settings import Settings
+from tests.conftest import run_tehkg, start_server, stop
+
+ID = "https://w3id.org/tehkg/id/test/"
+HOSTILE_TRIG = f"""@prefix teh: <https://w3id.org/tehkg/ontology#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://w3id.org/tehkg/graph/hostile> {{
+  <{ID}action> a teh:Action ; skos:prefLabel "Action piégée"@fr ;
+    rdfs:seeAlso <javascript:alert(1)>, <data:text/html,x>, <urn:x:y>, <https://example.org/ok> .
+  <javascript:alert(2)> rdfs:seeAlso <{ID}action> .
+  <javascript:alert(3)> a teh:Measure ; teh:isComponentOf <{ID}action> ; skos:notation "1" .
+  <{ID}measure> a teh:Measure ; skos:prefLabel "Mesure piégée"@fr ; skos:notation "2" ;
+    teh:isComponentOf <javascript:alert(4)> ; teh:pilot <javascript:alert(5)> ;
+    <http://data.europa.eu/m8g/hasParticipation> [ <http://data.europa.eu/m8g/role> <{ID}role/pilot> ;
+      <http://data.europa.eu/m8g/hasParticipant> <javascript:alert(5)> ] .
+  <javascript:alert(4)> a teh:Axis ; skos:notation "3" .
+}}
+<javascript:alert(6)> {{ <{ID}action> rdfs:comment "dans un graphe au nom piégé"@fr . }}
+"""
+HOSTILE_PAGES = ["/id/test/action", "/id/test/measure"]
+CHROMIUM_ACCEPT = (
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,"
+    "application/signed-exchange;v=b3;q=0.7"
+)
+PUBLIC = "https://kg.example.org"
+EVIL = {"Host": "evil.example"}
+
+
+@pytest.fixture(scope="module")
+def hostile_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store whose source gives IRIs of other schemes as objects, subjects, graph names and plan sections."""
+    root = tmp_path_factory.mktemp("hostile-pages")
+    source = root / "hostile.trig"
+    source.write_text(HOSTILE_TRIG)
+    result = run_tehkg("build", str(source), "--store", str(root / "store"), "--no-validate")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root / "store"
+
+
+@pytest.fixture(scope="module")
+def hostile_server(hostile_store: Path) -> Iterator[str]:
+    process, base = start_server(hostile_store, TEHKG_WORKERS="1")
+    yield base
+    stop(process)
+
+
+@pytest.fixture(scope="module")
+def public_server(hostile_store: Path) -> Iterator[str]:
+    process, base = start_server(hostile_store, TEHKG_WORKERS="1", TEHKG_PUBLIC_URL=PUBLIC + "/")
+    yield base
+    stop(process)
+
+
+class Tags(HTMLParser):
+    """Every start tag of a page with its attributes, and the text of each ``<script>`` element."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+        self.feed(page)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+        if self._in_script:
+            self.scripts.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False if tag == "script" else self._in_script
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script:
+            self.scripts[-1] += data
+
+    def hrefs(self) -> list[str]:
+        return [a["href"] or "" for _, a in self.tags if "href" in a]
+
+
+def page(base: str, path: str, **headers: str) -> httpx.Response:
+    return httpx.get(base + path, headers={"Accept": "text/html", **headers}, timeout=30)
+
+
+# ---------------------------------------------------------------- headers on every response
+
+
+def assert_security_headers(response: httpx.Response) -> None:
+    headers = response.headers
+    assert headers.get_list("content-security-policy") == [PAGE_POLICY], response.url
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["referrer-policy"] == "same-origin"
+
+
+@pytest.mark.parametrize(
+    "path,accept,status",
+    [
+        ("/", "text/html", 200),
+        ("/sparql", "text/html", 200),  # the editor
+        ("/sparql", "text/turtle", 200),  # the service description
+        ("/sparql?query=" + quote("ASK {}"), "application/sparql-results+json", 200),  # the query layer
+        ("/sparql?query=" + quote("SELECT"), "*/*", 400),  # a query the layer refuses
+        ("/id/test/action", "text/html", 200),
+        ("/id/test/action", "text/turtle", 200),
+        ("/id/test/nothing", "text/html", 404),
+        ("/no/such/route", "*/*", 404),
+        ("/static/editor.js", "*/*", 200),
+        ("/static/style.css", "*/*", 200),
+        ("/dataset", "text/turtle", 200),
+        ("/health", "*/*", 200),
+    ],
+)
+def test_security_headers_on_every_response(hostile_server, path, accept, status):
+    response = httpx.get(hostile_server + path, headers={"Accept": accept}, timeout=30)
+    assert response.status_code == status, response.text
+    assert_security_headers(response)
+
+
+def test_security_headers_on_requests_the_guard_refuses(hostile_server):
+    response = httpx.get(hostile_server + "/", headers={"X-Padding": "a" * 20_000}, timeout=30)
+    assert response.status_code == 431
+    assert_security_headers(response)
+    response = httpx.post(hostile_server + "/sparql", content=b"x" * 1_100_000, timeout=30)
+    assert response.status_code == 413
+    assert_security_headers(response)
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_api_docs_run_only_scripts_of_this_server(hostile_server, path):
+    response = httpx.get(hostile_server + path, timeout=30)
+    assert response.status_code == 200
+    policy = dict(part.strip().split(" ", 1) for part in response.headers["content-security-policy"].split(";"))
+    assert policy["script-src"] == "'self'" and policy["frame-ancestors"] == "'none'"
+    assert policy["style-src"] == "'self' 'unsafe-inline'"  # ReDoc inserts its styles at run time
+    assert response.headers["x-frame-options"] == "DENY" and response.headers["x-content-type-options"] == "nosniff"
+
+
+def pages_of(base: str, paths: list[str]) -> list[tuple[str, Tags]]:
+    found = []
+    for path in paths:
+        response = page(base, path)
+        assert response.status_code == 200, path
+        found.append((path, Tags(response.text)))
+    return found
+
+
+@pytest.mark.parametrize("which", ["hostile", "shipped"])
+def test_pages_run_no_inline_script_style_or_handler(which, request):
+    base = request.getfixturevalue("hostile_server" if which == "hostile" else "server")
+    paths = ["/", "/sparql", "/sparql?query=" + quote("ASK {}"), "/ontology", "/search?q=plan"]
+    paths += (
+        HOSTILE_PAGES if which == "hostile" else ["/id/plan/2019-2021", "/id/org/dgcs", "/id/plan/2019-2021/measure/1"]
+    )
+    for path, tags in pages_of(base, paths):
+        for tag, attrs in tags.tags:
+            assert not [name for name in attrs if name.startswith("on") or name == "style"], (path, tag, attrs)
+            if tag == "script":
+                assert "src" in attrs or attrs.get("type") == "application/json", (path, attrs)
+        assert not [t for t, _ in tags.tags if t == "style"], path
+
+
+# ---------------------------------------------------------------- only http(s) links
+
+
+@pytest.mark.parametrize("path", HOSTILE_PAGES + ["/graph/hostile"])
+def test_pages_link_only_http_iris(hostile_server, path):
+    response = page(hostile_server, path)
+    assert response.status_code == 200
+    hrefs = Tags(response.text).hrefs()
+    assert hrefs and all(h.startswith(("/", "http://", "https://")) for h in hrefs), hrefs
+    assert not [h for h in hrefs if h.startswith("//")]
+
+
+def test_other_schemes_are_shown_as_text(hostile_server):
+    text = page(hostile_server, "/id/test/action").text
+    tags = Tags(text)
+    assert "https://example.org/ok" in tags.hrefs()  # a web link stays a link
+    for iri in ("javascript:alert(1)", "data:text/html,x", "urn:x:y", "javascript:alert(2)", "javascript:alert(6)"):
+        assert f'<span title="{iri}"' in text or f">{iri}</span>" in text, iri
+    measure = page(hostile_server, "/id/test/measure").text  # plan trail and roles come first there
+    assert re.search(r'<nav class="crumbs"[^>]*><span title="[^"]*">[^<]*3</span></nav>', measure), measure
+    assert '<dd class="role-pilot"><ul><li><span>javascript:alert(5)</span></li></ul></dd>' in measure
+
+
+def test_search_offers_no_hit_without_a_page(hostile_server):
+    hits = httpx.get(hostile_server + "/search", params={"q": "piégée", "format": "json"}).json()["results"]
+    assert sorted(h["iri"] for h in hits) == [ID + "action", ID + "measure"]
+
+
+# ---------------------------------------------------------------- hosts
+
+
+def test_host_header_is_not_reflected(hostile_server):
+    redirect = httpx.get(hostile_server + "/sparql/", headers=EVIL, timeout=30)
+    assert redirect.status_code in (301, 307, 308)
+    assert redirect.headers["location"] == hostile_server + "/sparql"  # the bound 127.0.0.1:port
+    description = httpx.get(hostile_server + "/sparql", headers={**EVIL, "Accept": "text/turtle"}).text
+    assert f"<{hostile_server}/sparql>" in description and "evil.example" not in description
+    void = httpx.get(hostile_server + "/dataset", headers={**EVIL, "Accept": "application/n-triples"}).text
+    assert f"<{hostile_server}/sparql>" in void and "evil.example" not in void
+    landing = page(hostile_server, "/", **EVIL).text
+    assert f"<code>{hostile_server}/sparql</code>" in landing and "evil.example" not in landing
+
+
+def relative_iri(base: str, **headers: str) -> str:
+    query = 'SELECT (IRI("x") AS ?i) {}'
+    response = httpx.get(base + "/sparql", params={"query": query, "format": "csv"}, headers=headers, timeout=30)
+    return response.text.split()[1]
+
+
+def test_relative_iris_resolve_against_the_bound_address(hostile_server):
+    assert relative_iri(hostile_server, **EVIL) == hostile_server + "/x"
+
+
+def test_public_url_is_the_base_of_every_self_built_url(public_server):
+    description = httpx.get(public_server + "/sparql", headers={**EVIL, "Accept": "text/turtle"}).text
+    assert f"<{PUBLIC}/sparql>" in description and "evil.example" not in description and "127.0.0.1" not in description
+    void = httpx.get(public_server + "/dataset", headers={"Accept": "application/n-triples"}).text
+    assert f"<http://rdfs.org/ns/void#sparqlEndpoint> <{PUBLIC}/sparql>" in void
+    dumps = re.findall(r"<http://rdfs.org/ns/void#dataDump> <([^>]+)>", void)
+    assert dumps and all(url.startswith(PUBLIC + "/") for url in dumps) and "127.0.0.1" not in void
+    assert httpx.get(public_server + "/sparql/", headers=EVIL).headers["location"] == PUBLIC + "/sparql"
+    assert relative_iri(public_server, **EVIL) == PUBLIC + "/x"
+
+
+@pytest.mark.parametrize(
+    "value,origin",
+    [
+        ("https://kg.example.org/", "https://kg.example.org"),
+        ("http://kg.example.org:8080", "http://kg.example.org:8080"),
+    ],
+)
+def test_public_url_setting_is_an_origin(value, origin, monkeypatch):
+    monkeypatch.setenv("TEHKG_PUBLIC_URL", value)
+    assert Settings.from_env().public_url == origin
+
+
+@pytest.mark.parametrize(
+    "value", ["javascript:alert(1)", "ftp://kg.example.org", "https://", "https://kg.example.org/x"]
+)
+def test_public_url_setting_refuses_what_is_not_an_origin(value):
+    with pytest.raises(ValueError, match="TEHKG_PUBLIC_URL"):
+        Settings(public_url=value)
+
+
+# ---------------------------------------------------------------- query links in a browser, over HTTP
+
+
+def test_a_browser_opening_a_query_link_gets_the_editor(hostile_server):
+    query = "SELECT ?s { ?s a <https://w3id.org/tehkg/ontology#Action> }"
+    response = httpx.get(hostile_server + "/sparql", params={"query": query}, headers={"Accept": CHROMIUM_ACCEPT})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    assert "Accept" in response.headers["vary"]
+    textarea = re.search(r'<textarea id="query"[^>]*>(.*?)</textarea>', response.text, re.DOTALL).group(1)
+    assert textarea == "SELECT ?s { ?s a &lt;https://w3id.org/tehkg/ontology#Action&gt; }"
+
+
+@pytest.mark.parametrize(
+    "accept,fmt,media",
+    [
+        ("*/*", None, "application/sparql-results+json"),
+        (None, None, "application/sparql-results+json"),
+        ("text/*", None, "text/csv"),
+        ("application/sparql-results+json, text/html;q=0.9", None, "application/sparql-results+json"),
+        ("text/html;q=0.5, application/sparql-results+xml", None, "application/sparql-results+xml"),
+        (CHROMIUM_ACCEPT, "json", "application/sparql-results+json"),  # the editor's download links
+        (CHROMIUM_ACCEPT, "csv", "text/csv"),
+        ("application/sparql-results+json", "html", "text/html"),
+    ],
+)
+def test_clients_that_prefer_results_keep_them(hostile_server, accept, fmt, media):
+    params = {"query": "ASK {}", **({"format": fmt} if fmt else {})}
+    headers = {"Accept": accept} if accept else {}
+    response = httpx.get(hostile_server + "/sparql", params=params, headers=headers)
+    assert response.status_code == 200 and response.headers["content-type"].split(";")[0] == media
+
+
+def test_landing_page_examples_are_query_links(server):
+    hrefs = [h for h in Tags(page(server, "/").text).hrefs() if h.startswith("/sparql?query=")]
+    assert len(hrefs) >= 5
+    opened = httpx.get(server + hrefs[0], headers={"Accept": CHROMIUM_ACCEPT})
+    assert opened.headers["content-type"].startswith("text/html") and '<textarea id="query"' in opened.text
+
+
+# ---------------------------------------------------------------- in headless Chromium
+
+
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory):
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    from tests.test_browser import CHROMIUM_FLAGS
+
+    binary, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (binary and driver):
+        pytest.fail("Debian chromium and chromium-driver are required (make browser-deps)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in CHROMIUM_FLAGS + [f"--user-data-dir={tmp_path_factory.mktemp('chromium-safety')}"]:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    session = webdriver.Chrome(service=Service(executable_path=driver), options=options)
+    session.implicitly_wait(5)
+    yield session
+    session.quit()
+
+
+def csp_errors(browser) -> list[str]:
+    return [e["message"] for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
+
+
+def results_rows(browser) -> list:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 20).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#results tbody tr"))
+    return browser.find_elements(By.CSS_SELECTOR, "#results tbody tr")
+
+
+@pytest.mark.browser
+def test_editor_results_link_only_http_iris_and_fire_nothing(chromium, hostile_server):
+    from selenium.common.exceptions import NoAlertPresentException
+    from selenium.webdriver.common.by import By
+
+    query = (
+        'SELECT ?evil ?web { BIND(IRI("javascript:alert(1)") AS ?evil) BIND(IRI("https://example.org/ok") AS ?web) }'
+    )
+    chromium.get(hostile_server + "/sparql?query=" + quote(query))  # a query link, as a browser opens it
+    assert chromium.find_element(By.ID, "query").get_attribute("value") == query
+    [row] = results_rows(chromium)
+    evil, web = row.find_elements(By.TAG_NAME, "td")
+    assert evil.text == "javascript:alert(1)" and not evil.find_elements(By.TAG_NAME, "a")
+    assert web.find_element(By.TAG_NAME, "a").get_attribute("href") == "https://example.org/ok"
+    assert not chromium.find_elements(By.CSS_SELECTOR, "a[href^='javascript:'], a[href^='data:']")
+    evil.click()
+    with pytest.raises(NoAlertPresentException):
+        chromium.switch_to.alert.text  # noqa: B018
+    assert chromium.current_url.startswith(hostile_server + "/sparql?query=")
+
+
+@pytest.mark.browser
+def test_share_link_and_examples_open_the_editor_with_results(chromium, server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    chromium.get(server + "/")
+    example = chromium.find_element(By.CSS_SELECTOR, "main a[href^='/sparql?query=']")
+    example.click()
+    query = chromium.find_element(By.ID, "query").get_attribute("value")
+    assert query.strip() and results_rows(chromium)
+    chromium.find_element(By.ID, "query").send_keys(" # shared")  # the link carries the edited query
+    chromium.find_element(By.ID, "share").click()  # sets the link's address, then follows it
+    WebDriverWait(chromium, 20).until(lambda b: "shared" in b.current_url)
+    assert chromium.current_url.startswith(server + "/sparql?query=")
+    assert chromium.find_element(By.ID, "query").get_attribute("value") == query + " # shared"
+    assert results_rows(chromium) and chromium.find_element(By.TAG_NAME, "h1").text == "SPARQL"
+
+
+@pytest.mark.browser
+def test_pages_raise_no_csp_errors_and_the_policy_holds(chromium, server, hostile_server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    csp_errors(chromium)  # clears the log
+    for path in ["/", "/id/plan/2019-2021", "/id/org/dgcs", "/ontology", "/dataset"]:
+        chromium.get(server + path)
+        chromium.find_element(By.TAG_NAME, "h1")
+    chromium.get(server + "/sparql")
+    Select(chromium.find_element(By.ID, "examples")).select_by_index(1)  # examples read from the JSON block
+    assert chromium.find_element(By.ID, "query").get_attribute("value").strip()
+    chromium.find_element(By.ID, "run").click()
+    assert results_rows(chromium)
+    for path in HOSTILE_PAGES:
+        chromium.get(hostile_server + path)
+    assert csp_errors(chromium) == []
+    injected = "const s = document.createElement('script'); s.textContent = 'window.ran = 1';"
+    ran = chromium.execute_script(injected + " document.body.appendChild(s); return window.ran === 1;")
+    assert ran is False  # the policy refuses an inline script
+    assert csp_errors(chromium)  # and says so in the console: the check above can fail
