@@ -8,6 +8,8 @@ METADATA_GRAPH = GRAPH_BASE + "metadata"
 TRANSLATIONS_GRAPH = GRAPH_BASE + "translations"
 LINKS_GRAPH = GRAPH_BASE + "links"
 DATASET_IRI = ID_BASE + "dataset/tehkg"
+SHAPES_IRI = BASE + "shapes"  # the shipped SHACL shapes, as one document
+QUALITY_REPORT_IRI = BASE + "quality"  # the latest validation report of the served data
 
 TEH = "https://w3id.org/tehkg/ontology#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -22,5 +24,6 @@ PROV = "http://www.w3.org/ns/prov#"
 SH = "http://www.w3.org/ns/shacl#"
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FOAF = "http://xmlns.com/foaf/0.1/"
+DQV = "http://www.w3.org/ns/dqv#"
 
 READ_ONLY = "this endpoint is read-only: SPARQL Update and Graph Store writes are refused"

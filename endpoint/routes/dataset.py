@@ -4,9 +4,9 @@ from typing import Annotated
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tehkg.endpoint import conneg, description, dumps, freshness
+from tehkg.endpoint import conneg, description, dumps, freshness, quality_report, serializers
 from tehkg.endpoint.context import Context, get_context, local_path, wants_html
 from tehkg.endpoint.execution import QueryTask
 from tehkg.endpoint.sparql_protocol import error_response
@@ -48,7 +48,7 @@ async def dataset(
             )
             for ext, url in files.items()
         ]
-        return found + description.dataset_extras(endpoint_url, served)
+        return found + description.dataset_extras(endpoint_url, served) + quality_report.record_triples()
 
     body = await dumps.triples_bytes(ctx, ("dataset", endpoint_url, *files.values()), triples, media)
     return Response(body, media_type=media, headers={"Vary": "Accept"})
@@ -79,3 +79,35 @@ async def release(request: Request, ctx: Annotated[Context, Depends(get_context)
         return current
     body = await dumps.release_bytes(ctx, ext)
     return Response(body, media_type=dumps.release_media(ext), headers=headers)
+
+
+@router.get("/quality", name="quality_report")
+async def quality(
+    request: Request,
+    ctx: Annotated[Context, Depends(get_context)],
+    format: str | None = None,  # noqa: A002
+) -> Response:
+    """The latest validation report of the served data (its IRI is the dataset record's dqv:hasQualityMetadata):
+    an HTML page, or the SHACL report graph (Turtle as ``tehkg validate --format turtle`` writes it, or any RDF
+    format); computed once per store version, off the event loop."""
+    html = wants_html(request, format)
+    accept = request.headers.get("accept")
+    media = "text/html" if html else conneg.choose(accept, conneg.GRAPHS, format, conneg.GRAPH_ALIASES)
+    if media is None:
+        return error_response(406, "not-acceptable", "available: text/html, " + ", ".join(conneg.GRAPHS))
+    headers = {"Vary": "Accept", **freshness.validators(ctx, f"quality {media} {request.url}")}
+    if (current := freshness.not_modified(request, headers)) is not None:
+        return current
+    report = await quality_report.latest(ctx)
+    if html:
+        return HTMLResponse(quality_report.page(request, report), headers=headers)
+    turtle = report["turtle"].encode()
+    if media != "text/turtle":
+        turtle = serializers.graph(media, list(ox.parse(turtle, format=ox.RdfFormat.TURTLE)))
+    return Response(turtle, media_type=media, headers=headers)
+
+
+@router.get("/shapes", name="shapes")
+async def shapes() -> Response:
+    """The SHACL shapes the data is validated against (the record's dct:conformsTo), as Turtle."""
+    return Response(quality_report.shapes_turtle(), media_type="text/turtle")

@@ -1,0 +1,113 @@
+"""The published quality information (W3C Data on the Web Best Practices 7): the latest validation report of the
+served data at a stable IRI, as an HTML page and as the SHACL report graph, and the shapes it was checked against.
+
+The report is computed at the first request for it, once per store version, in a thread: the served named graphs
+(the canonical dump, what the build validated) against the shipped shapes, by the quality gate itself, so its
+graph is the one ``tehkg validate --format turtle`` writes for the same data.
+"""
+
+import asyncio
+import json
+
+import pyoxigraph as ox
+from fastapi import Request
+
+from tehkg.endpoint import dumps, pages
+from tehkg.endpoint.context import Context
+from tehkg.resources import shapes_dir
+from tehkg.vocab import DATASET_IRI, DCTERMS, DQV, QUALITY_REPORT_IRI, RDF, SH, SHAPES_IRI
+
+e = pages.e
+
+
+def _validate(nquads: bytes) -> bytes:
+    """The quality gate's report of the quads in ``nquads``: its Turtle graph and its findings, as JSON."""
+    from tehkg.loader import quality  # pyshacl and rdflib are only needed when validating
+
+    report = quality.validate(list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS)), progress=lambda _: None)
+    return json.dumps({"turtle": report.turtle(), "summary": report.summary(), **json.loads(report.json())}).encode()
+
+
+async def latest(ctx: Context) -> dict:
+    """The report of the served store: ``turtle`` (the SHACL report graph), ``summary``, ``conforms``,
+    ``violations``, ``warnings``, ``triples`` and ``findings`` (severity, focus, path, value, message, shape, label)."""
+
+    async def build() -> bytes:
+        return await asyncio.to_thread(_validate, await dumps.dump_bytes(ctx, "application/n-quads"))
+
+    return json.loads(await dumps.cached(ctx, ("quality-report",), build))
+
+
+def shapes_turtle() -> bytes:
+    """The shipped SHACL shapes as one Turtle document: the shape files one after the other, comments kept."""
+    return b"\n".join(path.read_bytes() for path in sorted(shapes_dir().glob("*.ttl")))
+
+
+def record_triples() -> list[ox.Triple]:
+    """What the dataset record says of its quality: it conforms to the shapes (a dct:Standard) and the report
+    is its quality metadata (DQV), each at its own IRI."""
+    n = ox.NamedNode
+    a, ds, shapes, report = n(RDF + "type"), n(DATASET_IRI), n(SHAPES_IRI), n(QUALITY_REPORT_IRI)
+    fr, en = "fr", "en"
+    return [
+        ox.Triple(ds, n(DCTERMS + "conformsTo"), shapes),
+        ox.Triple(shapes, a, n(DCTERMS + "Standard")),
+        ox.Triple(shapes, n(DCTERMS + "title"), ox.Literal("Formes SHACL de tehkg", language=fr)),
+        ox.Triple(shapes, n(DCTERMS + "title"), ox.Literal("tehkg SHACL shapes", language=en)),
+        ox.Triple(ds, n(DQV + "hasQualityMetadata"), report),
+        ox.Triple(report, a, n(DQV + "QualityMetadata")),
+        ox.Triple(report, n(DCTERMS + "title"), ox.Literal("Rapport de validation SHACL de tehkg", language=fr)),
+        ox.Triple(report, n(DCTERMS + "title"), ox.Literal("tehkg SHACL validation report", language=en)),
+        ox.Triple(report, n(DCTERMS + "conformsTo"), n(SH.removesuffix("#"))),
+        ox.Triple(report, n(DCTERMS + "references"), shapes),
+    ]
+
+
+TEXT = {
+    "fr": {
+        "title": "Rapport de qualité",
+        "intro": "Dernière validation des données servies par les formes SHACL de tehkg",
+        "shapes": "les formes",
+        "rdf": "le rapport SHACL (Turtle)",
+        "conforms": "conformes",
+        "fails": "NON conformes",
+        "counts": "{} violation(s), {} avertissement(s), {} triplets",
+        "columns": ("Gravité", "Nœud", "Forme", "Chemin", "Message"),
+        "none": "Aucun résultat.",
+    },
+    "en": {
+        "title": "Quality report",
+        "intro": "Latest validation of the served data with the tehkg SHACL shapes",
+        "shapes": "the shapes",
+        "rdf": "the SHACL report (Turtle)",
+        "conforms": "conform",
+        "fails": "do NOT conform",
+        "counts": "{} violation(s), {} warning(s), {} triples",
+        "columns": ("Severity", "Node", "Shape", "Path", "Message"),
+        "none": "No result.",
+    },
+}
+
+
+def page(request: Request, report: dict) -> str:
+    """The report as an HTML page in the site's layout: verdict, counts and every finding."""
+    t = TEXT[pages.lang_of(request)]
+    verdict = t["conforms"] if report["conforms"] else t["fails"]
+    counts = t["counts"].format(report["violations"], report["warnings"], report["triples"])
+    rows = "".join(
+        "<tr>"
+        f"<td>{e(f['severity'])}</td>"
+        f"<td>{pages.link_html(f['focus'], e(f['label'] or f['focus']))}</td>"
+        f"<td>{e(f['shape'])}</td><td>{e(pages.short(f['path'] or ''))}</td><td>{e(f['message'])}</td>"
+        "</tr>"
+        for f in sorted(report["findings"], key=lambda f: (f["severity"] != "Violation", f["focus"], f["shape"]))
+    )
+    head = "".join(f"<th>{e(c)}</th>" for c in t["columns"])
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>" if rows else f"<p>{t['none']}</p>"
+    body = (
+        f"<h1>{e(t['title'])}</h1>"
+        f'<p>{e(t["intro"])} (<a href="{pages.local(SHAPES_IRI)}">{e(t["shapes"])}</a>): '
+        f'<strong class="verdict">{e(verdict)}</strong>, <span class="counts">{e(counts)}</span>.</p>'
+        f'<p><a href="{pages.local(QUALITY_REPORT_IRI)}?format=ttl">{e(t["rdf"])}</a></p>{table}'
+    )
+    return pages.layout(request, t["title"], body)
