@@ -62,10 +62,16 @@ def test_select_formats(fixture_server, media):
 def test_ask_formats(fixture_server, media):
     r = get(fixture_server, ASK, Accept=media)
     assert r.headers["content-type"].split(";")[0] == media
-    if media == "text/csv":
-        assert r.text.split() == ["_askResult", "true"]
+    none = get(fixture_server, "ASK { ?s <http://example.org/no-such-property> ?o }", Accept=media)
+    if media == "text/csv":  # CSV and TSV have no boolean form: one row, one column
+        assert (r.text.split(), none.text.split()) == (["_askResult", "true"], ["_askResult", "false"])
+    elif media == "text/tab-separated-values":
+        assert (r.text.split(), none.text.split()) == (["?_askResult", "true"], ["?_askResult", "false"])
     else:
-        assert bool(ox.parse_query_results(r.content, format=ox.QueryResultsFormat.from_media_type(media)))
+        answers = [
+            ox.parse_query_results(x.content, format=ox.QueryResultsFormat.from_media_type(media)) for x in (r, none)
+        ]
+        assert all(isinstance(a, ox.QueryBoolean) for a in answers) and [bool(a) for a in answers] == [True, False]
 
 
 @pytest.mark.parametrize("media", GRAPH_TYPES)
