@@ -1,5 +1,7 @@
 """The competency questions answer exactly what the sources say."""
 
+from ctypes import c_byte
+
 import pyoxigraph as ox
 import pytest
 
@@ -16,7 +18,7 @@ def store(shipped_store, request):
     directory = str(current_store(shipped_store))
     if request.param == "disk":
         return ox.Store.read_only(directory)
-    snapshot = Snapshot(directory, memory_quads=10**9)
+    snapshot = Snapshot(directory, memory_quads=10**9, in_memory=c_byte())
     snapshot.copying.join()
     assert snapshot.store is not snapshot.disk and len(snapshot.store) == len(snapshot.disk)
     return snapshot.store

@@ -357,10 +357,10 @@ def test_broken_turtle_exits_2_with_position(tmp_path):
     assert f"{broken}:2:" in result.stderr
 
 
-def test_membership_and_time_shapes_fire_on_the_bad_fixture():
+def test_membership_change_and_time_shapes_fire_on_the_bad_fixture():
     bad = Path(__file__).parent / "fixtures" / "invalid" / "membership.trig"
     report = validate(variant() + list(ox.parse(path=str(bad), format=ox.RdfFormat.TRIG)))
-    shapes = {"Membership", "Time interval", "Time instant"}
+    shapes = {"Membership", "Time interval", "Time instant", "Organisation change"}
     found = {(f.focus, f.message) for f in report.findings if f.severity == "Violation" and f.shape in shapes}
     membership = ID + "membership/ministere-essai/coordinator/direction-essai"
     assert found == {
@@ -378,4 +378,9 @@ def test_membership_and_time_shapes_fire_on_the_bad_fixture():
             ID + "instant/2030-01-15",
             "An instant has exactly one date: time:inXSDDate (xsd:date) or time:inXSDgYearMonth (xsd:gYearMonth)",
         ),
+        (
+            ID + "event/nothing-created",
+            "A change event names the organisation it results in (org:resultingOrganization)",
+        ),
+        (ID + "event/nothing-created", "A change event happens at most at one time:Instant (time:hasTime)"),
     }, report.text()
