@@ -118,11 +118,12 @@ def _reserialise(task: QueryTask, response: httpx.Response) -> QueryAnswer:
             return QueryAnswer(media_type=chosen, body=serializers.ask(chosen, bool(parsed)))
         variables = [v.value for v in parsed.variables]
         rows = []
+        truncated = False
         for solution in parsed:
             if len(rows) == task.max_rows:
+                truncated = True  # a solution past the cap, not merely as many as the cap
                 break
             rows.append([solution[i] for i in range(len(variables))])
-        truncated = len(rows) == task.max_rows
         if task.rows_only:
             return QueryAnswer(variables=variables, rows=rows, count=len(rows), truncated=truncated)
         chosen = conneg.choose(task.accept, conneg.RESULTS, task.format)
@@ -138,8 +139,10 @@ def _reserialise(task: QueryTask, response: httpx.Response) -> QueryAnswer:
     chosen = conneg.choose(task.accept, conneg.GRAPHS, task.format, aliases=conneg.GRAPH_ALIASES)
     if chosen is None:
         return QueryAnswer(status=406, error="no acceptable RDF format")
-    triples = triples[: task.max_rows]
-    return QueryAnswer(media_type=chosen, body=serializers.graph(chosen, triples), count=len(triples))
+    truncated, triples = len(triples) > task.max_rows, triples[: task.max_rows]
+    return QueryAnswer(
+        media_type=chosen, body=serializers.graph(chosen, triples), count=len(triples), truncated=truncated
+    )
 
 
 Engine = EmbeddedEngine | RemoteEngine

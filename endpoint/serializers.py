@@ -72,14 +72,14 @@ def select(media: str, variables: list[str], rows: list[Row], truncated: bool) -
     if media == "application/sparql-results+json":
         body = {
             "head": {"vars": variables},
+            # before the results: streaming parsers (Oxigraph's) refuse anything after the bindings
+            **({"truncated": True} if truncated else {}),
             "results": {
                 "bindings": [
                     {v: _json_term(t) for v, t in zip(variables, row, strict=True) if t is not None} for row in rows
                 ]
             },
         }
-        if truncated:
-            body["truncated"] = True
         return json.dumps(body, ensure_ascii=False).encode()
     if media == "application/sparql-results+xml":
         out = [
