@@ -358,7 +358,7 @@ def test_broken_turtle_exits_2_with_position(tmp_path):
 
 
 def test_membership_change_and_time_shapes_fire_on_the_bad_fixture():
-    bad = Path(__file__).parent / "fixtures" / "invalid" / "membership.trig"
+    bad = Path(__file__).parent / "fixtures" / "invalid" / "memberships-and-times.trig"
     report = validate(variant() + list(ox.parse(path=str(bad), format=ox.RdfFormat.TRIG)))
     shapes = {"Membership", "Time interval", "Time instant", "Organisation change"}
     found = {(f.focus, f.message) for f in report.findings if f.severity == "Violation" and f.shape in shapes}
