@@ -45,8 +45,8 @@ DEFAULT_GRAPH_NOTE = (
     "(FROM and default-graph-uri merge the graphs they name the same way)."
 )
 TRUNCATION_NOTE = (
-    "Answers stop at {} solutions or triples, in every format; a cut answer carries the HTTP header "
-    'Tehkg-Truncated: true (and, in SPARQL JSON results, "truncated": true).'
+    "Answers stop at {0} solutions or triples, in every format; a cut answer carries the HTTP headers "
+    'Tehkg-Truncated: true and Tehkg-Row-Limit: {0} (and, in SPARQL JSON results, "truncated": true).'
 )
 
 

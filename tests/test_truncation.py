@@ -139,4 +139,4 @@ def test_the_cap_is_exposed_to_browsers_and_stated_in_the_service_description(fi
     assert {"tehkg-truncated", "tehkg-row-limit", "tehkg-result-count"} <= exposed
     description = httpx.get(fixture_server + "/sparql", headers={"Accept": "application/n-triples"}).text
     assert f"Answers stop at {CAP} solutions or triples, in every format" in description
-    assert "Tehkg-Truncated: true" in description
+    assert f"Tehkg-Truncated: true and Tehkg-Row-Limit: {CAP}" in description
