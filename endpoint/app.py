@@ -43,7 +43,7 @@ def create_api(context: Context) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         context.engine.start()
         yield
-        context.engine.close()
+        await context.engine.close()
 
     api = FastAPI(
         title="tehkg",

@@ -1,16 +1,32 @@
 """Where queries run: the embedded store (worker processes) or an external SPARQL 1.1 engine."""
 
+import asyncio
+import math
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
 
+from tehkg import vocab
 from tehkg.endpoint import conneg
 from tehkg.endpoint.execution import QueryAnswer, QueryTask
+from tehkg.endpoint.query_scan import scan
 from tehkg.endpoint.settings import Settings
 from tehkg.endpoint.workers import QueryTimeout, WorkerPool
 from tehkg.loader.search_index import ENTRIES_QUERY, SearchIndex
 from tehkg.loader.store_layout import current_store, store_version
+
+PUBLICATION_REFRESH = 1.0  # seconds between reads of the publication record of an external engine
+PUBLICATION_QUERY = (
+    f"SELECT ?version ?graph WHERE {{ GRAPH <{vocab.PUBLICATION_GRAPH}> {{ <{vocab.PUBLICATION_GRAPH}> "
+    f"<{vocab.OWL}versionInfo> ?version "
+    f"OPTIONAL {{ <{vocab.PUBLICATION_GRAPH}> <{vocab.DCTERMS}hasPart> ?graph }} }} }}"
+)
+JSON_ACCEPT = {"Accept": "application/sparql-results+json"}
+# Virtuoso's timeout is an "anytime" budget it overruns while it winds down: it gets this share of the deadline
+VIRTUOSO_TIMEOUT_SHARE = 0.5
 
 
 class EmbeddedEngine:
@@ -26,7 +42,7 @@ class EmbeddedEngine:
         directory = self.directory()
         self.pool.start(str(directory) if directory else None)
 
-    def close(self) -> None:
+    async def close(self) -> None:
         self.pool.close()
 
     def directory(self) -> Path | None:
@@ -51,57 +67,123 @@ class EmbeddedEngine:
 
 
 class RemoteEngine:
-    """An external SPARQL 1.1 query endpoint (Oxigraph server, Fuseki, GraphDB, Virtuoso, QLever).
+    """An external SPARQL 1.1 query endpoint (Virtuoso, Oxigraph server, Fuseki, GraphDB, QLever).
 
-    The engine must expose the union of its named graphs as its default graph (Oxigraph:
-    ``--union-default-graph``; Fuseki: ``tdb:unionDefaultGraph``), as the embedded store does.
+    On an engine ``tehkg build --target`` published to, the publication record (``…/graph/publication``,
+    read at most once a second) gives the version, which keys the cache, and the named graphs: a query
+    without a dataset of its own is sent with the published merge (``…/graph/default``) as its default
+    graph and those graphs as its named graphs, so the default graph is a set and the engine's other
+    graphs stay out. Without a record the engine's default graph must be the union of its named graphs
+    (Oxigraph: ``--union-default-graph``; Fuseki: ``tdb:unionDefaultGraph``) and nothing is cached.
+    Virtuoso gets the deadline as its ``timeout`` too, so the engine stops the query as well.
     """
 
     def __init__(self, settings: Settings) -> None:
         self.url = settings.backend or ""
         self.client = httpx.AsyncClient(timeout=settings.timeout)
         self.timeout = settings.timeout
-        self._index: SearchIndex | None = None
+        self._publication: Publication | None = None
+        self._checked = -math.inf
+        self._refreshing: asyncio.Task | None = None
+        self._virtuoso = False
+        self._index: tuple[str | None, SearchIndex] | None = None
 
     def start(self) -> None:
         pass
 
-    def close(self) -> None:
-        pass
+    async def close(self) -> None:
+        if self._refreshing is not None:
+            self._refreshing.cancel()
+        await self.client.aclose()
 
-    def version(self) -> str | None:
-        """None: an external engine may change at any time, so nothing from it is cached."""
+    def directory(self) -> None:
+        """No store directory: the data lives in the engine."""
         return None
 
+    def version(self) -> str | None:
+        """The published version the engine last said it serves (None without a publication record)."""
+        if time.monotonic() - self._checked > PUBLICATION_REFRESH:
+            self._refresh()
+        return self._publication.version if self._publication else None
+
+    def _refresh(self) -> asyncio.Task:
+        """The read of the publication record in flight, started if there is none."""
+        if self._refreshing is None or self._refreshing.done():
+            self._refreshing = asyncio.get_running_loop().create_task(self._read_publication())
+        return self._refreshing
+
+    async def _read_publication(self) -> None:
+        try:
+            response = await self.client.post(self.url, data={"query": PUBLICATION_QUERY}, headers=JSON_ACCEPT)
+        except httpx.HTTPError:
+            return  # the engine is unreachable: queries will say so; the record is read again next time
+        self._checked = time.monotonic()
+        self._virtuoso = response.headers.get("server", "").startswith("Virtuoso")
+        if response.status_code != 200:
+            return
+        rows = response.json()["results"]["bindings"]
+        versions = {row["version"]["value"] for row in rows}
+        graphs = tuple(sorted({row["graph"]["value"] for row in rows if "graph" in row}))
+        self._publication = Publication(versions.pop(), graphs) if len(versions) == 1 else None
+
+    async def _dataset(self, task: QueryTask) -> tuple[list[str], list[str]]:
+        """The default-graph-uri and named-graph-uri to send with ``task``."""
+        if time.monotonic() - self._checked > PUBLICATION_REFRESH:
+            await asyncio.shield(self._refresh())
+        if task.default_graphs or task.named_graphs:
+            return task.default_graphs or [], task.named_graphs or []
+        if self._publication is None or scan(task.query).has_from:  # the query's own FROM holds
+            return [], []
+        return [vocab.PUBLISHED_DEFAULT_GRAPH], list(self._publication.graphs)
+
     async def run(self, task: QueryTask, timeout: float) -> QueryAnswer:
-        form = {
+        default_graphs, named_graphs = await self._dataset(task)
+        form: dict[str, str | list[str]] = {
             "query": task.query,
-            "default-graph-uri": task.default_graphs or [],
-            "named-graph-uri": task.named_graphs or [],
+            "default-graph-uri": default_graphs,
+            "named-graph-uri": named_graphs,
         }
-        headers = {"Accept": "application/sparql-results+json, application/n-triples;q=0.9"}
+        if self._virtuoso:
+            form["timeout"] = str(max(1, int(timeout * 1000 * VIRTUOSO_TIMEOUT_SHARE)))
+        # Virtuoso answers a CONSTRUCT in JSON results when they come first in Accept
+        graph_form = scan(task.query).form in ("CONSTRUCT", "DESCRIBE")
+        headers = {"Accept": "application/n-triples" if graph_form else "application/sparql-results+json"}
         try:
             response = await self.client.post(self.url, data=form, headers=headers, timeout=timeout)
         except httpx.TimeoutException:
             raise QueryTimeout(f"query exceeded its time limit of {timeout:g} s") from None
         except httpx.TransportError as err:
             return QueryAnswer(status=502, error=f"the SPARQL backend {self.url} is unreachable: {type(err).__name__}")
+        if response.headers.get("x-sql-state") == "S1TAT":  # Virtuoso's partial answer at its timeout
+            raise QueryTimeout(f"query exceeded its time limit of {timeout:g} s")
         if response.status_code >= 400:
-            return QueryAnswer(
-                status=400 if response.status_code < 500 else 502, error=f"backend: {response.text[:2000]}"
-            )
+            return QueryAnswer(status=_status(response), error=f"backend: {response.text[:2000]}")
         return _reserialise(task, response)
 
     async def search_index(self) -> SearchIndex:
-        """Indexed from the backend on first use, then kept for the life of the server."""
-        if self._index is None:
+        """Indexed from the backend on first use, again for each published version."""
+        version = self.version()
+        if self._index is None or self._index[0] != version:
             answer = await self.run(QueryTask(query=ENTRIES_QUERY, rows_only=True, max_rows=5_000_000), self.timeout)
             if answer.status != 200:
                 from tehkg.endpoint.sparql_protocol import ProtocolError  # it imports this module
 
                 raise ProtocolError(answer.status if answer.status >= 500 else 502, answer.error or "", "backend")
-            self._index = SearchIndex([(s.value, p.value, t.value) for s, p, t in answer.rows])
-        return self._index
+            self._index = (version, SearchIndex([(s.value, p.value, t.value) for s, p, t in answer.rows]))
+        return self._index[1]
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What ``tehkg build --target`` last switched in: its version and named graphs."""
+
+    version: str
+    graphs: tuple[str, ...]
+
+
+def _status(response: httpx.Response) -> int:
+    """400 for a query the engine refuses, 502 for an engine that fails."""
+    return 400 if response.status_code < 500 else 502
 
 
 def _reserialise(task: QueryTask, response: httpx.Response) -> QueryAnswer:
@@ -110,7 +192,9 @@ def _reserialise(task: QueryTask, response: httpx.Response) -> QueryAnswer:
 
     media = response.headers.get("content-type", "").split(";")[0].strip()
     if media == "application/sparql-results+json":
-        parsed = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
+        # Virtuoso names blank nodes "nodeID://b1": not a blank node label; "b1" is
+        content = response.content.replace(b'"nodeID://', b'"')
+        parsed = ox.parse_query_results(content, format=ox.QueryResultsFormat.JSON)
         if isinstance(parsed, ox.QueryBoolean):
             chosen = conneg.choose(task.accept, conneg.RESULTS, task.format)
             if chosen is None:

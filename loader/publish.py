@@ -1,40 +1,154 @@
-"""Publish named graphs to an external engine through the SPARQL 1.1 Graph Store Protocol."""
+"""Publish named graphs to an external engine through the SPARQL 1.1 Graph Store Protocol.
 
+With an update endpoint beside the Graph Store (Virtuoso's ``/sparql-graph-crud-auth`` has ``/sparql-auth``;
+any other engine names it with ``TEHKG_TARGET_UPDATE``) the publish is staged, then switched at once:
+
+1. every graph is PUT under a staging IRI of this version (``…/graph/publication/<version>/<n>``), the RDF
+   merge of the named graphs (the set-valued default graph) included, as ``…/graph/default``'s stage;
+2. one SPARQL Update request drops the graphs the previous version had and this one has not, MOVEs each
+   stage onto its graph and rewrites the publication record (``…/graph/publication``: version and graphs).
+
+The engine runs that request as one transaction (Virtuoso: one SQL statement, rolled back whole on error), so
+readers see the previous version or the new one, never a mix; a failure in step 1 or 2 drops the stages and
+leaves the previous version answering. Without an update endpoint each graph is PUT in place, one by one.
+Credentials come from ``TEHKG_TARGET_USER`` and ``TEHKG_TARGET_PASSWORD`` (HTTP digest, as Virtuoso asks)
+and appear in no message.
+"""
+
+import os
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pyoxigraph as ox
 
+from tehkg import vocab
 from tehkg.loader import statistics
 from tehkg.loader.rdf_files import collect, parse_all
 from tehkg.loader.store_builder import quality_gate
+
+# Virtuoso's Graph Store endpoints and the SPARQL endpoint that takes updates with the same credentials
+VIRTUOSO_UPDATE = {"/sparql-graph-crud-auth": "/sparql-auth", "/sparql-graph-crud": "/sparql"}
+
+
+class PublishFailed(OSError):
+    """The engine refused or could not be reached; the version it served before still answers."""
 
 
 def publish(
     sources: list[Path], target: str, validate: bool = True, timeout: float = 120.0, allow_shared_graphs: bool = False
 ) -> dict[str, int]:
-    """PUT every named graph of ``sources`` (plus statistics) to ``target``; returns triples per graph."""
+    """Publish every named graph of ``sources`` (plus statistics) to ``target``; returns triples per graph."""
     quads = parse_all(collect(sources), allow_shared_graphs)
     if validate:
         quality_gate(quads)
     memory = ox.Store()
     memory.extend(quads)
-    statistics.describe(memory, datetime.now(UTC).isoformat(timespec="seconds"))
+    built = datetime.now(UTC)
+    statistics.describe(memory, built.isoformat(timespec="seconds"))
     graphs: dict[str, list[ox.Triple]] = defaultdict(list)
     for quad in memory.quads_for_pattern(None, None, None, None):
         name = "" if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
         graphs[name].append(quad.triple)
+    update = update_endpoint(target)
+    with httpx.Client(timeout=timeout, auth=credentials()) as client:
+        try:
+            if update is None:
+                return _put_in_place(client, target, graphs)
+            return _staged(client, target, update, graphs, built.strftime("%Y%m%dT%H%M%S%fZ"))
+        except httpx.HTTPError as err:
+            raise PublishFailed(f"{type(err).__name__} from the target: {err}") from None
+
+
+def update_endpoint(target: str) -> str | None:
+    """The SPARQL Update endpoint that goes with the Graph Store ``target``, or None when there is none."""
+    if os.environ.get("TEHKG_TARGET_UPDATE"):
+        return os.environ["TEHKG_TARGET_UPDATE"]
+    parts = urlsplit(target)
+    for store_path, update_path in VIRTUOSO_UPDATE.items():
+        if parts.path.endswith(store_path):
+            return urlunsplit(parts._replace(path=parts.path[: -len(store_path)] + update_path, query=""))
+    return None
+
+
+def credentials() -> httpx.DigestAuth | None:
+    """Digest credentials from the environment, if any."""
+    user = os.environ.get("TEHKG_TARGET_USER")
+    return httpx.DigestAuth(user, os.environ.get("TEHKG_TARGET_PASSWORD", "")) if user else None
+
+
+def _put(client: httpx.Client, target: str, graph: str, triples: list[ox.Triple]) -> None:
+    body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    params = {"graph": graph} if graph else {"default": ""}
+    response = client.put(target, params=params, content=body, headers={"Content-Type": "application/n-triples"})
+    _check(response, f"PUT of graph <{graph}>" if graph else "PUT of the default graph")
+
+
+def _check(response: httpx.Response, what: str) -> None:
+    if response.status_code >= 300:
+        raise PublishFailed(f"{what} answered {response.status_code}: {response.text[:500]}")
+
+
+def _put_in_place(client: httpx.Client, target: str, graphs: dict[str, list[ox.Triple]]) -> dict[str, int]:
     sent = {}
-    with httpx.Client(timeout=timeout) as client:
-        for graph, triples in sorted(graphs.items()):
-            body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-            params = {"graph": graph} if graph else {"default": ""}
-            response = client.put(
-                target, params=params, content=body, headers={"Content-Type": "application/n-triples"}
-            )
-            response.raise_for_status()
-            sent[graph] = len(triples)
-            print(f"published {graph or 'default graph'}: {len(triples)} triples")
+    for graph, triples in sorted(graphs.items()):
+        _put(client, target, graph, triples)
+        sent[graph] = len(triples)
+        print(f"published {graph or 'default graph'}: {len(triples)} triples")
     return sent
+
+
+def _staged(
+    client: httpx.Client, target: str, update: str, graphs: dict[str, list[ox.Triple]], version: str
+) -> dict[str, int]:
+    """Stage every graph under this version's IRIs, then switch them in with one update request."""
+    merge = list(dict.fromkeys(t for triples in graphs.values() for t in triples))
+    named = {g: t for g, t in graphs.items() if g}
+    named[vocab.PUBLISHED_DEFAULT_GRAPH] = merge
+    stages = {graph: f"{vocab.PUBLICATION_GRAPH}/{version}/{i}" for i, graph in enumerate(sorted(named))}
+    previous = _published_graphs(client, update)
+    try:
+        for graph, stage in stages.items():
+            _put(client, target, stage, named[graph])
+            print(f"staged {graph}: {len(named[graph])} triples")
+        _update(client, update, _switch(stages, previous, version), "the switch to the new version")
+    except (PublishFailed, httpx.HTTPError):
+        drops = " ; ".join(f"DROP SILENT GRAPH <{stage}>" for stage in stages.values())
+        try:
+            client.post(update, data={"update": drops})
+        except httpx.HTTPError:
+            pass  # the engine is gone: its stages are dropped by the next publish's switch
+        raise
+    print(f"published version {version}: {len(stages) - 1} named graphs and their merge as the default graph")
+    return {graph: len(named[graph]) for graph in stages}
+
+
+def _published_graphs(client: httpx.Client, update: str) -> list[str]:
+    """The graphs the publication record lists, stages of failed publishes included."""
+    query = (
+        f"SELECT DISTINCT ?g WHERE {{ {{ GRAPH <{vocab.PUBLICATION_GRAPH}> {{ ?r <{vocab.DCTERMS}hasPart> ?g }} }}"
+        f" UNION {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), '{vocab.PUBLICATION_GRAPH}/')) }} }}"
+    )
+    response = client.post(update, data={"query": query}, headers={"Accept": "application/sparql-results+json"})
+    _check(response, "reading the publication record")
+    return [row["g"]["value"] for row in response.json()["results"]["bindings"]]
+
+
+def _switch(stages: dict[str, str], previous: list[str], version: str) -> str:
+    """One update: drop what this version no longer has, move each stage onto its graph, record the version."""
+    keep = set(stages) | set(stages.values())
+    operations = [f"DROP SILENT GRAPH <{g}>" for g in previous if g not in keep]
+    operations += [f"MOVE SILENT <{stage}> TO <{graph}>" for graph, stage in stages.items()]
+    record = f"<{vocab.PUBLICATION_GRAPH}> <{vocab.OWL}versionInfo> {ox.Literal(version)}"
+    parts = "".join(f" ; <{vocab.DCTERMS}hasPart> <{g}>" for g in sorted(stages) if g != vocab.PUBLISHED_DEFAULT_GRAPH)
+    operations += [
+        f"DROP SILENT GRAPH <{vocab.PUBLICATION_GRAPH}>",
+        f"INSERT DATA {{ GRAPH <{vocab.PUBLICATION_GRAPH}> {{ {record}{parts} }} }}",
+    ]
+    return " ;\n".join(operations)
+
+
+def _update(client: httpx.Client, update: str, request: str, what: str) -> None:
+    _check(client.post(update, data={"update": request}), what)

@@ -7,6 +7,9 @@ ONTOLOGY_GRAPH = GRAPH_BASE + "ontology"
 METADATA_GRAPH = GRAPH_BASE + "metadata"
 TRANSLATIONS_GRAPH = GRAPH_BASE + "translations"
 LINKS_GRAPH = GRAPH_BASE + "links"
+# on an external engine: the RDF merge of the named graphs (the endpoint's default graph), and what was published
+PUBLISHED_DEFAULT_GRAPH = GRAPH_BASE + "default"
+PUBLICATION_GRAPH = GRAPH_BASE + "publication"
 DATASET_IRI = ID_BASE + "dataset/tehkg"
 SHAPES_IRI = BASE + "shapes"  # the shipped SHACL shapes, as one document
 QUALITY_REPORT_IRI = BASE + "quality"  # the latest validation report of the served data
@@ -25,5 +28,7 @@ SH = "http://www.w3.org/ns/shacl#"
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FOAF = "http://xmlns.com/foaf/0.1/"
 DQV = "http://www.w3.org/ns/dqv#"
+TIME = "http://www.w3.org/2006/time#"
+SDMX_MEASURE = "http://purl.org/linked-data/sdmx/2009/measure#"
 
 READ_ONLY = "this endpoint is read-only: SPARQL Update and Graph Store writes are refused"

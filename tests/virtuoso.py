@@ -1,0 +1,198 @@
+"""A private Virtuoso 7 (Debian's ``virtuoso-opensource``): its own ini and database directory, loopback ports.
+
+The test suite and the benchmarks both start their engine with :class:`Virtuoso`. The ini is Debian's
+with our paths and ports; ``sparql`` settings override its ``[SPARQL]`` section (``MaxQueryExecutionTime``
+bounds every query on the engine itself). The fresh database's ``dba`` account has the password ``dba``:
+the server listens on 127.0.0.1 only and lives as long as its caller.
+"""
+
+import configparser
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+DEBIAN_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
+VAD_DIR = "/usr/share/virtuoso-opensource-7/vad"
+DBA = ("dba", "dba")
+
+
+def available() -> bool:
+    """Whether ``virtuoso-t`` and ``isql-vt`` are on PATH."""
+    return bool(shutil.which("virtuoso-t") and shutil.which("isql-vt"))
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Virtuoso:
+    """``virtuoso-t +foreground`` as a child process, database in ``directory`` (wiped on start)."""
+
+    def __init__(
+        self, directory: Path, allowed: list[Path] | None = None, sparql: dict[str, int] | None = None
+    ) -> None:
+        self.dir = directory
+        self.allowed = allowed or []
+        self.sparql = {"ResultSetMaxRows": 10_000_000, "MaxQueryExecutionTime": 0, "MaxQueryCostEstimationTime": 0}
+        self.sparql.update(sparql or {})
+        self.sql_port, self.http_port = _free_port(), _free_port()
+        self.process: subprocess.Popen | None = None
+        self.startup = 0.0
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def write_ini(self) -> Path:
+        """Debian's virtuoso.ini with our directory, loopback ports, buffers for the data."""
+        ini = configparser.ConfigParser(strict=False, interpolation=None, inline_comment_prefixes=(";",))
+        ini.optionxform = str  # type: ignore[assignment,method-assign]  # Virtuoso's keys are case-sensitive
+        if DEBIAN_INI.exists():
+            ini.read(DEBIAN_INI)
+        d = self.dir
+        allowed = ", ".join([".", VAD_DIR, *map(str, self.allowed)])
+        settings: dict[str, dict[str, object]] = {
+            "Database": {
+                "DatabaseFile": d / "virtuoso.db",
+                "ErrorLogFile": d / "virtuoso.log",
+                "LockFile": d / "virtuoso.lck",
+                "TransactionFile": d / "virtuoso.trx",
+                "xa_persistent_file": d / "virtuoso.pxa",
+            },
+            "TempDatabase": {"DatabaseFile": d / "virtuoso-temp.db", "TransactionFile": d / "virtuoso-temp.trx"},
+            "Parameters": {
+                "ServerPort": f"127.0.0.1:{self.sql_port}",
+                "DirsAllowed": allowed,
+                # up to ~4 GB of buffers (8 KiB pages), as virtuoso.ini suggests for 4 GB of RAM
+                "NumberOfBuffers": 340000,
+                "MaxDirtyBuffers": 250000,
+                "ThreadsPerQuery": os.cpu_count() or 1,
+                "MaxClientConnections": 64,
+                # a publish switches every graph in one transaction: let it be as large as the data
+                "TransactionAfterImageLimit": 1_500_000_000,
+            },
+            # 32 HTTP threads and keep-alives so 32 clients queue in Virtuoso, not on reconnects; no gzip
+            "HTTPServer": {
+                "ServerPort": f"127.0.0.1:{self.http_port}",
+                "ServerThreads": 32,
+                "MaxClientConnections": 64,
+                "MaxKeepAlives": 64,
+                "EnabledGzipContent": 0,
+            },
+            "URIQA": {"DefaultHost": f"127.0.0.1:{self.http_port}"},
+            "SPARQL": dict(self.sparql),
+        }
+        for section, values in settings.items():
+            if not ini.has_section(section):
+                ini.add_section(section)
+            for key, value in values.items():
+                ini.set(section, key, str(value))
+        path = d / "virtuoso.ini"
+        with path.open("w") as f:
+            ini.write(f)
+        return path
+
+    def isql(self, sql: str, timeout: float = 120) -> str:
+        """Run SQL with ``isql-vt`` as dba; raise on a Virtuoso error."""
+        done = subprocess.run(
+            ["isql-vt", f"127.0.0.1:{self.sql_port}", *DBA, "VERBOSE=OFF", "BANNER=OFF", f"exec={sql}"],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        out = done.stdout + done.stderr
+        if done.returncode != 0 or "*** Error" in out:
+            raise RuntimeError(f"isql-vt: {sql!r} failed: {out.strip()[-2000:]}")
+        return out
+
+    def start(self, seconds: float = 900) -> None:
+        """Create a fresh database and start virtuoso-t; return once isql and /sparql answer."""
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir.mkdir(parents=True)
+        ini = self.write_ini()
+        started = time.perf_counter()
+        with (self.dir / "stdout.log").open("w") as log:
+            self.process = subprocess.Popen(
+                ["virtuoso-t", "+foreground", "+configfile", str(ini)],
+                cwd=self.dir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + seconds
+        while not self._answers():
+            if self.process.poll() is not None:
+                log_tail = (self.dir / "stdout.log").read_text()[-2000:]
+                raise RuntimeError(f"virtuoso-t exited with {self.process.returncode}: {log_tail}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise TimeoutError(f"virtuoso-t on port {self.sql_port} did not answer within {seconds:g} s")
+            time.sleep(0.2)
+        self.startup = time.perf_counter() - started
+
+    def _answers(self) -> bool:
+        try:
+            self.isql("select 1;", timeout=30)
+            return httpx.get(self.base + "/sparql", params={"query": "ASK {}"}, timeout=10).status_code == 200
+        except (RuntimeError, subprocess.TimeoutExpired, httpx.HTTPError):
+            return False
+
+    def quads(self) -> int:
+        out = self.isql("select count(*) from DB.DBA.RDF_QUAD;")
+        return int([line for line in out.split() if line.isdigit()][-1])
+
+    def peak_rss(self) -> float | None:
+        """Peak resident memory of virtuoso-t so far, MiB (Linux /proc), or None."""
+        return self._status("VmHWM:")
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time virtuoso-t has used so far (user + system, Linux /proc), or None."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, AttributeError):
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def _status(self, key: str) -> float | None:
+        try:
+            status = Path(f"/proc/{self.process.pid}/status").read_text()
+        except (OSError, AttributeError):
+            return None
+        return next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith(key)), None)
+
+    def bulk_load(self, data: Path, graph: str, timeout: float) -> None:
+        """``ld_dir`` + ``rdf_loader_run`` + ``checkpoint`` of one file (N-Quads keep their graphs)."""
+        self.isql(f"ld_dir('{data.parent}', '{data.name}', '{graph}'); rdf_loader_run(); checkpoint;", timeout=timeout)
+        failed = self.isql("select ll_file, ll_error from DB.DBA.load_list where ll_error is not null;")
+        if data.name in failed:
+            raise RuntimeError(f"rdf_loader_run failed: {failed.strip()[-2000:]}")
+
+    def kill(self) -> None:
+        """Stop the engine abruptly (what an outage looks like to its clients)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def stop(self) -> None:
+        """Shut the server down cleanly (it checkpoints); terminate, then kill, if it does not go."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        try:
+            self.isql("shutdown;", timeout=600)
+        except (RuntimeError, subprocess.TimeoutExpired):
+            pass  # the connection drops as the server goes down
+        try:
+            self.process.wait(600)
+        except subprocess.TimeoutExpired:
+            self.process.terminate()
+            try:
+                self.process.wait(60)
+            except subprocess.TimeoutExpired:
+                self.kill()
