@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint typecheck validate browser-deps node-deps bench clean
+.PHONY: serve test lint typecheck validate browser-deps node-deps virtuoso-deps bench clean
 
 # Coverage of the package, server and worker subprocesses included (see [tool.coverage] in pyproject.toml)
 COVERAGE_FLOOR ?= 80
@@ -37,6 +37,15 @@ node-deps:
 	cd tests/interop/js && npm ci --no-audit --no-fund --loglevel=error || \
 	  echo "npm could not install tests/interop/js: the JavaScript interop tests will be skipped"
 
+# Virtuoso 7 (Debian's virtuoso-opensource) for tests/test_virtuoso.py; the preseeded system DBA
+# password only silences debconf: the tests start their own database
+virtuoso-deps:
+	@command -v virtuoso-t >/dev/null && command -v isql-vt >/dev/null || { \
+	  printf '%s\n' 'virtuoso-opensource-7 virtuoso-opensource-7/dba-password password dba' \
+	    'virtuoso-opensource-7 virtuoso-opensource-7/dba-password-again password dba' | debconf-set-selections; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource; } || \
+	  echo "virtuoso-opensource could not be installed: tests/test_virtuoso.py will be skipped"
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -52,7 +61,7 @@ typecheck: $(VENV)/.installed-test
 	ln -s $(CURDIR)/loader $(TYPECHECK)/tehkg/loader && ln -s $(CURDIR)/endpoint $(TYPECHECK)/tehkg/endpoint
 	cd $(TYPECHECK) && MYPYPATH=. $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml -p tehkg
 
-test: $(VENV)/.installed-test browser-deps node-deps lint validate
+test: $(VENV)/.installed-test browser-deps node-deps virtuoso-deps lint validate
 	rm -rf var/coverage && mkdir -p var/coverage
 	$(BIN)/coverage run -m pytest -q
 	$(BIN)/coverage combine -q
