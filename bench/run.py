@@ -29,7 +29,6 @@ pyoxigraph.
 
 import argparse
 import asyncio
-import configparser
 import json
 import os
 import shutil
@@ -49,6 +48,10 @@ from tehkg.endpoint.settings import Settings
 from tehkg.endpoint.workers import Snapshot
 from tehkg.loader.store_layout import current_store, quad_count
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.virtuoso import Virtuoso as VirtuosoServer  # noqa: E402  (the project root, not an installed package)
+from tests.virtuoso import available as virtuoso_available  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 WORK = HERE / "out"
@@ -56,7 +59,6 @@ QUERIES = {p.stem: p.read_text() for p in sorted((HERE / "queries").glob("*.rq")
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 BIN = Path(sys.executable).parent
 SERVED = Settings.from_env()  # what `tehkg serve` will use: it inherits this environment
-VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")  # Debian's, the template for ours
 VIRTUOSO_LOAD = "virtuoso ld_dir + rdf_loader_run + checkpoint"
 VIRTUOSO_LOAD_TIMEOUT = 6 * 3600  # seconds for isql to bulk-load and checkpoint; 10M quads take minutes
 
@@ -188,153 +190,19 @@ class HttpEndpoint:
             self.process.wait(30)
 
 
-def virtuoso_available() -> bool:
-    return bool(shutil.which("virtuoso-t") and shutil.which("isql-vt"))
-
-
-class Virtuoso:
-    """A private ``virtuoso-t`` (Debian's virtuoso-opensource 7) for one size, in bench/out/virtuoso-<label>/."""
+class Virtuoso(VirtuosoServer):
+    """A private Virtuoso for one size, in bench/out/virtuoso-<label>/ (launcher shared with the tests)."""
 
     def __init__(self, label: str) -> None:
-        self.dir = WORK / f"virtuoso-{label}"
-        self.sql_port, self.http_port = free_port(), free_port()
-        self.process: subprocess.Popen | None = None
-        self.startup = 0.0
-
-    def write_ini(self) -> Path:
-        """Debian's virtuoso.ini with our directory, loopback ports, buffers for the data and no caps."""
-        ini = configparser.ConfigParser(strict=False, interpolation=None, inline_comment_prefixes=(";",))
-        ini.optionxform = str  # keys are case-sensitive for Virtuoso
-        if VIRTUOSO_INI.exists():
-            ini.read(VIRTUOSO_INI)
-        d = self.dir
-        settings = {
-            "Database": {
-                "DatabaseFile": d / "virtuoso.db",
-                "ErrorLogFile": d / "virtuoso.log",
-                "LockFile": d / "virtuoso.lck",
-                "TransactionFile": d / "virtuoso.trx",
-                "xa_persistent_file": d / "virtuoso.pxa",
-            },
-            "TempDatabase": {"DatabaseFile": d / "virtuoso-temp.db", "TransactionFile": d / "virtuoso-temp.trx"},
-            "Parameters": {
-                "ServerPort": f"127.0.0.1:{self.sql_port}",
-                "DirsAllowed": f"., /usr/share/virtuoso-opensource-7/vad, {WORK}",
-                # up to ~4 GB of buffers (8 KiB pages), as virtuoso.ini suggests for 4 GB of RAM
-                "NumberOfBuffers": 340000,
-                "MaxDirtyBuffers": 250000,
-                "ThreadsPerQuery": os.cpu_count() or 1,
-                "MaxClientConnections": 64,
-            },
-            # 32 HTTP threads and keep-alives so the 32-client run queues in Virtuoso, not on reconnects;
-            # no gzip, as the other endpoints send plain bodies
-            "HTTPServer": {
-                "ServerPort": f"127.0.0.1:{self.http_port}",
-                "ServerThreads": 32,
-                "MaxClientConnections": 64,
-                "MaxKeepAlives": 64,
-                "EnabledGzipContent": 0,
-            },
-            "URIQA": {"DefaultHost": f"127.0.0.1:{self.http_port}"},
-            # no silent cap on result size (tehkg's is 1 000 000 rows) and no time or cost-estimate limit
-            "SPARQL": {"ResultSetMaxRows": 10_000_000, "MaxQueryExecutionTime": 0, "MaxQueryCostEstimationTime": 0},
-        }
-        for section, values in settings.items():
-            if not ini.has_section(section):
-                ini.add_section(section)
-            for key, value in values.items():
-                ini.set(section, key, str(value))
-        path = d / "virtuoso.ini"
-        with path.open("w") as f:
-            ini.write(f)
-        return path
-
-    def isql(self, sql: str, timeout: float = 120) -> str:
-        """Run SQL with Debian's isql-vt as dba; raise on a Virtuoso error."""
-        done = subprocess.run(
-            ["isql-vt", f"127.0.0.1:{self.sql_port}", "dba", "dba", "VERBOSE=OFF", "BANNER=OFF", f"exec={sql}"],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-        out = done.stdout + done.stderr
-        if done.returncode != 0 or "*** Error" in out:
-            raise RuntimeError(f"isql-vt: {sql!r} failed: {out.strip()[-2000:]}")
-        return out
-
-    def start(self, seconds: float = 900) -> None:
-        """Create a fresh database and start virtuoso-t in the foreground; wait until isql answers."""
-        shutil.rmtree(self.dir, ignore_errors=True)
-        self.dir.mkdir(parents=True)
-        ini = self.write_ini()
-        started = time.perf_counter()
-        with (self.dir / "stdout.log").open("w") as log:
-            self.process = subprocess.Popen(
-                ["virtuoso-t", "+foreground", "+configfile", str(ini)],
-                cwd=self.dir,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + seconds
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"virtuoso-t exited with {self.process.returncode}: {(self.dir / 'stdout.log').read_text()[-2000:]}"
-                )
-            try:
-                self.isql("select 1;", timeout=30)
-                break
-            except (RuntimeError, subprocess.TimeoutExpired):
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"virtuoso-t on port {self.sql_port} did not answer") from None
-                time.sleep(0.5)
-        wait_up(f"http://127.0.0.1:{self.http_port}/sparql?query=ASK%7B%7D", seconds)
-        self.startup = time.perf_counter() - started
-
-    def quads(self) -> int:
-        out = self.isql("select count(*) from DB.DBA.RDF_QUAD;")
-        return int([line for line in out.split() if line.isdigit()][-1])
-
-    def peak_rss(self) -> float | None:
-        """Peak resident memory of virtuoso-t so far, MiB (Linux /proc), or None."""
-        try:
-            status = Path(f"/proc/{self.process.pid}/status").read_text()
-        except OSError:
-            return None
-        return next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM:")), None)
+        super().__init__(WORK / f"virtuoso-{label}", allowed=[WORK])
 
     def load(self, data: Path) -> tuple[float, float | None, int]:
         """Bulk-load the N-Quads file (its quads keep their graphs); (seconds, peak MiB, quads added)."""
         before = self.quads()
         start = time.perf_counter()
-        self.isql(
-            f"ld_dir('{data.parent}', '{data.name}', 'http://example.org/default'); rdf_loader_run(); checkpoint;",
-            timeout=VIRTUOSO_LOAD_TIMEOUT,
-        )
+        self.bulk_load(data, "http://example.org/default", VIRTUOSO_LOAD_TIMEOUT)
         elapsed = time.perf_counter() - start
-        peak = self.peak_rss()
-        failed = self.isql("select ll_file, ll_error from DB.DBA.load_list where ll_error is not null;")
-        if data.name in failed:
-            raise RuntimeError(f"rdf_loader_run failed: {failed.strip()[-2000:]}")
-        return elapsed, peak, self.quads() - before
-
-    def stop(self) -> None:
-        """Shut the server down cleanly (it checkpoints); terminate, then kill, if it does not go."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        try:
-            self.isql("shutdown;", timeout=600)
-        except (RuntimeError, subprocess.TimeoutExpired):
-            pass  # the connection drops as the server goes down
-        try:
-            self.process.wait(600)
-        except subprocess.TimeoutExpired:
-            self.process.terminate()
-            try:
-                self.process.wait(60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        return elapsed, self.peak_rss(), self.quads() - before
 
 
 class VirtuosoEndpoint(HttpEndpoint):
