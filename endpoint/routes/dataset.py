@@ -54,7 +54,7 @@ async def dataset(
     return Response(body, media_type=media, headers={"Vary": "Accept"})
 
 
-@router.api_route("/dump.nq", methods=["GET", "HEAD"], name="dump")
+@router.api_route("/dump.nq", methods=["GET"], name="dump")  # HEAD: endpoint/http_methods.py
 async def dump(request: Request, ctx: Annotated[Context, Depends(get_context)]) -> Response:
     """The whole dataset as N-Quads (built once per store version, off the event loop): the same bytes on every
     download of a version, with its ETag and Last-Modified, and 304 when the client's copy is current."""
@@ -65,7 +65,7 @@ async def dump(request: Request, ctx: Annotated[Context, Depends(get_context)]) 
     return Response(body, media_type="application/n-quads", headers=headers)
 
 
-@router.api_route("/releases/{file}", methods=["GET", "HEAD"], name="release")
+@router.api_route("/releases/{file}", methods=["GET"], name="release")
 async def release(request: Request, ctx: Annotated[Context, Depends(get_context)], file: str) -> Response:
     """A file of the served release, ``tehkg-VERSION-DATE`` + ``.nq``, ``.trig``, ``.nq.gz`` or ``.trig.gz``: the
     canonical dump (the same bytes on every download), with ETag, Last-Modified and 304 as for ``/dump.nq``."""

@@ -12,7 +12,7 @@ from tehkg.endpoint.sparql_protocol import error_response
 router = APIRouter()
 
 
-@router.api_route("/store", methods=["GET", "HEAD"])
+@router.api_route("/store", methods=["GET"])  # HEAD: endpoint/http_methods.py
 async def graph_store(
     request: Request,
     ctx: Annotated[Context, Depends(get_context)],
