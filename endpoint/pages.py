@@ -12,7 +12,7 @@ import pyoxigraph as ox
 from fastapi import Request
 
 from tehkg import __version__
-from tehkg.endpoint import charts, page_measure, page_terms, page_text
+from tehkg.endpoint import charts, page_editor, page_measure, page_terms, page_text
 from tehkg.endpoint.serializers import PREFIXES
 from tehkg.resources import queries_dir
 from tehkg.vocab import BASE, DATASET_IRI, GRAPH_BASE
@@ -317,7 +317,7 @@ async def landing(request: Request, rows: Rows) -> str:
         )
     )
     examples = "".join(
-        f'<li><a href="/sparql?query={quote(q["query"])}">{e(q["title_" + lang])}</a></li>'
+        f'<li><a href="/sparql?query={quote(q["body"])}&amp;lang={lang}">{e(q["title_" + lang])}</a></li>'
         for q in example_queries()[:12]
     )
     intro = {
@@ -371,6 +371,7 @@ def example_queries() -> list[dict[str, str]]:
             {
                 "name": path.stem,
                 "query": text,
+                "body": page_editor.example_body(text),
                 "title_fr": head.get("fr", path.stem).strip(),
                 "title_en": head.get("en", path.stem).strip(),
             }
@@ -453,18 +454,25 @@ def script_json(value: object) -> str:
 
 
 async def query_editor(request: Request) -> str:
-    """The query editor: prefixes pre-filled, examples, results table, downloads, share links."""
-    prefixes = "\n".join(f"PREFIX {p}: <{ns}>" for p, ns in PREFIXES.items())
+    """The query editor: prefixes declared once (added to a query that uses them), examples titled by their
+    question, results table, downloads, share links."""
     examples = example_queries()
     lang = lang_of(request)
     options = "".join(f'<option value="{i}">{e(q["title_" + lang])}</option>' for i, q in enumerate(examples))
     initial = request.query_params.get("query") or (
-        prefixes + "\n\nSELECT ?measure ?title WHERE {\n  ?measure a teh:Measure ; "
+        "SELECT ?measure ?title WHERE {\n  ?measure a teh:Measure ; "
         'skos:prefLabel ?title .\n  FILTER(lang(?title) = "fr")\n} LIMIT 20'
     )
+    prefix_note = {
+        "fr": "Préfixes déclarés d'office : l'éditeur ajoute ceux qu'une requête utilise sans les déclarer",
+        "en": "Prefixes declared for you: the editor adds those a query uses without declaring them",
+    }[lang]
     body = f"""<h1>SPARQL</h1>
 <label for="examples">{"Exemples" if lang == "fr" else "Examples"}</label>
 <select id="examples"><option value="">—</option>{options}</select>
+<p id="question" class="question" aria-live="polite"></p>
+<details class="prefixes"><summary>{prefix_note}</summary><pre>{e(page_editor.declared_prefixes())}</pre></details>
+<script type="application/json" id="editor-prefixes">{script_json(page_editor.EDITOR_PREFIXES)}</script>
 <div class="editor"><pre id="highlight" aria-hidden="true"></pre>
 <textarea id="query" spellcheck="false" aria-label="SPARQL query">{e(initial)}</textarea></div>
 <p><button id="run">{"Exécuter" if lang == "fr" else "Run"}</button>
@@ -472,6 +480,6 @@ async def query_editor(request: Request) -> str:
 <a id="share" href="#">{"Lien" if lang == "fr" else "Link"}</a>
 <span id="status" role="status"></span></p>
 <div id="results"></div>
-<script type="application/json" id="example-queries">{script_json([q["query"] for q in examples])}</script>
+<script type="application/json" id="example-queries">{script_json([q["body"] for q in examples])}</script>
 <script src="/static/editor.js"></script>"""
     return layout(request, "SPARQL", body)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tehkg.endpoint.page_text import clip, snippet
 from tests.test_browser import browser  # noqa: F401 (the headless Chromium fixture)
 
 SCREENSHOTS = Path(__file__).parent / "artifacts" / "screenshots"
@@ -166,3 +167,87 @@ def test_screenshots_of_page_classes(browser, server, page):  # noqa: F811
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser.get(server + PAGES[page])
     browser.save_screenshot(str(SCREENSHOTS / f"{page}-fr.png"))
+
+
+def test_query_editor_opens_clean_and_explains_errors(browser, server):  # noqa: F811
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    browser.get(server + "/sparql")
+    query = browser.find_element(By.ID, "query")
+    opening = query.get_attribute("value")
+    assert opening.startswith("SELECT") and "PREFIX" not in opening and "# expect" not in opening
+    examples = Select(browser.find_element(By.ID, "examples"))
+    examples.select_by_index(1)
+    chosen = query.get_attribute("value")
+    assert "# " not in chosen and "PREFIX teh:" not in chosen
+    assert browser.find_element(By.ID, "question").text == examples.first_selected_option.text
+    browser.find_element(By.ID, "run").click()  # the editor declares the prefixes the example uses
+    WebDriverWait(browser, 20).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#results tbody tr"))
+    query.clear()
+    query.send_keys("SELECT ?m WHERE {\n  ?m a teh:Measure .\n  FILTER( }")
+    browser.find_element(By.ID, "run").click()
+    status = browser.find_element(By.ID, "status")
+    WebDriverWait(browser, 20).until(lambda b: "Erreur" in status.text)
+    assert status.text.startswith("Erreur de syntaxe ligne 3, colonne ")
+    assert "\\u" not in status.text and "..=" not in status.text
+    assert "FILTER( }" in browser.find_element(By.CSS_SELECTOR, "#results .error-excerpt").text
+
+
+def test_construct_results_wrap_instead_of_clipping(browser, server):  # noqa: F811
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.set_window_size(390, 844)
+    try:
+        browser.get(server + "/sparql")
+        query = browser.find_element(By.ID, "query")
+        query.clear()
+        query.send_keys("CONSTRUCT { ?m skos:prefLabel ?t } WHERE { ?m a teh:Measure ; skos:prefLabel ?t } LIMIT 5")
+        browser.find_element(By.ID, "run").click()
+        WebDriverWait(browser, 20).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#results pre"))
+        out = browser.find_element(By.CSS_SELECTOR, "#results pre")
+        assert "prefLabel" in out.text
+        assert browser.execute_script("return arguments[0].scrollWidth <= arguments[0].clientWidth + 1", out)
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= 391
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(SCREENSHOTS / "sparql-construct-390x844.png"))
+    finally:
+        browser.set_window_size(1280, 900)
+
+
+def test_search_shows_labels_in_the_page_language_and_whole_words(server):
+    import httpx
+
+    for lang in ("fr", "en"):
+        hits = httpx.get(server + "/search", params={"q": "miprof", "format": "json", "lang": lang}).json()["results"]
+        coordination = next(h for h in hits if h["iri"].endswith("/org/comite-coordination-miprof"))
+        expected = {"fr": "comité de coordination de la Miprof", "en": "Miprof coordination committee on trafficking"}
+        assert coordination["label"] == expected[lang]
+    cut = [h for h in hits if h["text"].endswith("…")]
+    assert cut  # some matched texts are longer than a snippet
+    for hit in cut:  # a snippet is a piece of the matched text that starts and ends at word boundaries
+        piece = hit["text"].strip("…")
+        query = f"SELECT ?t {{ <{hit['iri']}> ?p ?t FILTER(isLiteral(?t)) }}"
+        texts = [
+            r["t"]["value"]
+            for r in httpx.get(server + "/sparql", params={"query": query}).json()["results"]["bindings"]
+        ]
+        full = next(t for t in texts if piece in t)
+        start = full.index(piece)
+        end = start + len(piece)
+        assert len(hit["text"]) <= 161
+        assert start == 0 or not full[start - 1].isalnum()
+        assert end == len(full) or not full[end].isalnum()
+
+
+def test_snippets_cut_at_word_boundaries_around_the_match():
+    text = (
+        "Le Collectif relaie auprès des pouvoirs publics les constats de ses membres sur la traite des êtres "
+        "humains en France et à l'étranger, et il propose des mesures."
+    )
+    assert snippet(text, ["aupres"], 60) == "…relaie auprès des pouvoirs publics les constats de ses…"
+    assert snippet(text, ["etres"], 60) == "…la traite des êtres humains en France et à l'étranger, et…"
+    assert snippet(text, ["absent"], 40) == "Le Collectif relaie auprès des pouvoirs…"
+    assert snippet("court", ["court"], 40) == "court"
+    assert clip("relaie auprès des", 12) == "relaie…"

@@ -1,0 +1,31 @@
+"""The query editor's prefixes and examples: the prefixes are declared once (the editor adds those a query uses
+and does not declare before sending it), the examples shown without their test annotations."""
+
+import re
+
+from tehkg.endpoint.serializers import PREFIXES
+from tehkg.vocab import ID_BASE, SDMX_MEASURE, TIME
+
+EDITOR_PREFIXES = PREFIXES | {"plan": ID_BASE + "plan/", "time": TIME, "sdmx-measure": SDMX_MEASURE}
+_PREFIX_LINE = re.compile(r"^\s*PREFIX\s+([\w-]*):\s*<([^>]*)>\s*$", re.IGNORECASE)
+
+
+def example_body(text: str) -> str:
+    """A competency question as a reader sees it: without its leading comment block (title, sources, expected
+    answer) and without the PREFIX lines the editor declares anyway."""
+    lines = text.splitlines()
+    while lines and (lines[0].startswith("#") or not lines[0].strip()):
+        lines.pop(0)
+    kept = [
+        line
+        for line in lines
+        if not ((m := _PREFIX_LINE.match(line)) and EDITOR_PREFIXES.get(m.group(1)) == m.group(2))
+    ]
+    while kept and not kept[0].strip():
+        kept.pop(0)
+    return "\n".join(kept).strip() + "\n"
+
+
+def declared_prefixes() -> str:
+    """The PREFIX lines the editor adds when a query uses them."""
+    return "\n".join(f"PREFIX {p}: <{ns}>" for p, ns in EDITOR_PREFIXES.items())
