@@ -270,9 +270,8 @@ async def answer_query(
                 slots.give(client)
         cache.put(version, etag, answer)
     if answer.status != 200:
-        kind = {400: "bad-query", 406: "not-acceptable", 502: "worker-failed", 503: "unavailable"}.get(
-            answer.status, "error"
-        )
+        # 5xx: the engine failed or is missing (a worker, the store, --backend), the kind pages give too
+        kind = {400: "bad-query", 406: "not-acceptable", 502: "backend", 503: "backend"}.get(answer.status, "error")
         return error_response(answer.status, kind, answer.error or "")
     return Response(answer.body, media_type=_media_header(answer.media_type), headers=_headers(answer, etag, settings))
 

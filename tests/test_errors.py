@@ -70,7 +70,7 @@ def test_query_with_the_backend_down_is_a_502_naming_it(backend_down: tuple[str,
         response = httpx.get(base + "/sparql", params={"query": "ASK {}"})
     else:
         response = httpx.post(base + "/sparql", data={"query": "ASK {}"})
-    message = assert_error(response, 502, "worker-failed")
+    message = assert_error(response, 502, "backend")
     assert message == f"the SPARQL backend {backend} is unreachable: ConnectError"
 
 
@@ -88,7 +88,7 @@ def test_head_with_the_backend_down_is_a_502_too(backend_down: tuple[str, str]) 
 
 def test_query_without_a_store_is_a_503(no_store: str) -> None:
     response = httpx.get(no_store + "/sparql", params={"query": "ASK {}"})
-    assert assert_error(response, 503, "unavailable") == "no store is built yet"
+    assert assert_error(response, 503, "backend") == "no store is built yet"
     assert response.headers["retry-after"] == "1"
 
 
