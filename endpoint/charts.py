@@ -180,3 +180,115 @@ async def hierarchy(org: str, rows, lang: str) -> str:  # noqa: ANN001
         f'<svg role="img" aria-label="{html.escape(title)}" viewBox="0 0 {width} {height}" '
         f'width="{width}">{"".join(connectors)}{"".join(boxes)}</svg></figure>'
     )
+
+
+ORG = "http://www.w3.org/ns/org#"
+TIME = "http://www.w3.org/2006/time#"
+MONTHS = {
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split(),
+    "en": "January February March April May June July August September October November December".split(),
+}
+
+
+def readable_date(value: str, lang: str) -> str:
+    """An xsd:date, gYearMonth or gYear as a reader writes it: « 6 juillet 2017 », « mai 2014 », « 2013 »."""
+    parts = value.split("-")
+    if len(parts) == 1 or not all(p.isdigit() for p in parts):
+        return value
+    month = MONTHS[lang][int(parts[1]) - 1]
+    if len(parts) == 2:
+        return f"{month} {parts[0]}"
+    day = int(parts[2])
+    return f"{day} {month} {parts[0]}"
+
+
+async def attachments(org: str, rows, lang: str) -> str:  # noqa: ANN001
+    """The organisation's attachments over time (org:Membership with an org:memberDuring interval), one row per
+    document that states them: a box per parent in the order of the intervals (time:intervalMeets draws an arrow:
+    one attachment followed the other), the date an interval contains under its box."""
+    found = await rows(f"""PREFIX org: <{ORG}> PREFIX time: <{TIME}> PREFIX teh: <{TEH}>
+        PREFIX oa: <http://www.w3.org/ns/oa#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?m ?parent ?label ?interval ?next ?date ?doc ?docLabel {{
+          ?m a org:Membership ; org:member <{org}> ; org:organization ?parent ; teh:passage/oa:hasSource ?doc .
+          FILTER EXISTS {{ ?m org:role ?role FILTER(STRENDS(STR(?role), "/attachment")) }}
+          OPTIONAL {{ ?parent skos:prefLabel ?l1 FILTER(lang(?l1) = "{lang}") }}
+          OPTIONAL {{ ?parent skos:prefLabel ?l2 FILTER(lang(?l2) = "fr") }} BIND(COALESCE(?l1, ?l2) AS ?label)
+          OPTIONAL {{ ?doc <http://purl.org/dc/terms/title> ?d1 FILTER(lang(?d1) = "{lang}") }}
+          OPTIONAL {{ ?doc <http://purl.org/dc/terms/title> ?d2 FILTER(lang(?d2) = "fr") }}
+          BIND(COALESCE(?d1, ?d2) AS ?docLabel)
+          OPTIONAL {{ ?m org:memberDuring ?interval
+            OPTIONAL {{ ?interval time:intervalMeets ?next }}
+            OPTIONAL {{ ?interval time:inside/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?date }} }} }}""")
+    if not found:
+        return ""
+    parent, label, date, follows, interval_of = {}, {}, {}, {}, {}
+    by_doc: dict[str, set[str]] = {}
+    doc_label: dict[str, str] = {}
+    for r in found:
+        m = r["m"].value
+        parent[m] = r["parent"].value
+        label.setdefault(m, r["label"].value if "label" in r else r["parent"].value.rsplit("/", 1)[-1])
+        if "interval" in r:
+            interval_of[r["interval"].value] = m
+        if "next" in r:
+            follows[m] = r["next"].value
+        if "date" in r:
+            date[m] = r["date"].value
+        by_doc.setdefault(r["doc"].value, set()).add(m)
+        doc_label.setdefault(r["doc"].value, r["docLabel"].value if "docLabel" in r else r["doc"].value)
+    successor = {m: interval_of[i] for m, i in follows.items() if i in interval_of}
+    position: dict[str, int] = {}
+    for start in set(successor) - set(successor.values()):
+        step, node = 0, start
+        while node is not None and node not in position:
+            position[node], step, node = step, step + 1, successor.get(node)
+    box_w, box_h, gap, row_h = 190, 44, 34, 96
+    rows_svg, width = [], 0
+    for y_index, doc in enumerate(sorted(by_doc, key=lambda d: -len(by_doc[d]))):
+        # the order of the intervals; a dated attachment outside any sequence first, undated ones last
+        members = sorted(
+            by_doc[doc], key=lambda m: (position.get(m, -1 if m in date else 99), date.get(m, ""), label[m])
+        )
+        y = 22 + y_index * row_h
+        heading = html.escape(doc_label[doc])
+        rows_svg.append(f'<text x="0" y="{y - 8}" font-size="12" font-weight="600">{heading}</text>')
+        for i, m in enumerate(members):
+            x = i * (box_w + gap)
+            lines = _wrap(label[m], 32)
+            shifts = ("0.35em",) if len(lines) == 1 else ("-0.25em", "1.2em")
+            text = "".join(
+                f'<tspan x="{x + box_w / 2:.0f}" dy="{dy}">{html.escape(line)}</tspan>'
+                for dy, line in zip(shifts, lines, strict=True)
+            )
+            link = "/" + parent[m][len(BASE) :] if parent[m].startswith(BASE) else parent[m]
+            rows_svg.append(
+                f'<a href="{html.escape(link)}" class="attachment"><title>{html.escape(label[m])}</title>'
+                f'<rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="4" fill="#eef3f9" stroke="#3b6ea5"/>'
+                f'<text x="{x + box_w / 2:.0f}" y="{y + box_h / 2:.0f}" font-size="11" text-anchor="middle" '
+                f'fill="#123">{text}</text></a>'
+            )
+            if m in date:
+                rows_svg.append(
+                    f'<text x="{x + box_w / 2:.0f}" y="{y + box_h + 14}" font-size="11" text-anchor="middle" '
+                    f'class="attachment-date">{html.escape(readable_date(date[m], lang))}</text>'
+                )
+            if i + 1 < len(members) and successor.get(m) == members[i + 1]:
+                rows_svg.append(
+                    f'<line class="follows" x1="{x + box_w + 3}" y1="{y + box_h / 2}" x2="{x + box_w + gap - 5}" '
+                    f'y2="{y + box_h / 2}" stroke="#5b6472" stroke-width="2" marker-end="url(#arrow)"/>'
+                )
+        width = max(width, len(members) * (box_w + gap))
+    height = 22 + len(by_doc) * row_h
+    title = {
+        "fr": "Rattachements successifs (selon les documents, dans l'ordre où ils les donnent)",
+        "en": "Successive attachments (as the documents state them, in their order)",
+    }[lang]
+    arrow = (
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" '
+        'orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#5b6472"/></marker></defs>'
+    )
+    return (
+        f'<figure class="attachments"><figcaption>{html.escape(title)}</figcaption>'
+        f'<svg role="img" aria-label="{html.escape(title)}" viewBox="0 0 {width} {height}" width="100%" '
+        f'style="max-width:{width}px">{arrow}{"".join(rows_svg)}</svg></figure>'
+    )

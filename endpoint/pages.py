@@ -219,6 +219,7 @@ async def _special_sections(iri: str, types: list, rows: Rows, lang: str) -> str
         out.append(await charts.dataset_charts(iri, rows))
     if "http://www.w3.org/ns/org#Organization" in kinds:
         out.append(await charts.hierarchy(iri, rows, lang))
+        out.append(await charts.attachments(iri, rows, lang))
     return "\n".join(out)
 
 

@@ -251,3 +251,27 @@ def test_snippets_cut_at_word_boundaries_around_the_match():
     assert snippet(text, ["absent"], 40) == "Le Collectif relaie auprès des pouvoirs…"
     assert snippet("court", ["court"], 40) == "court"
     assert clip("relaie auprès des", 12) == "relaie…"
+
+
+def test_miprof_attachments_drawn_in_time(browser, server):  # noqa: F811
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/id/org/miprof")
+    above = browser.find_elements(By.CSS_SELECTOR, "figure.hierarchy svg a title")
+    parents = [t.get_attribute("textContent") for t in above]
+    ministries = [p for p in parents if p.startswith(("ministère", "secrétariat"))]
+    assert ministries == ["secrétariat d'État en charge de l'Égalité entre les femmes et les hommes"]  # one at a time
+    figure = browser.find_element(By.CSS_SELECTOR, "figure.attachments")
+    boxes = [t.get_attribute("textContent") for t in figure.find_elements(By.CSS_SELECTOR, "a.attachment title")]
+    assert boxes[:4] == [
+        "ministère des Droits des femmes",
+        "ministère des Affaires sociales, de la Santé et des Droits des femmes",
+        "ministère des Familles, de l'Enfance et des Droits des femmes",
+        "secrétariat d'État en charge de l'Égalité entre les femmes et les hommes",
+    ]  # the CNCDH's « successivement », in its order
+    assert len(figure.find_elements(By.CSS_SELECTOR, "line.follows")) == 3
+    dates = [d.get_attribute("textContent") for d in figure.find_elements(By.CSS_SELECTOR, ".attachment-date")]
+    assert "6 juillet 2017" in dates and "mai 2014" in dates
+    browser.execute_script("arguments[0].scrollIntoView()", figure)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOTS / "organisation-miprof-attachments-fr.png"))
