@@ -1,7 +1,8 @@
 """Fuzz the HTTP API from its own OpenAPI description: whatever a client sends, no 5xx.
 
 ``/sparql`` declares its protocol parameters and bodies, so the run sends queries, dataset IRIs,
-``timeout`` and ``format`` values; the test counts them (``pytest -s`` prints the counts)."""
+``timeout`` and ``format`` values; the test counts them (``pytest -s`` prints the counts, ``--junitxml`` records
+them as properties)."""
 
 from collections import Counter
 
@@ -32,7 +33,7 @@ def no_server_error_but_timeouts(ctx: CheckContext, response: Response, case: sc
     return not_a_server_error(ctx, response, case)
 
 
-def test_no_server_error(fixture_server, subtests):
+def test_no_server_error(fixture_server, subtests, record_property):
     schema = schemathesis.openapi.from_url(fixture_server + "/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 10, "the OpenAPI description lists the API's operations"
@@ -54,5 +55,7 @@ def test_no_server_error(fixture_server, subtests):
 
             no_server_error()
     print("fuzz of /sparql:", dict(sorted(counts.items())))
+    for name, count in counts.items():
+        record_property(f"fuzz /sparql {name}", count)  # in the JUnit XML report (--junitxml)
     assert all(counts[name] > 0 for name in PROTOCOL_PARAMETERS), counts
     assert counts["queries answered 200"] > 0, counts
