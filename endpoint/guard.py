@@ -16,7 +16,8 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from tehkg.endpoint.settings import Settings
@@ -126,7 +127,7 @@ class GuardAndLog:
         scope = with_trusted_host(scope, self.settings)
         added = DOCS_HEADERS if scope["path"] in DOCS_PATHS else PAGE_HEADERS
 
-        async def send_logged(message: dict) -> None:
+        async def send_logged(message: MutableMapping[str, Any]) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]

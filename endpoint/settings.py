@@ -3,6 +3,7 @@
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from tehkg.resources import default_store_root
@@ -51,7 +52,7 @@ class Settings:
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
         """Settings from ``TEHKG_*`` variables, then non-None ``overrides``."""
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}  # each field's type, read from its variable
         for f in fields(cls):
             raw = os.environ.get(f"TEHKG_{f.name.upper()}")
             if raw is None:
