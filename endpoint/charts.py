@@ -289,6 +289,6 @@ async def attachments(org: str, rows, lang: str) -> str:  # noqa: ANN001
     )
     return (
         f'<figure class="attachments"><figcaption>{html.escape(title)}</figcaption>'
-        f'<svg role="img" aria-label="{html.escape(title)}" viewBox="0 0 {width} {height}" width="100%" '
-        f'style="max-width:{width}px">{arrow}{"".join(rows_svg)}</svg></figure>'
+        f'<svg role="img" aria-label="{html.escape(title)}" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}">{arrow}{"".join(rows_svg)}</svg></figure>'
     )

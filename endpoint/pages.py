@@ -100,6 +100,7 @@ def layout(request: Request, title: str, body: str) -> str:
             ("/id/plan/2019-2021", "Plan 2019-2021"),
             ("/sparql", "SPARQL"),
             ("/ontology", "Ontologie"),
+            ("/compare", "Plans comparés"),
             ("/dataset", "Jeu de données"),
         ],
         "en": [
@@ -107,6 +108,7 @@ def layout(request: Request, title: str, body: str) -> str:
             ("/id/plan/2019-2021", "2019-2021 plan"),
             ("/sparql", "SPARQL"),
             ("/ontology", "Ontology"),
+            ("/compare", "Plans compared"),
             ("/dataset", "Dataset"),
         ],
     }[lang]

@@ -34,6 +34,7 @@ PAGES = {
     "ontology": "/ontology",
     "search": "/search?q=miprof",
     "sparql": "/sparql",
+    "compare": "/compare",
 }
 # The words of the page templates (headings, table headers, captions, buttons) in each language; a page in the
 # other language must show none of them.
@@ -162,7 +163,7 @@ def test_measure_page_sections_in_reading_order(browser, server):  # noqa: F811
     )
 
 
-@pytest.mark.parametrize("page", ["landing", "plan", "organisation", "ontology", "dataset", "sparql"])
+@pytest.mark.parametrize("page", ["landing", "plan", "organisation", "ontology", "dataset", "sparql", "compare"])
 def test_screenshots_of_page_classes(browser, server, page):  # noqa: F811
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser.get(server + PAGES[page])
@@ -275,3 +276,29 @@ def test_miprof_attachments_drawn_in_time(browser, server):  # noqa: F811
     browser.execute_script("arguments[0].scrollIntoView()", figure)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(SCREENSHOTS / "organisation-miprof-attachments-fr.png"))
+
+
+def test_plans_compared(browser, server):  # noqa: F811
+    import httpx
+    from selenium.webdriver.common.by import By
+
+    query = (
+        "PREFIX teh: <https://w3id.org/tehkg/ontology#> SELECT (COUNT(*) AS ?n) { ?new teh:followsUp ?old . "
+        "?old teh:inPlan <https://w3id.org/tehkg/id/plan/2014-2016> }"
+    )
+    pairs = int(httpx.get(server + "/sparql", params={"query": query, "format": "csv"}).text.split()[1])
+    browser.get(server + "/compare")
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.compare tbody tr")
+    assert len(rows) == 23  # the measures of the 2014-2016 plan
+    third = browser.find_element(By.ID, "m3").find_elements(By.TAG_NAME, "td")
+    assert third[1].text == "partiellement mise en œuvre"
+    assert third[2].text.startswith("Mesure 3 Soutenir des campagnes")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "figure.plans-picture line.follow-up")) == pairs
+    documents = [
+        t.get_attribute("textContent") for t in browser.find_elements(By.CSS_SELECTOR, "figure.timeline a text")
+    ]
+    assert documents[0].startswith("29 janvier 2014 — Compte-rendu de la réunion")
+    assert documents[-1].startswith("5 novembre 2019 — Question écrite n° 24191")
+    link = browser.find_element(By.CSS_SELECTOR, "figure.plans-picture a.old-measure")
+    browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", link)
+    assert browser.current_url.endswith("/id/plan/2014-2016/measure/1?lang=fr")

@@ -1,4 +1,4 @@
-"""Pages for people that are not documents of an IRI: the landing page and search."""
+"""Pages for people that are not documents of an IRI: the landing page, the plans compared and search."""
 
 import asyncio
 from typing import Annotated
@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from tehkg.endpoint import page_text, pages
+from tehkg.endpoint import page_compare, page_text, pages
 from tehkg.endpoint.context import Context, get_context, wants_html
 from tehkg.endpoint.sparql_protocol import ProtocolError
 from tehkg.loader.search_index import QueryTooLong, query_words
@@ -19,6 +19,14 @@ Ctx = Annotated[Context, Depends(get_context)]
 async def landing(request: Request, ctx: Ctx) -> HTMLResponse:
     """What the dataset is, counts, entry points, example questions, downloads, licence."""
     return HTMLResponse(await pages.landing(request, ctx.rows))
+
+
+@router.get("/compare", response_class=HTMLResponse)
+async def compare(request: Request, ctx: Ctx) -> HTMLResponse:
+    """The two plans compared: 2014-2016 measures, their CNCDH status and their 2019-2021 follow-ups; a timeline of
+    the source documents."""
+    title, body = await page_compare.compare_body(ctx.rows, pages.lang_of(request))
+    return HTMLResponse(pages.layout(request, title, body))
 
 
 @router.get("/search")
