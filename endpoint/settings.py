@@ -9,11 +9,15 @@ from urllib.parse import urlsplit
 from tehkg.resources import default_store_root
 
 
+class SettingsError(ValueError):
+    """A ``TEHKG_*`` variable (or flag) the endpoint cannot run with."""
+
+
 def public_origin(url: str) -> str:
     """``url`` as an origin (``https://host[:port]``); ValueError unless it is http(s) with a host and no path."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/") or parts.query:
-        raise ValueError(f"TEHKG_PUBLIC_URL must be http(s)://host[:port], not {url!r}")
+        raise SettingsError(f"TEHKG_PUBLIC_URL must be http(s)://host[:port], not {url!r}")
     return f"{parts.scheme}://{parts.netloc}"
 
 
@@ -51,7 +55,8 @@ class Settings:
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
-        """Settings from ``TEHKG_*`` variables, then non-None ``overrides``."""
+        """Settings from ``TEHKG_*`` variables, then non-None ``overrides``; SettingsError names a variable
+        that does not read as its setting's type."""
         values: dict[str, Any] = {}  # each field's type, read from its variable
         for f in fields(cls):
             raw = os.environ.get(f"TEHKG_{f.name.upper()}")
@@ -63,10 +68,12 @@ class Settings:
                 values[f.name] = tuple(s.strip() for s in raw.split(",") if s.strip())
             elif f.type in (bool, "bool"):
                 values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
-            elif f.type in (int, "int"):
-                values[f.name] = int(raw)
-            elif f.type in (float, "float"):
-                values[f.name] = float(raw)
+            elif f.type in (int, "int", float, "float"):
+                number = int if f.type in (int, "int") else float
+                try:
+                    values[f.name] = number(raw)
+                except ValueError:
+                    raise SettingsError(f"TEHKG_{f.name.upper()} must be a number, not {raw!r}") from None
             else:
                 values[f.name] = raw
         values.update({k: v for k, v in overrides.items() if v is not None})

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from tehkg import __version__
+from tehkg.endpoint.settings import SettingsError
 from tehkg.loader.rdf_files import RdfInputError
 from tehkg.resources import default_store_root, ontology_dir, shipped_sources
 
@@ -159,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_UNREADABLE
     except OSError as err:
         print(f"error: {err.strerror or err} ({err.filename or 'no file'}); nothing was swapped in", file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    except SettingsError as err:
+        print(f"error: {err}", file=sys.stderr)
         return EXIT_ENVIRONMENT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

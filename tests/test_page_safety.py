@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tehkg.endpoint.guard import PAGE_POLICY
-from tehkg.endpoint.settings import Settings
+from tehkg.endpoint.settings import Settings, SettingsError
 from tests.conftest import run_tehkg, start_server, stop
 
 ID = "https://w3id.org/tehkg/id/test/"
@@ -255,8 +255,21 @@ def test_public_url_setting_is_an_origin(value, origin, monkeypatch):
     "value", ["javascript:alert(1)", "ftp://kg.example.org", "https://", "https://kg.example.org/x"]
 )
 def test_public_url_setting_refuses_what_is_not_an_origin(value):
-    with pytest.raises(ValueError, match="TEHKG_PUBLIC_URL"):
+    with pytest.raises(SettingsError, match="TEHKG_PUBLIC_URL"):
         Settings(public_url=value)
+
+
+@pytest.mark.parametrize(
+    "name,value,message",
+    [
+        ("TEHKG_PUBLIC_URL", "https://kg.example.org/sub", "TEHKG_PUBLIC_URL must be http(s)://host[:port]"),
+        ("TEHKG_PORT", "eighty", "TEHKG_PORT must be a number, not 'eighty'"),
+    ],
+)
+def test_serve_refuses_unreadable_settings_as_an_environment_failure(name, value, message, monkeypatch, tmp_path):
+    monkeypatch.setenv(name, value)
+    result = run_tehkg("serve", "--store", str(tmp_path / "store"))
+    assert result.returncode == 3 and f"error: {message}" in result.stderr and "Traceback" not in result.stderr
 
 
 # ---------------------------------------------------------------- query links in a browser, over HTTP
