@@ -106,12 +106,18 @@ async def compare_body(rows: Rows, lang: str) -> tuple[str, str]:
 
 def _picture(old: list[str], new: list[str], info: dict, rated: dict, later: dict, lang: str) -> str:
     """Two columns of dots, one per measure, a line from each 2014-2016 measure to each of its follow-ups."""
-    w, step, left, right = WORDS[lang], 18, 150, 450
-    height = max(len(old), len(new)) * step + 20
-    y_old = {m: 14 + i * step for i, m in enumerate(old)}
-    y_new = {m: 14 + i * step * len(old) / max(len(new), 1) for i, m in enumerate(new)}
+    w, step, left, right = WORDS[lang], 16, 170, 400
+    longest = max(len(old), len(new), 2)
+    height = longest * step + 20
+
+    def spread(column: list[str]) -> dict[str, float]:
+        """Positions spreading a column over the height of the longest one."""
+        gap = step * (longest - 1) / max(len(column) - 1, 1)
+        return {m: 14 + i * gap for i, m in enumerate(column)}
+
+    y_old, y_new = spread(old), spread(new)
     lines = [
-        f'<line class="follow-up" x1="{left}" y1="{y_old[m]}" x2="{right}" y2="{y_new[n]:.0f}" '
+        f'<line class="follow-up" x1="{left}" y1="{y_old[m]:.0f}" x2="{right}" y2="{y_new[n]:.0f}" '
         'stroke="#8896a8" stroke-width="1.5"/>'
         for m in old
         for n in later.get(m, [])
@@ -123,8 +129,8 @@ def _picture(old: list[str], new: list[str], info: dict, rated: dict, later: dic
         label = e(f"{w['measure']} {info[m][1]} — {info[m][2]}")
         dots.append(
             f'<a href="{e(_href(m, lang))}" class="old-measure"><title>{label}</title>'
-            f'<circle cx="{left}" cy="{y_old[m]}" r="6" fill="{colour}"/>'
-            f'<text x="{left - 12}" y="{y_old[m] + 4}" font-size="11" text-anchor="end">'
+            f'<circle cx="{left}" cy="{y_old[m]:.0f}" r="6" fill="{colour}"/>'
+            f'<text x="{left - 12}" y="{y_old[m] + 4:.0f}" font-size="11" text-anchor="end">'
             f"{e(info[m][1])} {e(info[m][2][:18].lower())}…</text></a>"
         )
     for n in new:
@@ -132,7 +138,8 @@ def _picture(old: list[str], new: list[str], info: dict, rated: dict, later: dic
         dots.append(
             f'<a href="{e(_href(n, lang))}" class="new-measure"><title>{label}</title>'
             f'<circle cx="{right}" cy="{y_new[n]:.0f}" r="4" fill="#3b6ea5"/>'
-            f'<text x="{right + 10}" y="{y_new[n] + 4:.0f}" font-size="10">{e(info[n][1])}</text></a>'
+            f'<text x="{right + 10}" y="{y_new[n] + 4:.0f}" font-size="10">'
+            f"{e(info[n][1])} {e(info[n][2][:30].lower())}…</text></a>"
         )
     legend = "".join(
         f'<span class="legend"><svg class="swatch" width="12" height="12" aria-hidden="true">'
@@ -143,7 +150,7 @@ def _picture(old: list[str], new: list[str], info: dict, rated: dict, later: dic
     )
     return (
         f'<figure class="plans-picture"><figcaption>{w["picture"]}</figcaption>'
-        f'<svg role="img" aria-label="{w["picture"]}" viewBox="0 0 520 {height:.0f}" width="520" '
+        f'<svg role="img" aria-label="{w["picture"]}" viewBox="0 0 640 {height:.0f}" width="640" '
         f'height="{height:.0f}">{"".join(lines)}{"".join(dots)}</svg><p>{legend}</p></figure>'
     )
 
