@@ -1,0 +1,223 @@
+"""tehkg over Virtuoso: Virtuoso direct vs ``tehkg serve --backend`` on it vs the embedded store.
+
+    python bench/virtuoso.py [--size 1000000] [--seconds 10]
+
+One run on one machine: the generated N-Quads (bench/generate.py) are published to a private Virtuoso
+(tests/virtuoso.py, loopback ports) with ``tehkg build --no-validate --target …/sparql-graph-crud-auth``
+(timed: parse, staging PUTs, the one-transaction switch) and built into an embedded store. Every query of
+bench/queries/ is asked once of each endpoint and the row counts compared. Then ``wrk`` (Debian's, a native
+load generator) drives each endpoint for ``--seconds`` at 8 and 32 connections, cold (a unique comment per
+request: no cache can answer) and warm (the same bodies again: tehkg's cache answers; Virtuoso has none).
+Virtuoso direct gets the dataset tehkg sends it (the published merge as default graph, the published
+graphs as named graphs), so both answer the same question. A runaway query through the backend is timed
+against its deadline, with the engine's CPU until it is idle. Results: bench/VIRTUOSO.md and
+bench/out/virtuoso-results.json.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import httpx
+from run import QUERIES, WORK, count_rows, free_port, start_tehkg, wait_up
+
+from tehkg import vocab
+from tehkg.endpoint.query_scan import scan
+from tests.virtuoso import DBA, Virtuoso
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = WORK / "vbench"
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+RUNAWAY_DEADLINE = 2.0
+WRK_SCRIPT = """
+local bodies = {%s}
+local accepts = {%s}
+local cold = %s
+local n, i = 0, 0
+local tid = 0
+function setup(thread) thread:set("id", tid); tid = tid + 1 end
+function request()
+  i = i %% #bodies + 1
+  n = n + 1
+  local body = bodies[i]
+  if cold then body = "query=%%23%%20" .. id .. "-" .. n .. "%%0A" .. body:sub(7) end
+  return wrk.format("POST", nil, {["Content-Type"] = "application/x-www-form-urlencoded", ["Accept"] = accepts[i]}, body)
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('JSON {"requests": %%d, "seconds": %%f, "failed": %%d, "non2xx": %%d, "p50_ms": %%f, "p95_ms": %%f}\\n',
+    summary.requests, summary.duration / 1e6, e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000))
+end
+"""
+
+
+def accept(query: str) -> str:
+    return (
+        "application/n-triples" if scan(query).form in ("CONSTRUCT", "DESCRIBE") else "application/sparql-results+json"
+    )
+
+
+def form(query: str, dataset: list[tuple[str, str]]) -> str:
+    return urlencode([("query", query), *dataset], quote_via=quote)
+
+
+def lua_string(text: str) -> str:
+    return "[==[" + text + "]==]"
+
+
+def wrk(url: str, dataset: list[tuple[str, str]], clients: int, seconds: float, cold: bool) -> dict:
+    """One wrk run over the query mix; its summary (requests/s, failures, latency percentiles)."""
+    bodies = ", ".join(lua_string(form(q, dataset)) for q in QUERIES.values())
+    accepts = ", ".join(lua_string(accept(q)) for q in QUERIES.values())
+    script = OUT / "mix.lua"
+    script.write_text(WRK_SCRIPT % (bodies, accepts, "true" if cold else "false"))
+    threads = min(clients, os.cpu_count() or 1)
+    done = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds:g}s", "--timeout", "60s", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 120,
+    )
+    line = next((x for x in done.stdout.splitlines() if x.startswith("JSON ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk failed: {done.stdout}{done.stderr}")
+    result = json.loads(line[5:])
+    result["rps"] = result["requests"] / result["seconds"]
+    return result
+
+
+def published_dataset(engine: Virtuoso) -> list[tuple[str, str]]:
+    """The dataset tehkg sends the engine: the merge as default graph, the published graphs as named graphs."""
+    query = f"SELECT ?g WHERE {{ GRAPH <{vocab.PUBLICATION_GRAPH}> {{ ?r <{vocab.DCTERMS}hasPart> ?g }} }}"
+    rows = httpx.post(engine.base + "/sparql", data={"query": query}, headers={"Accept": accept(query)}).json()
+    graphs = [("named-graph-uri", b["g"]["value"]) for b in rows["results"]["bindings"]]
+    return [("default-graph-uri", vocab.PUBLISHED_DEFAULT_GRAPH), *graphs]
+
+
+def publish(engine: Virtuoso, data: Path) -> float:
+    env = {**os.environ, "TEHKG_TARGET_USER": DBA[0], "TEHKG_TARGET_PASSWORD": DBA[1]}
+    target = engine.base + "/sparql-graph-crud-auth"
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "tehkg.cli", "build", "--no-validate", str(data), "--target", target],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"publish failed: {done.stderr[-2000:]}")
+    return time.perf_counter() - start
+
+
+def build_embedded(data: Path, store: Path) -> float:
+    if (store / "current").exists():
+        return float("nan")  # built by an earlier run of this size
+    shutil.rmtree(store, ignore_errors=True)
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "tehkg.cli", "build", "--no-validate", "--store", str(store), str(data)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - start
+
+
+def serve_backend(engine: Virtuoso) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "TEHKG_MAX_PENDING": "1000", "TEHKG_MAX_PER_CLIENT": "1000", "TEHKG_TIMEOUT": "120"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tehkg.cli", "serve", "--backend", engine.base + "/sparql", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_up(f"http://127.0.0.1:{port}/health", 120)
+    return process, f"http://127.0.0.1:{port}/sparql"
+
+
+def rows_of(url: str, query: str, dataset: list[tuple[str, str]]) -> int:
+    headers = {"Accept": accept(query), "Content-Type": "application/x-www-form-urlencoded"}
+    response = httpx.post(url, content=form(query, dataset), headers=headers, timeout=300)
+    response.raise_for_status()
+    return count_rows(response.headers.get("content-type", ""), response.content)
+
+
+def runaway(engine: Virtuoso, backend: str) -> dict:
+    """A query with no end through the backend: when it is answered, and when the engine is idle again."""
+    start = time.monotonic()
+    response = httpx.post(backend, data={"query": RUNAWAY, "timeout": f"{RUNAWAY_DEADLINE:g}"}, timeout=120)
+    answered = time.monotonic() - start
+    while time.monotonic() - start < 60:
+        before = engine.cpu_seconds()
+        time.sleep(0.2)
+        if engine.cpu_seconds() - before < 0.01:  # under 5% of a core over 0.2 s
+            break
+    idle = time.monotonic() - start - 0.2  # the start of the quiet window
+    return {"status": response.status_code, "deadline": RUNAWAY_DEADLINE, "answered_s": answered, "idle_s": idle}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=float, default=10)
+    args = parser.parse_args()
+    sys.path.insert(0, str(HERE))
+    from generate import generate
+
+    label = f"{args.size // 1_000_000}M" if args.size >= 1_000_000 else f"{args.size // 1000}k"
+    OUT.mkdir(parents=True, exist_ok=True)
+    data = WORK / f"synthetic-{label}.nq"
+    if not data.exists():
+        generate(args.size, data)
+    result: dict = {"size": label, "seconds": args.seconds, "cores": os.cpu_count()}
+    result["embedded_build_s"] = build_embedded(data, OUT / f"tehkg-{label}")
+    engine = Virtuoso(OUT / f"virtuoso-{label}", allowed=[WORK])
+    engine.start()
+    processes = []
+    try:
+        result["publish_s"] = publish(engine, data)
+        result["virtuoso_peak_mib"] = engine.peak_rss()
+        result["virtuoso_quads"] = engine.quads()
+        dataset = published_dataset(engine)
+        backend_process, backend = serve_backend(engine)
+        processes.append(backend_process)
+        embedded = start_tehkg(OUT / f"tehkg-{label}", TEHKG_MAX_PENDING="1000", TEHKG_MAX_PER_CLIENT="1000")
+        processes.append(embedded.process)
+        endpoints = {"virtuoso direct": (engine.base + "/sparql", dataset), "tehkg --backend": (backend, [])}
+        endpoints["tehkg embedded"] = (embedded.url, [])
+        result["rows"] = {
+            name: {q: rows_of(url, text, ds) for q, text in QUERIES.items()} for name, (url, ds) in endpoints.items()
+        }
+        counts = result["rows"].values()
+        result["rows_differ"] = [q for q in QUERIES if len({c[q] for c in counts}) > 1]  # DESCRIBE is the engine's
+        result["runs"] = []
+        for name, (url, ds) in endpoints.items():
+            for cold in (True, False):
+                for clients in (8, 32):
+                    run = wrk(url, ds, clients, args.seconds, cold)
+                    run.update(endpoint=name, mode="cold" if cold else "warm", clients=clients)
+                    print(json.dumps(run), flush=True)
+                    result["runs"].append(run)
+        result["runaway"] = runaway(engine, backend)
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(30)
+        engine.stop()
+    (WORK / "virtuoso-results.json").write_text(json.dumps(result, indent=1))
+    print(json.dumps({k: v for k, v in result.items() if k not in ("runs", "rows")}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
