@@ -22,7 +22,7 @@ HOSTILE_TRIG = f"""@prefix teh: <https://w3id.org/tehkg/ontology#> .
 <https://w3id.org/tehkg/graph/hostile> {{
   <{ID}action> a teh:Action ; skos:prefLabel "Action piégée"@fr ;
     rdfs:seeAlso <javascript:alert(1)>, <data:text/html,x>, <urn:x:y>, <https://example.org/ok> .
-  <javascript:alert(2)> rdfs:seeAlso <{ID}action> .
+  <javascript:alert(2)> rdfs:seeAlso <{ID}action> ; skos:prefLabel "Cible piégée"@fr .
   <javascript:alert(3)> a teh:Measure ; teh:isComponentOf <{ID}action> ; skos:notation "1" .
   <{ID}measure> a teh:Measure ; skos:prefLabel "Mesure piégée"@fr ; skos:notation "2" ;
     teh:isComponentOf <javascript:alert(4)> ; teh:pilot <javascript:alert(5)> ;
@@ -67,27 +67,15 @@ def public_server(hostile_store: Path) -> Iterator[str]:
 
 
 class Tags(HTMLParser):
-    """Every start tag of a page with its attributes, and the text of each ``<script>`` element."""
+    """Every start tag of a page with its attributes."""
 
     def __init__(self, page: str) -> None:
         super().__init__()
         self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.scripts: list[str] = []
-        self._in_script = False
         self.feed(page)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append((tag, dict(attrs)))
-        self._in_script = tag == "script"
-        if self._in_script:
-            self.scripts.append("")
-
-    def handle_endtag(self, tag: str) -> None:
-        self._in_script = False if tag == "script" else self._in_script
-
-    def handle_data(self, data: str) -> None:
-        if self._in_script:
-            self.scripts[-1] += data
 
     def hrefs(self) -> list[str]:
         return [a["href"] or "" for _, a in self.tags if "href" in a]
