@@ -32,6 +32,11 @@ def test_assets_are_the_packaged_files(server):
     assert httpx.get(server + "/docs/assets/core.py").status_code == 404
 
 
+def csp_refusals(browser) -> list[str]:
+    """The console's Content Security Policy refusals since the last call."""
+    return [e["message"] for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
+
+
 @pytest.fixture(scope="module")
 def offline_browser(tmp_path_factory):
     webdriver = pytest.importorskip("selenium.webdriver")
@@ -44,6 +49,7 @@ def offline_browser(tmp_path_factory):
     options.binary_location = chromium
     for flag in CHROMIUM_FLAGS + OFFLINE_FLAGS + [f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"]:
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the console: CSP refusals are logged there
     session = webdriver.Chrome(service=Service(executable_path=driver), options=options)
     session.set_window_size(1280, 900)
     yield session
@@ -64,6 +70,7 @@ def test_swagger_ui_renders_the_operations_offline(offline_browser, server):
     assert {"/sparql", "/dataset", "/releases/{file}"} <= paths
     methods = {e.text for e in offline_browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-method")}
     assert {"GET", "POST"} <= methods
+    assert csp_refusals(offline_browser) == []
 
 
 @pytest.mark.browser
@@ -74,3 +81,5 @@ def test_redoc_renders_the_operations_offline(offline_browser, server):
     offline_browser.get(server + "/redoc")
     WebDriverWait(offline_browser, 30).until(lambda b: "/sparql" in b.find_element(By.TAG_NAME, "body").text)
     assert "tehkg" in offline_browser.find_element(By.TAG_NAME, "h1").text
+    # ReDoc's footer logo is an image on its CDN, refused by img-src; no script or style of the page is refused
+    assert [m for m in csp_refusals(offline_browser) if "cdn.redoc.ly/redoc/logo-mini.svg" not in m] == []
