@@ -12,7 +12,7 @@ import pyoxigraph as ox
 from fastapi import Request
 
 from tehkg import __version__
-from tehkg.endpoint import charts, page_editor, page_measure, page_terms, page_text
+from tehkg.endpoint import charts, page_editor, page_measure, page_org, page_terms, page_text
 from tehkg.endpoint.serializers import PREFIXES
 from tehkg.resources import queries_dir
 from tehkg.vocab import BASE, DATASET_IRI, GRAPH_BASE
@@ -147,7 +147,9 @@ async def entity_page(request: Request, iri: str, found: list[dict], incoming: l
     body = [
         head,
         f'<p class="iri"><code>{e(iri)}</code></p>',
-        '<p class="types">' + ", ".join(term_html(t, names) for t in types) + "</p>",
+        '<p class="types">'
+        + ", ".join({names.get(t.value, t.value): term_html(t, names) for t in reversed(types)}.values())
+        + "</p>",
     ]
     other_labels = [
         r["o"]
@@ -220,6 +222,7 @@ async def _special_sections(iri: str, types: list, rows: Rows, lang: str) -> str
     if "http://purl.org/linked-data/cube#DataSet" in kinds:
         out.append(await charts.dataset_charts(iri, rows))
     if "http://www.w3.org/ns/org#Organization" in kinds:
+        out.append(await page_org.roles_section(iri, rows, lang))
         out.append(await charts.hierarchy(iri, rows, lang))
         out.append(await charts.attachments(iri, rows, lang))
     return "\n".join(out)

@@ -302,3 +302,22 @@ def test_plans_compared(browser, server):  # noqa: F811
     link = browser.find_element(By.CSS_SELECTOR, "figure.plans-picture a.old-measure")
     browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", link)
     assert browser.current_url.endswith("/id/plan/2014-2016/measure/1?lang=fr")
+
+
+def test_organisation_page_leads_with_its_measures(browser, server):  # noqa: F811
+    import httpx
+    from selenium.webdriver.common.by import By
+
+    query = (
+        "PREFIX teh: <https://w3id.org/tehkg/ontology#> SELECT (COUNT(DISTINCT ?m) AS ?n) "
+        "{ ?m teh:pilot <https://w3id.org/tehkg/id/org/miprof> }"
+    )
+    piloted = int(httpx.get(server + "/sparql", params={"query": query, "format": "csv"}).text.split()[1])
+    browser.get(server + "/id/org/miprof")
+    section = browser.find_element(By.CSS_SELECTOR, "section.org-roles")
+    terms = [dt.text for dt in section.find_elements(By.TAG_NAME, "dt")]
+    assert f"Pilote ({piloted})" in terms
+    first = section.find_element(By.CSS_SELECTOR, "dd a")
+    assert first.text.startswith("Mesure ") and " — " in first.text
+    headings = [h.text for h in browser.find_elements(By.CSS_SELECTOR, "main h2")]
+    assert headings.index("Rôle dans les plans") < headings.index("Propriétés")
