@@ -158,7 +158,10 @@ class RemoteEngine:
             raise QueryTimeout(f"query exceeded its time limit of {timeout:g} s")
         if response.status_code >= 400:
             return QueryAnswer(status=_status(response), error=f"backend: {response.text[:2000]}")
-        return _reserialise(task, response)
+        try:
+            return _reserialise(task, response)
+        except (SyntaxError, ValueError) as err:  # an answer that is not what its Content-Type says
+            return QueryAnswer(status=502, error=f"backend: its answer could not be read: {err}")
 
     async def search_index(self) -> SearchIndex:
         """Indexed from the backend on first use, again for each published version."""
