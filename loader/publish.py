@@ -1,7 +1,8 @@
 """Publish named graphs to an external engine through the SPARQL 1.1 Graph Store Protocol.
 
 With an update endpoint beside the Graph Store (Virtuoso's ``/sparql-graph-crud-auth`` has ``/sparql-auth``;
-any other engine names it with ``TEHKG_TARGET_UPDATE``) the publish is staged, then switched at once:
+any other engine names it with ``TEHKG_TARGET_UPDATE``, and with ``TEHKG_TARGET_QUERY`` its query endpoint when
+the update endpoint answers no queries, as Oxigraph's ``/update``) the publish is staged, then switched at once:
 
 1. every graph is PUT under a staging IRI of this version (``…/graph/publication/<version>/<n>``), the RDF
    merge of the named graphs (the set-valued default graph) included, as ``…/graph/default``'s stage;
@@ -131,7 +132,8 @@ def _published_graphs(client: httpx.Client, update: str) -> list[str]:
         f"SELECT DISTINCT ?g WHERE {{ {{ GRAPH <{vocab.PUBLICATION_GRAPH}> {{ ?r <{vocab.DCTERMS}hasPart> ?g }} }}"
         f" UNION {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), '{vocab.PUBLICATION_GRAPH}/')) }} }}"
     )
-    response = client.post(update, data={"query": query}, headers={"Accept": "application/sparql-results+json"})
+    endpoint = os.environ.get("TEHKG_TARGET_QUERY") or update
+    response = client.post(endpoint, data={"query": query}, headers={"Accept": "application/sparql-results+json"})
     _check(response, "reading the publication record")
     return [row["g"]["value"] for row in response.json()["results"]["bindings"]]
 

@@ -2,14 +2,20 @@
 on both the default graph is a set: the RDF merge of the named graphs."""
 
 import itertools
+import os
+import shutil
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
 import pytest
 
 from tehkg.loader.store_layout import current_store
-from tests.conftest import start_server, stop
+from tests.conftest import PROJECT_ROOT, free_port, start_server, stop, wait_until_up
 
 ALL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 MEASURES = "SELECT (COUNT(*) AS ?n) WHERE { ?m a <https://w3id.org/tehkg/ontology#Measure> }"
@@ -58,9 +64,46 @@ def bases(shipped_store):
         stop(in_memory)
 
 
-@pytest.mark.parametrize("where", ["disk", "memory"])
-def test_default_graph_is_the_merge_of_the_named_graphs(bases, graphs, where):
-    base = bases[where]
+@pytest.fixture(scope="module")
+def backend(shipped_store, tmp_path_factory) -> Iterator[str]:
+    """``tehkg serve --backend`` over ``oxigraph serve`` that ``tehkg build --target`` published the shipped data to."""
+    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    if not Path(binary).exists():
+        pytest.skip("the oxigraph server (pip package oxigraph) is not installed")
+    root = tmp_path_factory.mktemp("backend")
+    port = free_port()
+    engine = subprocess.Popen(
+        [binary, "serve", "--location", str(root / "ox"), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", engine)
+        published = subprocess.run(  # staged, with the merge as the default graph: the update endpoint is named
+            [sys.executable, "-m", "tehkg.cli", "build", "--target", f"http://127.0.0.1:{port}/store"],
+            env={
+                **os.environ,
+                "TEHKG_TARGET_UPDATE": f"http://127.0.0.1:{port}/update",
+                "TEHKG_TARGET_QUERY": f"http://127.0.0.1:{port}/query",
+            },
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert published.returncode == 0 and "their merge as the default graph" in published.stdout, published.stderr
+        front, base = start_server(shipped_store, TEHKG_BACKEND=f"http://127.0.0.1:{port}/query")
+        try:
+            yield base
+        finally:
+            stop(front)
+    finally:
+        stop(engine)
+
+
+@pytest.mark.parametrize("where", ["disk", "memory", "backend"])
+def test_default_graph_is_the_merge_of_the_named_graphs(request, graphs, where):
+    base = request.getfixturevalue("backend") if where == "backend" else request.getfixturevalue("bases")[where]
     assert count(base, MEASURES) == 68  # 23 of them are typed in two documents' graphs
     distinct = set().union(*graphs.values())
     assert sum(map(len, graphs.values())) > len(distinct)  # the data does state some triples twice
