@@ -1,5 +1,5 @@
 """Workers answer from an in-memory copy of a small store, and from disk when told not to copy;
-on both the default graph is a set: the RDF merge of the named graphs."""
+on both, and behind ``--backend``, the default graph is a set: the RDF merge of the named graphs."""
 
 import itertools
 import os
