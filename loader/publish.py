@@ -9,9 +9,10 @@ the update endpoint answers no queries, as Oxigraph's ``/update``) the publish i
 2. one SPARQL Update request drops the graphs the previous version had and this one has not, MOVEs each
    stage onto its graph and rewrites the publication record (``…/graph/publication``: version and graphs).
 
-The engine runs that request as one transaction (Virtuoso: one SQL statement, rolled back whole on error), so
-readers see the previous version or the new one, never a mix; a failure in step 1 or 2 drops the stages and
-leaves the previous version answering. Without an update endpoint each graph is PUT in place, one by one.
+The engine runs that request as one transaction (Virtuoso: one statement, rolled back whole on error): a failure
+in step 1 or 2 drops the stages and leaves the previous version answering. Readers are not isolated from the
+switch itself: Virtuoso 7.2 lets a concurrent query see the MOVEs half done, for as long as the switch lasts.
+Without an update endpoint each graph is PUT in place, one by one.
 Credentials come from ``TEHKG_TARGET_USER`` and ``TEHKG_TARGET_PASSWORD`` (HTTP digest, as Virtuoso asks)
 and appear in no message.
 """
@@ -39,9 +40,17 @@ class PublishFailed(OSError):
 
 
 def publish(
-    sources: list[Path], target: str, validate: bool = True, timeout: float = 120.0, allow_shared_graphs: bool = False
+    sources: list[Path],
+    target: str,
+    validate: bool = True,
+    timeout: float | None = None,
+    allow_shared_graphs: bool = False,
 ) -> dict[str, int]:
-    """Publish every named graph of ``sources`` (plus statistics) to ``target``; returns triples per graph."""
+    """Publish every named graph of ``sources`` (plus statistics) to ``target``; returns triples per graph.
+
+    ``timeout`` bounds each request (``TEHKG_TARGET_TIMEOUT``, default an hour: the switch of a large
+    dataset is one long transaction)."""
+    timeout = timeout or float(os.environ.get("TEHKG_TARGET_TIMEOUT", "3600"))
     quads = parse_all(collect(sources), allow_shared_graphs)
     if validate:
         quality_gate(quads)
@@ -114,7 +123,13 @@ def _staged(
         for graph, stage in stages.items():
             _put(client, target, stage, named[graph])
             print(f"staged {graph}: {len(named[graph])} triples")
-        _update(client, update, _switch(stages, previous, version), "the switch to the new version")
+        try:
+            _update(client, update, _switch(stages, previous, version), "the switch to the new version")
+        except httpx.TimeoutException:
+            raise PublishFailed(
+                f"the switch to version {version} did not answer in time: the engine may still commit it; "
+                f"its publication record (<{vocab.PUBLICATION_GRAPH}>) says which version it serves"
+            ) from None
     except (PublishFailed, httpx.HTTPError):
         drops = " ; ".join(f"DROP SILENT GRAPH <{stage}>" for stage in stages.values())
         try:
