@@ -252,7 +252,7 @@ CONSISTENT = (
 
 
 @pytest.mark.xfail(
-    strict=True,
+    strict=False,  # a run whose queries all miss the switch window passes
     reason="Virtuoso 7.2 lets concurrent readers see a MOVE half done (the merge moved, the named graphs not): "
     "the one-request switch is atomic on failure, not for readers",
 )
