@@ -12,7 +12,7 @@ import pyoxigraph as ox
 from fastapi import Request
 
 from tehkg import __version__
-from tehkg.endpoint import charts, page_editor, page_measure, page_org, page_terms, page_text
+from tehkg.endpoint import charts, page_document, page_editor, page_measure, page_org, page_terms, page_text
 from tehkg.endpoint.serializers import PREFIXES
 from tehkg.resources import queries_dir
 from tehkg.vocab import BASE, DATASET_IRI, GRAPH_BASE
@@ -221,6 +221,8 @@ async def _special_sections(iri: str, types: list, rows: Rows, lang: str) -> str
         out.append(await _voices(iri, rows, lang))
     if "http://purl.org/linked-data/cube#DataSet" in kinds:
         out.append(await charts.dataset_charts(iri, rows))
+    if TEH + "SourceDocument" in kinds:
+        out.append(await page_document.statements_section(iri, rows, labels, lang))
     if "http://www.w3.org/ns/org#Organization" in kinds:
         out.append(await page_org.roles_section(iri, rows, lang))
         out.append(await charts.hierarchy(iri, rows, lang))

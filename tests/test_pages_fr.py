@@ -321,3 +321,17 @@ def test_organisation_page_leads_with_its_measures(browser, server):  # noqa: F8
     assert first.text.startswith("Mesure ") and " — " in first.text
     headings = [h.text for h in browser.find_elements(By.CSS_SELECTOR, "main h2")]
     assert headings.index("Rôle dans les plans") < headings.index("Propriétés")
+
+
+def test_source_document_page_lists_what_it_states(browser, server):  # noqa: F811
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/id/doc/cncdh-2017")
+    section = browser.find_element(By.CSS_SELECTOR, "section.doc-statements")
+    kinds = [s.text for s in section.find_elements(By.TAG_NAME, "summary")]
+    assert "Évaluation (23)" in kinds  # one assessment per measure of the 2014-2016 plan
+    assert kinds[0].startswith("Recommandation (")
+    graphs = {
+        a.get_attribute("href").split("/graph/")[1]: a.text for a in section.find_elements(By.CSS_SELECTOR, ".graphs a")
+    }
+    assert graphs["cncdh-2017?lang=fr"] == "Ce que dit l'évaluation de la CNCDH (2017)"
