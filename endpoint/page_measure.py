@@ -105,6 +105,7 @@ async def measure_page(iri: str, rows: Rows, labels: Labels, lang: str) -> str:
     notation = values[SKOS + "notation"][0].value if values[SKOS + "notation"] else ""
     title = _in_lang(values[SKOS + "prefLabel"], lang) or ""
     text = _in_lang(values[DCTERMS + "description"], lang) or ""
+    text_lang = next((v.language for v in values[DCTERMS + "description"] if v.value == text and v.language), lang)
     crumbs = await rows(f"""PREFIX teh: <{TEH}> SELECT ?up ?type ?n (COUNT(?mid) AS ?depth) {{
         <{iri}> teh:isComponentOf+ ?up . ?up teh:isComponentOf* ?mid ; a ?type FILTER(STRSTARTS(STR(?type), "{TEH}"))
         OPTIONAL {{ ?up <{SKOS}notation> ?n }} }} GROUP BY ?up ?type ?n ORDER BY ?depth""")
@@ -151,7 +152,7 @@ async def measure_page(iri: str, rows: Rows, labels: Labels, lang: str) -> str:
     head = [
         f'<nav class="crumbs" aria-label="plan">{trail}</nav>',
         f'<h1 class="measure-title"><span class="number">{w["measure"]} {e(notation)}</span> {e(title)}</h1>',
-        f'<div class="measure-text">{_text(text)}</div>',
+        f'<div class="measure-text" lang="{e(text_lang)}">{_text(text)}</div>',
     ]
     by_role: dict[str, list[str]] = defaultdict(list)
     for r in roles:
