@@ -448,10 +448,11 @@ ONTOLOGY_RELATIONS = {"fr": ("spécialise", "domaine", "portée"), "en": ("speci
 
 
 def not_found(iri: str) -> str:
-    """A plain 404 page."""
+    """A plain 404 page, in French then English (the route does not pass the page's language)."""
     return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>404</title></head><body>"
-        f"<h1>404</h1><p>Nothing is known about <code>{e(iri)}</code>.</p>"
+        f"<!doctype html><html lang='fr'><head><meta charset='utf-8'><title>404</title></head><body>"
+        f"<h1>404</h1><p>Rien n'est connu de <code>{e(iri)}</code>.</p>"
+        f"<p lang='en'>Nothing is known about <code>{e(iri)}</code>.</p>"
         f"<p><a href='/'>tehkg</a></p></body></html>"
     )
 
