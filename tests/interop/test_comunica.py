@@ -45,3 +45,21 @@ def test_construct(server, measures, mode):
         "comunica.mjs", mode, server + "/sparql", f"CONSTRUCT {{ ?m a <{TEH}Measure> }} WHERE {{ {MEASURES[16:]} }}"
     )
     assert sorted(s["value"] for s, _, _ in triples) == sorted(measures)
+
+
+@pytest.mark.parametrize(
+    "path,title",
+    [
+        ("/id/plan/2019-2021/measure/16", "http://www.w3.org/2004/02/skos/core#prefLabel"),
+        ("/id/org/miprof", "http://www.w3.org/2004/02/skos/core#prefLabel"),
+        ("/id/legal/int/directive-2011-36-eu", "http://purl.org/dc/terms/title"),
+    ],
+)
+def test_entity_iri_read_as_a_document(server, shipped_store, path, title):
+    """Comunica given the entity's URL (a document, no SPARQL) reads its description from the default graph."""
+    store = ox.Store.read_only(str(current_store(shipped_store)))
+    entity = f"https://w3id.org/tehkg{path}"
+    expected = {row["t"].value for row in store.query(f"SELECT DISTINCT ?t {{ <{entity}> <{title}> ?t }}")}
+    assert expected
+    rows = run("comunica.mjs", "introspect", server + path, f"SELECT DISTINCT ?t WHERE {{ <{entity}> <{title}> ?t }}")
+    assert {row["t"]["value"] for row in rows} == expected
