@@ -92,7 +92,7 @@ async def dataset_charts(dataset: str, rows) -> str:  # noqa: ANN001
         SELECT ?indicator ?year ?value {{ ?o qb:dataSet <{dataset}> ; teh:indicator ?indicator ;
           teh:refYear ?year ; <http://purl.org/linked-data/sdmx/2009/measure#obsValue> ?value }}
         ORDER BY ?indicator ?year""")
-    series: dict[str, list[tuple[str, int, None]]] = {}
+    series: dict[str, list[tuple[str, int, str | None]]] = {}
     for r in found:
         series.setdefault(r["indicator"].value, []).append((r["year"].value, int(float(r["value"].value)), None))
     return "\n".join(bar_chart(name, bars) for name, bars in series.items())
@@ -221,7 +221,11 @@ async def attachments(org: str, rows, lang: str) -> str:  # noqa: ANN001
             OPTIONAL {{ ?interval time:inside/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?date }} }} }}""")
     if not found:
         return ""
-    parent, label, date, follows, interval_of = {}, {}, {}, {}, {}
+    parent: dict[str, str] = {}
+    label: dict[str, str] = {}
+    date: dict[str, str] = {}
+    follows: dict[str, str] = {}
+    interval_of: dict[str, str] = {}
     by_doc: dict[str, set[str]] = {}
     doc_label: dict[str, str] = {}
     for r in found:
@@ -239,7 +243,8 @@ async def attachments(org: str, rows, lang: str) -> str:  # noqa: ANN001
     successor = {m: interval_of[i] for m, i in follows.items() if i in interval_of}
     position: dict[str, int] = {}
     for start in set(successor) - set(successor.values()):
-        step, node = 0, start
+        step = 0
+        node: str | None = start
         while node is not None and node not in position:
             position[node], step, node = step, step + 1, successor.get(node)
     box_w, box_h, gap, row_h = 190, 44, 34, 96

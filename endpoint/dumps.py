@@ -39,14 +39,18 @@ def canonical_nquads(quads: list[ox.Quad]) -> bytes:
     """``quads`` as canonical N-Quads: RDFC-1.0 blank node labels, lines in code point order."""
     dataset = ox.Dataset(quads)
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    return b"".join(sorted(ox.serialize(dataset, format=ox.RdfFormat.N_QUADS).splitlines(keepends=True)))
+    data = ox.serialize(dataset, format=ox.RdfFormat.N_QUADS)
+    assert data is not None  # without an output, serialize returns the bytes
+    return b"".join(sorted(data.splitlines(keepends=True)))
 
 
 def trig_of(nquads: bytes) -> bytes:
     """Canonical N-Quads as TriG with the same blank node labels, by graph, subject, predicate and object."""
     quads = ox.parse(nquads, format=ox.RdfFormat.N_QUADS)
     ordered = sorted(quads, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
-    return ox.serialize(ordered, format=ox.RdfFormat.TRIG, prefixes=serializers.PREFIXES)
+    data = ox.serialize(ordered, format=ox.RdfFormat.TRIG, prefixes=serializers.PREFIXES)
+    assert data is not None  # without an output, serialize returns the bytes
+    return data
 
 
 async def dump_bytes(ctx: Context, fmt: str) -> bytes:

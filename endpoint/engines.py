@@ -5,6 +5,7 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import httpx
 import pyoxigraph as ox
@@ -172,7 +173,8 @@ class RemoteEngine:
                 from tehkg.endpoint.sparql_protocol import ProtocolError  # it imports this module
 
                 raise ProtocolError(answer.status if answer.status >= 500 else 502, answer.error or "", "backend")
-            self._index = (version, SearchIndex([(s.value, p.value, t.value) for s, p, t in answer.rows]))
+            rows = cast("list[list[ox.NamedNode | ox.Literal]]", answer.rows)  # ENTRIES_QUERY: IRIs and literals
+            self._index = (version, SearchIndex([(s.value, p.value, t.value) for s, p, t in rows]))
         return self._index[1]
 
 
@@ -204,7 +206,7 @@ def _reserialise(task: QueryTask, response: httpx.Response) -> QueryAnswer:
                 return QueryAnswer(status=406, error="no acceptable result format")
             return QueryAnswer(media_type=chosen, body=serializers.ask(chosen, bool(parsed)))
         variables = [v.value for v in parsed.variables]
-        rows = []
+        rows: list[serializers.Row] = []
         truncated = False
         for solution in parsed:
             if len(rows) == task.max_rows:

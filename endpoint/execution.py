@@ -74,7 +74,7 @@ def execute(store: ox.Store, task: QueryTask) -> QueryAnswer:
             result = target.query(task.query, base_iri=task.base_iri, **dataset)  # again, to cut it at max_rows
         if isinstance(result, ox.QuerySolutions):
             variables = [v.value for v in result.variables]
-            rows = []
+            rows: list[serializers.Row] = []
             for solution in result:
                 if len(rows) == task.max_rows:
                     return _select(task, variables, rows, truncated=True)
@@ -85,7 +85,7 @@ def execute(store: ox.Store, task: QueryTask) -> QueryAnswer:
             if media is None:
                 return _not_acceptable(conneg.RESULTS)
             return QueryAnswer(media_type=media, body=serializers.ask(media, bool(result)), count=1)
-        triples = []
+        triples: list[ox.Triple] = []
         truncated = False
         for triple in result:
             if len(triples) == task.max_rows:
@@ -149,7 +149,9 @@ def json_rows(body: bytes) -> int:
     if body.endswith(b'"bindings":[]}}'):
         return 0
     if b"{}" in body:
-        return sum(1 for _ in ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))
+        solutions = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        assert isinstance(solutions, ox.QuerySolutions)  # a SELECT answer, never a boolean
+        return sum(1 for _ in solutions)
     return body.count(b'}},{"') + 1
 
 
@@ -157,7 +159,7 @@ def _native_json(result: ox.QuerySolutions, max_rows: int) -> QueryAnswer | None
     """The answer written by pyoxigraph, or None when it exceeds NATIVE_BYTES or ``max_rows``."""
     sink = _BoundedBuffer(NATIVE_BYTES)
     try:
-        result.serialize(sink, format=ox.QueryResultsFormat.JSON)
+        result.serialize(sink, format=ox.QueryResultsFormat.JSON)  # type: ignore[arg-type]  # stub says IO[bytes]; any write() will do
     except _AnswerTooLarge:
         return None
     body = b"".join(sink.parts)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from fastapi import FastAPI
 from fastapi.responses import Response
 from starlette.routing import Match, Mount
+from starlette.types import Scope
 
 from tehkg.endpoint.guard import printable
 from tehkg.endpoint.sparql_protocol import error_response
@@ -16,7 +17,7 @@ ROUTED_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
 ALLOW_ORDER = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")
 
 
-def allowed_methods(api: FastAPI, scope: dict) -> list[str]:
+def allowed_methods(api: FastAPI, scope: Scope) -> list[str]:
     """The methods the route at the request's path answers, in a fixed order; empty when no route matches.
 
     A route matches fully only for a method it answers; a mount (static files) answers GET."""

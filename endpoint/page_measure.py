@@ -160,7 +160,7 @@ async def measure_page(iri: str, rows: Rows, labels: Labels, lang: str) -> str:
     items = []
     for role in ("pilot", "partner", "implementer"):
         if by_role.get(role):
-            orgs = sorted(by_role[role], key=lambda o: names.get(o, o).lower())
+            orgs = sorted(by_role[role], key=lambda o: (names[o] if o in names else o).lower())
             people = "".join(f"<li>{_link(o, names, lang)}</li>" for o in orgs)
             items.append(f'<dt>{w[role]}</dt><dd class="role-{role}"><ul>{people}</ul></dd>')
     roles_html = "".join(items) or f"<dd>{w['none']}</dd>"

@@ -185,7 +185,7 @@ async def entity_page(request: Request, iri: str, found: list[dict], incoming: l
             if isinstance(r["s"], ox.NamedNode):
                 grouped[r["p"].value].add(r["s"].value)
         for prop in sorted(grouped):
-            items = sorted(grouped[prop], key=lambda s: _natural(names.get(s, s)))
+            items = sorted(grouped[prop], key=lambda s: _natural(names[s] if s in names else s))
             links = "".join(f"<li>{term_html(ox.NamedNode(s), names)}</li>" for s in items)
             body.append(
                 f"<h3>{term_html(ox.NamedNode(prop), names)} "

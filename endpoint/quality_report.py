@@ -8,6 +8,7 @@ graph is the one ``tehkg validate --format turtle`` writes for the same data.
 
 import asyncio
 import json
+from typing import TypedDict
 
 import pyoxigraph as ox
 from fastapi import Request
@@ -63,7 +64,21 @@ def record_triples() -> list[ox.Triple]:
     ]
 
 
-TEXT = {
+class Words(TypedDict):
+    """The report page's text in one language."""
+
+    title: str
+    intro: str
+    shapes: str
+    rdf: str
+    conforms: str
+    fails: str
+    counts: str
+    columns: tuple[str, ...]
+    none: str
+
+
+TEXT: dict[str, Words] = {
     "fr": {
         "title": "Rapport de qualité",
         "intro": "Dernière validation des données servies par les formes SHACL de tehkg",

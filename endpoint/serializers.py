@@ -135,7 +135,9 @@ def graph(media: str, triples: list[ox.Triple] | list[ox.Quad]) -> bytes:
         triples = [t if isinstance(t, ox.Quad) else ox.Quad(t.subject, t.predicate, t.object) for t in triples]
     else:
         triples = [t.triple if isinstance(t, ox.Quad) else t for t in triples]
-    return ox.serialize(triples, format=fmt, prefixes=PREFIXES if fmt in PRETTY else None)
+    data = ox.serialize(triples, format=fmt, prefixes=PREFIXES if fmt in PRETTY else None)
+    assert data is not None  # without an output, serialize returns the bytes
+    return data
 
 
 def document(media: str, quads: list[ox.Quad], context_url: str) -> bytes:
@@ -149,11 +151,12 @@ def document(media: str, quads: list[ox.Quad], context_url: str) -> bytes:
     return graph(media, triples)
 
 
-def _rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Node:
+def _rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> rdflib.term.Node:
     if isinstance(term, ox.NamedNode):
         return rdflib.URIRef(term.value)
     if isinstance(term, ox.BlankNode):
         return rdflib.BNode(term.value)
+    assert isinstance(term, ox.Literal)  # JSON-LD 1.1 has no triple terms
     if term.language:
         return rdflib.Literal(term.value, lang=term.language)
     return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))

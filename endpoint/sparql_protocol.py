@@ -4,12 +4,13 @@ import asyncio
 import json
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from fastapi import Request
 from fastapi.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tehkg.endpoint import conneg
 from tehkg.endpoint.cache import ResponseCache
@@ -124,7 +125,7 @@ async def read_request(request: Request, settings: Settings) -> SparqlRequest:
         query=queries[0] if queries else None,
         default_graphs=default_graphs,
         named_graphs=named_graphs,
-        format=(params.get("format") or [None])[0],
+        format=params["format"][0] if params.get("format") else None,
         timeout=timeout,
     )
 
@@ -169,12 +170,12 @@ class ClientGone(Exception):
     """The client disconnected before its answer was ready; the work was cancelled."""
 
 
-async def _disconnect(receive: Callable[[], Awaitable[dict]]) -> None:
+async def _disconnect(receive: Receive) -> None:
     while (await receive())["type"] != "http.disconnect":
         pass
 
 
-async def unless_disconnected(receive: Callable[[], Awaitable[dict]], work: Awaitable[QueryAnswer]) -> QueryAnswer:
+async def unless_disconnected(receive: Receive, work: Awaitable[QueryAnswer]) -> QueryAnswer:
     """Await ``work``, cancelled as soon as the client disconnects (then ClientGone).
 
     Cancelling the pool's run kills the worker evaluating the query, so an abandoned runaway
@@ -297,11 +298,11 @@ class QueryLayer:
     the ``/sparql`` route with their parameters, already read, in ``scope["tehkg.sparql"]``.
     """
 
-    def __init__(self, app: Callable, engine: Engine, cache: ResponseCache, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, engine: Engine, cache: ResponseCache, settings: Settings) -> None:
         self.app, self.engine, self.cache, self.settings = app, engine, cache, settings
         self.slots = ClientSlots(settings.max_per_client)
 
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != "/sparql" or scope["method"] not in ("GET", "POST"):
             await self.app(scope, receive, send)
             return

@@ -72,8 +72,8 @@ async def release(request: Request, ctx: Annotated[Context, Depends(get_context)
     name = dumps.release_name(ctx)
     ext = file.removeprefix(name + ".") if file.startswith(name + ".") else None
     if ext not in dumps.RELEASE_EXTENSIONS:
-        current = ", ".join(f"{name}.{ext}" for ext in dumps.RELEASE_EXTENSIONS)
-        return error_response(404, "not-found", f"no release file {file!r}; the served release: {current}")
+        served = ", ".join(f"{name}.{ext}" for ext in dumps.RELEASE_EXTENSIONS)
+        return error_response(404, "not-found", f"no release file {file!r}; the served release: {served}")
     headers = freshness.validators(ctx, f"releases/{file}")
     if (current := freshness.not_modified(request, headers)) is not None:
         return current

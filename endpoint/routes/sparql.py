@@ -1,7 +1,7 @@
 """``/sparql`` without a query (the query layer answers every query before routing): the service
 description for machines, the query editor for people."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -17,12 +17,12 @@ FORMATS = sorted(
 )
 EXAMPLE_QUERY = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 IRIS = {"type": "array", "items": {"type": "string", "format": "iri"}}
-QUERY_SCHEMA = {"type": "string", "examples": [EXAMPLE_QUERY]}
-DATASET = {
+QUERY_SCHEMA: dict[str, Any] = {"type": "string", "examples": [EXAMPLE_QUERY]}
+DATASET: dict[str, dict[str, Any]] = {
     "default-graph-uri": {**IRIS, "description": "the default graph: the RDF merge of these graphs"},
     "named-graph-uri": {**IRIS, "description": "the named graphs the query may address with GRAPH"},
 }
-OPTIONS = {
+OPTIONS: dict[str, dict[str, Any]] = {
     "timeout": {"type": "number", "minimum": 0, "description": "seconds, at most the server's limit (0: that limit)"},
     "format": {"type": "string", "examples": FORMATS, "description": "a result or RDF format, overriding Accept"},
 }
