@@ -7,8 +7,9 @@ PORT ?= 8000
 
 .PHONY: serve test lint typecheck validate browser-deps node-deps virtuoso-deps bench clean
 
-# Coverage of the package, server and worker subprocesses included (see [tool.coverage] in pyproject.toml)
-COVERAGE_FLOOR ?= 80
+# Coverage of the package, server and worker subprocesses included (see [tool.coverage] in pyproject.toml);
+# the whole suite measured 94 % (3518 statements), the floor leaves room for platform-dependent skips
+COVERAGE_FLOOR ?= 90
 TYPECHECK := $(VENV)/typecheck
 
 $(BIN)/python:
@@ -61,7 +62,7 @@ typecheck: $(VENV)/.installed-test
 	ln -s $(CURDIR)/loader $(TYPECHECK)/tehkg/loader && ln -s $(CURDIR)/endpoint $(TYPECHECK)/tehkg/endpoint
 	cd $(TYPECHECK) && MYPYPATH=. $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml -p tehkg
 
-test: $(VENV)/.installed-test browser-deps node-deps virtuoso-deps lint validate
+test: $(VENV)/.installed-test browser-deps node-deps virtuoso-deps lint typecheck validate
 	rm -rf var/coverage && mkdir -p var/coverage
 	$(BIN)/coverage run -m pytest -q
 	$(BIN)/coverage combine -q
