@@ -2,12 +2,11 @@
 rendered in headless Chromium that can resolve no host but the loopback."""
 
 import re
-import shutil
 
 import httpx
 import pytest
 
-from tests.test_browser import CHROMIUM_FLAGS
+from tests.browser import csp_refusals, start_chromium
 
 OFFLINE_FLAGS = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--proxy-server=127.0.0.1:9"]
 
@@ -32,25 +31,9 @@ def test_assets_are_the_packaged_files(server):
     assert httpx.get(server + "/docs/assets/core.py").status_code == 404
 
 
-def csp_refusals(browser) -> list[str]:
-    """The console's Content Security Policy refusals since the last call."""
-    return [e["message"] for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
-
-
 @pytest.fixture(scope="module")
 def offline_browser(tmp_path_factory):
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not (chromium and driver):
-        pytest.fail("Debian chromium and chromium-driver are required (make browser-deps)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in CHROMIUM_FLAGS + OFFLINE_FLAGS + [f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the console: CSP refusals are logged there
-    session = webdriver.Chrome(service=Service(executable_path=driver), options=options)
+    session = start_chromium(tmp_path_factory.mktemp("chromium"), OFFLINE_FLAGS, console=True)
     session.set_window_size(1280, 900)
     yield session
     session.quit()

@@ -1,39 +1,20 @@
 """The pages in a real headless Chromium: landing, query editor, organisation → measure, phone width."""
 
-import shutil
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.browser import start_chromium
+
 ARTIFACTS = Path(__file__).parent / "artifacts"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not (chromium and driver):
-        pytest.fail("Debian chromium and chromium-driver are required (make browser-deps)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in CHROMIUM_FLAGS + [f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"]:
-        options.add_argument(flag)
-    session = webdriver.Chrome(service=Service(executable_path=driver), options=options)
+    session = start_chromium(tmp_path_factory.mktemp("chromium"))
     session.set_window_size(1280, 900)
     session.implicitly_wait(5)
     ARTIFACTS.mkdir(exist_ok=True)

@@ -2,7 +2,6 @@
 self-built URLs that no ``Host`` header chooses, and query links a browser opens as the editor."""
 
 import re
-import shutil
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 
 from tehkg.endpoint.guard import PAGE_POLICY
 from tehkg.endpoint.settings import Settings, SettingsError
+from tests.browser import csp_refusals, start_chromium
 from tests.conftest import run_tehkg, start_server, stop
 
 ID = "https://w3id.org/tehkg/id/test/"
@@ -304,27 +304,10 @@ def test_landing_page_examples_are_query_links(server):
 
 @pytest.fixture(scope="module")
 def chromium(tmp_path_factory):
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    from tests.test_browser import CHROMIUM_FLAGS
-
-    binary, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not (binary and driver):
-        pytest.fail("Debian chromium and chromium-driver are required (make browser-deps)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for flag in CHROMIUM_FLAGS + [f"--user-data-dir={tmp_path_factory.mktemp('chromium-safety')}"]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    session = webdriver.Chrome(service=Service(executable_path=driver), options=options)
+    session = start_chromium(tmp_path_factory.mktemp("chromium-safety"), console=True)
     session.implicitly_wait(5)
     yield session
     session.quit()
-
-
-def csp_errors(browser) -> list[str]:
-    return [e["message"] for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
 
 
 def results_rows(browser) -> list:
@@ -379,7 +362,7 @@ def test_pages_raise_no_csp_errors_and_the_policy_holds(chromium, server, hostil
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    csp_errors(chromium)  # clears the log
+    csp_refusals(chromium)  # clears the log
     for path in ["/", "/id/plan/2019-2021", "/id/org/dgcs", "/ontology", "/dataset"]:
         chromium.get(server + path)
         chromium.find_element(By.TAG_NAME, "h1")
@@ -390,8 +373,8 @@ def test_pages_raise_no_csp_errors_and_the_policy_holds(chromium, server, hostil
     assert results_rows(chromium)
     for path in HOSTILE_PAGES:
         chromium.get(hostile_server + path)
-    assert csp_errors(chromium) == []
+    assert csp_refusals(chromium) == []
     injected = "const s = document.createElement('script'); s.textContent = 'window.ran = 1';"
     ran = chromium.execute_script(injected + " document.body.appendChild(s); return window.ran === 1;")
     assert ran is False  # the policy refuses an inline script
-    assert csp_errors(chromium)  # and says so in the console: the check above can fail
+    assert csp_refusals(chromium)  # and says so in the console: the check above can fail
