@@ -46,21 +46,27 @@ def run_tehkg(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-def start_server(store: Path, **env: str) -> tuple[subprocess.Popen, str]:
-    """`tehkg serve --store` on a free loopback port; returns the process and its base URL."""
+def start_serve(args: list[str], log_dir: Path, ready: str = "/health", **env: str) -> tuple[subprocess.Popen, str]:
+    """`tehkg serve ARGS` (``--store DIR`` or ``--backend URL``, other flags) on a free loopback port, once
+    ``ready`` answers; returns the process and its base URL. Its output goes to a log in ``log_dir``."""
     port = free_port()
     environ = {**os.environ, "TEHKG_WORKERS": "2", **env}
-    log = open(store.parent / f"server-{port}.log", "w")  # a pipe nobody reads would fill and block
+    log = open(log_dir / f"server-{port}.log", "w")  # a pipe nobody reads would fill and block
     process = subprocess.Popen(
-        [sys.executable, "-m", "tehkg.cli", "serve", "--store", str(store), "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "tehkg.cli", "serve", *args, "--host", "127.0.0.1", "--port", str(port)],
         cwd=PROJECT_ROOT,
         env=environ,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    wait_until_up(base + "/health", process)
+    wait_until_up(base + ready, process)
     return process, base
+
+
+def start_server(store: Path, **env: str) -> tuple[subprocess.Popen, str]:
+    """`tehkg serve --store` on a free loopback port; returns the process and its base URL."""
+    return start_serve(["--store", str(store)], store.parent, **env)
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI
 
 from tehkg.endpoint.http_methods import HttpMethods
-from tests.conftest import PROJECT_ROOT, free_port, stop, wait_until_up
+from tests.conftest import PROJECT_ROOT, free_port, start_serve, stop, wait_until_up
 
 PAGES_AND_DOCUMENTS = ["/", "/sparql", "/dataset", "/dump.nq", "/id/plan/2019-2021", "/ontology", "/store?default"]
 
@@ -37,9 +37,7 @@ def serve(command: list[str], log: Path, **env: str) -> tuple[subprocess.Popen, 
 def backend_down(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """An endpoint whose ``--backend`` is a closed loopback port; its URL and the backend's."""
     backend = f"http://127.0.0.1:{free_port()}/sparql"
-    log = tmp_path_factory.mktemp("backend-down") / "server.log"
-    command = [sys.executable, "-m", "tehkg.cli", "serve", "--backend", backend, "--host", "127.0.0.1"]
-    process, base = serve(command, log)
+    process, base = start_serve(["--backend", backend], tmp_path_factory.mktemp("backend-down"), ready="/openapi.json")
     yield base, backend
     stop(process)
 

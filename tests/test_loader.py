@@ -13,7 +13,7 @@ import pytest
 from tehkg.loader.search_index import SearchIndex
 from tehkg.loader.store_builder import build
 from tehkg.loader.store_layout import current_store
-from tests.conftest import FIXTURES, free_port, run_tehkg, start_server, stop, wait_until_up
+from tests.conftest import FIXTURES, free_port, run_tehkg, start_serve, start_server, stop, wait_until_up
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -160,27 +160,8 @@ def test_target_keeps_graph_ownership(oxigraph_server):
 
 def test_backend_serves_the_same_answers(oxigraph_server, tmp_path):
     assert run_tehkg("build", str(VALID), "--target", oxigraph_server + "/store").returncode == 0
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tehkg.cli",
-            "serve",
-            "--backend",
-            oxigraph_server + "/query",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    process, base = start_serve(["--backend", oxigraph_server + "/query"], tmp_path)
     try:
-        wait_until_up(base + "/health", process)
         query = (
             "SELECT ?m ?label WHERE { ?m a <https://w3id.org/tehkg/ontology#Measure> ; "
             "<http://www.w3.org/2004/02/skos/core#prefLabel> ?label } ORDER BY ?label"

@@ -3,8 +3,6 @@ one JSON error with a status that says whose fault it is (the query's: 400; the 
 slow: 503 timeout), and the endpoint keeps answering."""
 
 import json
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.conftest import PROJECT_ROOT, free_port, stop, wait_until_up
+from tests.conftest import start_serve, stop
 
 RELEASE = threading.Event()  # lets the slow answers go at teardown
 
@@ -68,35 +66,20 @@ class Backend(BaseHTTPRequestHandler):
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     backend = ThreadingHTTPServer(("127.0.0.1", 0), Backend)
     threading.Thread(target=backend.serve_forever, daemon=True).start()
-    port = free_port()
-    log = open(tmp_path_factory.mktemp("remote") / "serve.log", "w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tehkg.cli",
-            "serve",
-            "--backend",
-            f"http://127.0.0.1:{backend.server_port}/sparql",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--timeout",
-            "1",
-        ],
-        cwd=PROJECT_ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(base + "/context.jsonld", process)
+        process, base = start_serve(
+            ["--backend", f"http://127.0.0.1:{backend.server_port}/sparql", "--timeout", "1"],
+            tmp_path_factory.mktemp("remote"),
+            ready="/context.jsonld",
+        )
+    except BaseException:
+        backend.shutdown()
+        raise
+    try:
         yield base
     finally:
         RELEASE.set()
         stop(process)
-        log.close()
         backend.shutdown()
 
 

@@ -2,16 +2,13 @@
 ``Tehkg-Row-Limit`` and ``Tehkg-Result-Count``; an answer of exactly the cap is not cut. The embedded store
 (the fixture server caps at 3 of the fixture's 8 triples) and an external engine behind ``--backend``."""
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import httpx
 import pyoxigraph as ox
 import pytest
 
-from tests.conftest import PROJECT_ROOT, free_port, start_server, stop, wait_until_up
+from tests.conftest import start_serve, start_server, stop
 
 CAP = 3
 ALL = "SELECT * WHERE { ?s ?p ?o }"
@@ -69,17 +66,7 @@ def assert_whole(response: httpx.Response, count: int) -> None:
 def remote_front(fixture_store) -> Iterator[str]:
     """A ``tehkg serve --backend`` capped at 3 in front of an uncapped endpoint over the fixture."""
     backend, backend_url = start_server(fixture_store)
-    port = free_port()
-    log = (fixture_store.parent / f"front-{port}.log").open("w")
-    front = subprocess.Popen(
-        [sys.executable, "-m", "tehkg.cli", "serve", "--backend", backend_url + "/sparql", "--port", str(port)],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "TEHKG_MAX_ROWS": str(CAP), "TEHKG_WORKERS": "1"},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    wait_until_up(base + "/health", front)
+    front, base = start_serve(["--backend", backend_url + "/sparql"], fixture_store.parent, TEHKG_MAX_ROWS=str(CAP))
     yield base
     stop(front)
     stop(backend)

@@ -24,7 +24,7 @@ from tehkg.endpoint.settings import Settings
 from tehkg.loader.store_layout import current_store
 from tests import virtuoso
 from tests.competency import all_questions, answer, render
-from tests.conftest import FIXTURES, PROJECT_ROOT, free_port, stop, wait_until_up
+from tests.conftest import FIXTURES, PROJECT_ROOT, free_port, start_serve, stop
 
 pytestmark = pytest.mark.skipif(
     not virtuoso.available(),
@@ -60,18 +60,9 @@ def publish(engine: virtuoso.Virtuoso, *args: str | Path, **env: str) -> subproc
     )
 
 
-def serve(backend: str, log: Path, ready: str = "/health") -> tuple[subprocess.Popen, str]:
+def serve(backend: str, log_dir: Path, ready: str = "/health") -> tuple[subprocess.Popen, str]:
     """``tehkg serve --backend`` on a free loopback port."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tehkg.cli", "serve", "--backend", backend, "--host", "127.0.0.1", "--port", str(port)],
-        cwd=PROJECT_ROOT,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    wait_until_up(base + ready, process)
-    return process, base
+    return start_serve(["--backend", backend], log_dir, ready)
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +84,7 @@ def published(engine: virtuoso.Virtuoso) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def tehkg_over(engine: virtuoso.Virtuoso, published, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    process, base = serve(engine.base + "/sparql", tmp_path_factory.mktemp("serve") / "serve.log")
+    process, base = serve(engine.base + "/sparql", tmp_path_factory.mktemp("serve"))
     yield base
     stop(process)
 
@@ -230,7 +221,7 @@ def poll(condition, seconds: float = 10) -> bool:
 
 
 def test_engine_down_is_a_503(tmp_path):
-    process, base = serve(f"http://127.0.0.1:{free_port()}/sparql", tmp_path / "serve.log", ready="/context.jsonld")
+    process, base = serve(f"http://127.0.0.1:{free_port()}/sparql", tmp_path, ready="/context.jsonld")
     try:
         response = ask(base, "ASK {}")
         assert response.status_code in (502, 503) and "unreachable" in response.text
@@ -257,7 +248,7 @@ CONSISTENT = (
     "the one-request switch is atomic on failure, not for readers",
 )
 def test_two_replicas_serve_through_a_publish(engine, published, embedded, tmp_path):
-    replicas = [serve(engine.base + "/sparql", tmp_path / f"replica-{i}.log") for i in range(2)]
+    replicas = [serve(engine.base + "/sparql", tmp_path) for _ in range(2)]
     answers: list[tuple[int, str]] = []
     stop_event = threading.Event()
 
