@@ -37,6 +37,7 @@ FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
 UPDATES = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 MAX_DEPTH = 200  # deeper nesting can exhaust the engine's parser stack
 CACHED_LENGTH = 4096  # longer texts are scanned every time rather than kept in the cache
+PARSED_LENGTH = 32_768  # longer texts that mention SERVICE are refused unparsed (597 KB took 8.8 s to parse)
 
 logging.getLogger("rdflib.term").setLevel(logging.ERROR)  # it warns about every IRI it finds odd
 
@@ -61,6 +62,15 @@ def unescape_codepoints(text: str) -> str:
         return chr(code) if code <= 0x10FFFF else match.group()
 
     return CODEPOINT.sub(character, text)
+
+
+def needs_full_parse(text: str) -> bool:
+    """Whether scanning ``text`` runs the complete SPARQL parse (slow: run it off the event loop)."""
+    return _mentions_service(unescape_codepoints(text))
+
+
+def _mentions_service(unescaped: str) -> bool:
+    return "service" in unescaped.lower()
 
 
 def scan(text: str) -> QueryScan:
@@ -99,7 +109,7 @@ def _scan(text: str) -> QueryScan:
             result.has_from = True
         elif keyword == "SERVICE":
             keyword_services += 1
-    if "service" in text.lower() and result.depth <= MAX_DEPTH:
+    if _mentions_service(text) and result.depth <= MAX_DEPTH:
         _read_services(text, result, keyword_services)
     return result
 
@@ -108,6 +118,12 @@ def _read_services(text: str, result: QueryScan, keyword_services: int) -> None:
     """Fill ``result.services`` from a complete parse of ``text`` (already unescaped), or set ``unreadable``."""
     if result.update:
         return  # refused as an update before anything else
+    if len(text) > PARSED_LENGTH:
+        result.unreadable = (
+            f"a query that mentions SERVICE is checked by a complete parse up to {PARSED_LENGTH} characters; "
+            "this one is longer and is refused"
+        )
+        return
     try:
         algebra = translateQuery(Query.parse_string(text, parse_all=True)).algebra
     except Exception as err:  # noqa: BLE001 - whatever stops the parse, SERVICE cannot be ruled out

@@ -16,7 +16,7 @@ from tehkg.endpoint import conneg
 from tehkg.endpoint.cache import ResponseCache
 from tehkg.endpoint.engines import Engine
 from tehkg.endpoint.execution import QueryAnswer, QueryTask, is_iri
-from tehkg.endpoint.query_scan import MAX_DEPTH, refused_services, scan
+from tehkg.endpoint.query_scan import MAX_DEPTH, needs_full_parse, refused_services, scan
 from tehkg.endpoint.settings import Settings
 from tehkg.endpoint.workers import QueryTimeout
 
@@ -204,7 +204,7 @@ async def answer_query(
 ) -> Response:
     """Evaluate the request's query (checked, bounded, cached) and build the HTTP response."""
     query = sparql.query or ""
-    found = scan(query)
+    found = await asyncio.to_thread(scan, query) if needs_full_parse(query) else scan(query)
     if found.depth > MAX_DEPTH:
         return error_response(400, "bad-query", f"the query nests deeper than {MAX_DEPTH} levels")
     if found.update:

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tehkg.endpoint.execution import QueryTask
-from tehkg.endpoint.query_scan import MAX_DEPTH, scan
+from tehkg.endpoint.query_scan import MAX_DEPTH, PARSED_LENGTH, scan
 from tehkg.endpoint.workers import WorkerPool
 from tehkg.loader.store_layout import current_store
 from tests.test_safety import RUNAWAY, Listener
@@ -119,6 +119,16 @@ def test_fuzzed_lexical_edges_never_reach_the_canary(fixture_server, canary):
         assert r.status_code in (400, 403), (template, r.text)
     assert canary.connections == 0
     assert 403 in statuses  # most cases parse, and are refused for what they are
+
+
+def test_long_query_mentioning_service_is_refused_unparsed(server, canary):
+    padding = "#" * PARSED_LENGTH + "\n"  # a comment: the parse would cost time, the lexer finds nothing in it
+    query = f"SELECT * {{ {padding} SERVICE {CANARY.format(port=canary.port)} {{ ?x ?y ?z }} }}"
+    r = _ask(server, query)
+    assert r.status_code == 400 and f"up to {PARSED_LENGTH} characters" in r.json()["message"]
+    assert canary.connections == 0
+    short = _ask(server, "SELECT * { SERVICE " + CANARY.format(port=canary.port) + " { ?x ?y ?z } }")
+    assert short.status_code == 403 and canary.connections == 0  # under the limit: parsed and refused for what it is
 
 
 @pytest.mark.parametrize("query", [t.replace("{port}", "1") for t in fuzz_cases(20, seed=7)])
