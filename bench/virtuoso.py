@@ -8,10 +8,11 @@ One run on one machine: the generated N-Quads (bench/generate.py) are published 
 bench/queries/ is asked once of each endpoint and the row counts compared. Then ``wrk`` (Debian's, a native
 load generator) drives each endpoint for ``--seconds`` at 8 and 32 connections, cold (a unique comment per
 request: no cache can answer) and warm (the same bodies again: tehkg's cache answers; Virtuoso has none).
-Virtuoso direct gets the dataset tehkg sends it (the published merge as default graph, the published
-graphs as named graphs), so both answer the same question. A runaway query through the backend is timed
-against its deadline, with the engine's CPU until it is idle. Results: bench/VIRTUOSO.md and
-bench/out/virtuoso-results.json.
+Virtuoso direct gets the dataset tehkg sends it with each query (the published merge as default graph;
+the published graphs as named graphs for the queries with a GRAPH pattern or DESCRIBE), so both answer the
+same question. A runaway query through the backend is timed
+against its deadline, with the engine's CPU until it is idle. Results: bench/VIRTUOSO.md (a section per size) and
+bench/out/virtuoso-results-SIZE.json.
 """
 
 import argparse
@@ -21,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -28,6 +30,7 @@ import httpx
 from run import QUERIES, WORK, count_rows, free_port, start_tehkg, wait_up
 
 from tehkg import vocab
+from tehkg.endpoint.engines import reads_named_graphs
 from tehkg.endpoint.query_scan import scan
 from tests.virtuoso import DBA, Virtuoso
 
@@ -36,10 +39,12 @@ ROOT = HERE.parent
 OUT = WORK / "vbench"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 RUNAWAY_DEADLINE = 2.0
+Dataset = Callable[[str], list[tuple[str, str]]]  # the dataset fields sent with a query
 WRK_SCRIPT = """
 local bodies = {%s}
 local accepts = {%s}
 local cold = %s
+local run = "%s"
 local n, i = 0, 0
 local tid = 0
 function setup(thread) thread:set("id", tid); tid = tid + 1 end
@@ -47,7 +52,7 @@ function request()
   i = i %% #bodies + 1
   n = n + 1
   local body = bodies[i]
-  if cold then body = "query=%%23%%20" .. id .. "-" .. n .. "%%0A" .. body:sub(7) end
+  if cold then body = "query=%%23%%20" .. run .. "-" .. id .. "-" .. n .. "%%0A" .. body:sub(7) end
   return wrk.format("POST", nil, {["Content-Type"] = "application/x-www-form-urlencoded", ["Accept"] = accepts[i]}, body)
 end
 function done(summary, latency, requests)
@@ -73,12 +78,13 @@ def lua_string(text: str) -> str:
     return "[==[" + text + "]==]"
 
 
-def wrk(url: str, dataset: list[tuple[str, str]], clients: int, seconds: float, cold: bool) -> dict:
+def wrk(url: str, dataset: Dataset, clients: int, seconds: float, cold: bool) -> dict:
     """One wrk run over the query mix; its summary (requests/s, failures, latency percentiles)."""
-    bodies = ", ".join(lua_string(form(q, dataset)) for q in QUERIES.values())
+    bodies = ", ".join(lua_string(form(q, dataset(q))) for q in QUERIES.values())
     accepts = ", ".join(lua_string(accept(q)) for q in QUERIES.values())
     script = OUT / "mix.lua"
-    script.write_text(WRK_SCRIPT % (bodies, accepts, "true" if cold else "false"))
+    # the run's own nonce in every cold body: no run repeats the bodies of another, which a cache would answer
+    script.write_text(WRK_SCRIPT % (bodies, accepts, "true" if cold else "false", time.time_ns()))
     threads = min(clients, os.cpu_count() or 1)
     done = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds:g}s", "--timeout", "60s", "-s", str(script), url],
@@ -94,12 +100,19 @@ def wrk(url: str, dataset: list[tuple[str, str]], clients: int, seconds: float, 
     return result
 
 
-def published_dataset(engine: Virtuoso) -> list[tuple[str, str]]:
-    """The dataset tehkg sends the engine: the merge as default graph, the published graphs as named graphs."""
+def published_dataset(engine: Virtuoso) -> Dataset:
+    """The dataset tehkg sends the engine with each query: the merge as default graph, and the published graphs
+    as named graphs to the queries that read named graphs."""
     query = f"SELECT ?g WHERE {{ GRAPH <{vocab.PUBLICATION_GRAPH}> {{ ?r <{vocab.DCTERMS}hasPart> ?g }} }}"
     rows = httpx.post(engine.base + "/sparql", data={"query": query}, headers={"Accept": accept(query)}).json()
     graphs = [("named-graph-uri", b["g"]["value"]) for b in rows["results"]["bindings"]]
-    return [("default-graph-uri", vocab.PUBLISHED_DEFAULT_GRAPH), *graphs]
+    default = [("default-graph-uri", vocab.PUBLISHED_DEFAULT_GRAPH)]
+    return lambda query: default + graphs if reads_named_graphs(scan(query)) else default
+
+
+def no_dataset(query: str) -> list[tuple[str, str]]:
+    """tehkg chooses the dataset itself."""
+    return []
 
 
 def publish(engine: Virtuoso, data: Path) -> float:
@@ -167,14 +180,29 @@ def runaway(engine: Virtuoso, backend: str) -> dict:
     return {"status": response.status_code, "deadline": RUNAWAY_DEADLINE, "answered_s": answered, "idle_s": idle}
 
 
+REPORT = HERE / "VIRTUOSO.md"
+REPORT_HEAD = """# tehkg over Virtuoso
+
+Queries per second of the 18-query mix (bench/queries/) under `wrk`, p50/p95 latency in ms, failed or
+non-2xx responses. Cold: a unique comment per request (and per run); warm: the same bodies again. One
+section per size, each from one run of `python bench/virtuoso.py --size N`.
+"""
+
+
 def write_report(result: dict, command: str) -> None:
-    """bench/VIRTUOSO.md: the throughput table, ratios, publish and runaway figures of one run."""
+    """bench/VIRTUOSO.md: this size's section (throughput table, ratios, publish and runaway figures of one run)
+    replaced, the other sizes' kept."""
+    begin, end = f"<!-- size {result['size']} -->", f"<!-- end of size {result['size']} -->"
+    report = REPORT.read_text() if REPORT.exists() else REPORT_HEAD
+    if begin in report:
+        report = report[: report.index(begin)] + report[report.index(end) + len(end) :].lstrip("\n")
+    REPORT.write_text(report.rstrip("\n") + "\n\n" + begin + "\n" + _section(result, command) + end + "\n")
+
+
+def _section(result: dict, command: str) -> str:
     rps = {(r["endpoint"], r["mode"], r["clients"]): r for r in result["runs"]}
     lines = [
-        f"# tehkg over Virtuoso, {result['size']} quads (measured: `{command}`, {result['cores']} cores, one run)",
-        "",
-        "Queries per second of the 18-query mix (bench/queries/) under `wrk`, p50/p95 latency in ms, failed or",
-        "non-2xx responses. Cold: a unique comment per request; warm: the same bodies again.",
+        f"## {result['size']} quads (measured: `{command}`, {result['cores']} cores, one run, {result['date']})",
         "",
         "| endpoint | mode | clients | req/s | p50 | p95 | failed |",
         "|---|---|---|---|---|---|---|",
@@ -206,7 +234,7 @@ def write_report(result: dict, command: str) -> None:
         "after the request (it gets half the deadline as its own `timeout`, then stops).",
         "",
     ]
-    (HERE / "VIRTUOSO.md").write_text("\n".join(lines))
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -222,7 +250,7 @@ def main() -> None:
     data = WORK / f"synthetic-{label}.nq"
     if not data.exists():
         generate(args.size, data)
-    result: dict = {"size": label, "seconds": args.seconds, "cores": os.cpu_count()}
+    result: dict = {"size": label, "seconds": args.seconds, "cores": os.cpu_count(), "date": time.strftime("%Y-%m-%d")}
     result["embedded_build_s"] = build_embedded(data, OUT / f"tehkg-{label}")
     engine = Virtuoso(OUT / f"virtuoso-{label}", allowed=[WORK])
     engine.start()
@@ -236,10 +264,11 @@ def main() -> None:
         processes.append(backend_process)
         embedded = start_tehkg(OUT / f"tehkg-{label}", TEHKG_MAX_PENDING="1000", TEHKG_MAX_PER_CLIENT="1000")
         processes.append(embedded.process)
-        endpoints = {"virtuoso direct": (engine.base + "/sparql", dataset), "tehkg --backend": (backend, [])}
-        endpoints["tehkg embedded"] = (embedded.url, [])
+        endpoints = {"virtuoso direct": (engine.base + "/sparql", dataset), "tehkg --backend": (backend, no_dataset)}
+        endpoints["tehkg embedded"] = (embedded.url, no_dataset)
         result["rows"] = {
-            name: {q: rows_of(url, text, ds) for q, text in QUERIES.items()} for name, (url, ds) in endpoints.items()
+            name: {q: rows_of(url, text, ds(text)) for q, text in QUERIES.items()}
+            for name, (url, ds) in endpoints.items()
         }
         counts = result["rows"].values()
         result["rows_differ"] = [q for q in QUERIES if len({c[q] for c in counts}) > 1]  # DESCRIBE is the engine's
@@ -257,7 +286,7 @@ def main() -> None:
             process.terminate()
             process.wait(30)
         engine.stop()
-    (WORK / "virtuoso-results.json").write_text(json.dumps(result, indent=1))
+    (WORK / f"virtuoso-results-{label}.json").write_text(json.dumps(result, indent=1))
     write_report(result, f"python bench/virtuoso.py --size {args.size} --seconds {args.seconds:g}")
     print(json.dumps({k: v for k, v in result.items() if k not in ("runs", "rows")}, indent=1))
 

@@ -1,31 +1,45 @@
 """Where queries run: the embedded store (worker processes) or an external SPARQL 1.1 engine."""
 
 import asyncio
+import functools
+import json
 import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
+from urllib.parse import urlencode
 
-import httpx
+import aiohttp
 import pyoxigraph as ox
 
 from tehkg import vocab
 from tehkg.endpoint import conneg
 from tehkg.endpoint.execution import QueryAnswer, QueryTask
-from tehkg.endpoint.query_scan import scan
+from tehkg.endpoint.query_scan import QueryScan, scan
 from tehkg.endpoint.settings import Settings
 from tehkg.endpoint.workers import QueryTimeout, WorkerPool
 from tehkg.loader.search_index import ENTRIES_QUERY, SearchIndex
 from tehkg.loader.store_layout import current_store, store_version
 
 PUBLICATION_REFRESH = 1.0  # seconds between reads of the publication record of an external engine
+SWITCH_POLL = 0.2  # seconds between reads of the record while a publish switches versions
+SWITCH_NOTICE_MARGIN = 1.0  # seconds of SWITCH_NOTICE kept back for the time a read takes to reach the engine
+_RECORD = f"<{vocab.PUBLICATION_GRAPH}>"
+_STATE = f"{{ {_RECORD} <{vocab.OWL}versionInfo> ?version }} UNION {{ {_RECORD} <{vocab.DCTERMS}isReplacedBy> ?next }}"
+# the record's state (its version, the mark of a switch under way), read after every query; its graphs too when
+# the version is new
+STATE_QUERY = f"SELECT ?version ?next WHERE {{ GRAPH {_RECORD} {{ {_STATE} }} }}"
 PUBLICATION_QUERY = (
-    f"SELECT ?version ?graph WHERE {{ GRAPH <{vocab.PUBLICATION_GRAPH}> {{ <{vocab.PUBLICATION_GRAPH}> "
-    f"<{vocab.OWL}versionInfo> ?version "
-    f"OPTIONAL {{ <{vocab.PUBLICATION_GRAPH}> <{vocab.DCTERMS}hasPart> ?graph }} }} }}"
+    f"SELECT ?version ?next ?graph WHERE {{ GRAPH {_RECORD} {{ {_STATE} "
+    f"UNION {{ {_RECORD} <{vocab.DCTERMS}hasPart> ?graph }} }} }}"
 )
-JSON_ACCEPT = {"Accept": "application/sparql-results+json"}
+JSON_RESULTS = "application/sparql-results+json"
+JSON_ACCEPT = {"Accept": JSON_RESULTS}
+XSD_STRING = vocab.XSD + "string"
+ANSWER_BYTES = 256 << 20  # the largest answer read from the engine (502 past it)
+# Virtuoso echoes each named-graph-uri as a response header: hundreds of them over a large publication
+ENGINE_HEADERS = 100_000
 # Virtuoso's timeout is an "anytime" budget it overruns while it winds down: it gets this share of the deadline
 VIRTUOSO_TIMEOUT_SHARE = 0.5
 
@@ -77,15 +91,24 @@ class RemoteEngine:
     graphs stay out. Without a record the engine's default graph must be the union of its named graphs
     (Oxigraph: ``--union-default-graph``; Fuseki: ``tdb:unionDefaultGraph``) and nothing is cached.
     Virtuoso gets the deadline as its ``timeout`` too, so the engine stops the query as well.
+
+    No answer mixes two versions: a publish marks the record (``dcterms:isReplacedBy`` the coming version),
+    waits ``vocab.SWITCH_NOTICE`` seconds, switches, then settles the record. A query is sent only while the record
+    is settled. Its answer is kept when it came back within the notice of the settled read it was sent on
+    (no switch can have begun), or when a read of the record begun after it still shows the version it was
+    sent with; otherwise it is asked again once the switch is over, within its deadline.
     """
 
     def __init__(self, settings: Settings) -> None:
         self.url = settings.backend or ""
-        self.client = httpx.AsyncClient(timeout=settings.timeout)
         self.timeout = settings.timeout
-        self._publication: Publication | None = None
-        self._checked = -math.inf
-        self._refreshing: asyncio.Task | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._publication: Publication | None = None  # the last settled record
+        self._switching = False  # the last record read shows a switch under way
+        self._checked = -math.inf  # when the last record read came back
+        self._reading: asyncio.Task | None = None
+        self._read_started = -math.inf
+        self._settled_since = -math.inf  # when the last read that found the record settled began
         self._virtuoso = False
         self._index: tuple[str | None, SearchIndex] | None = None
 
@@ -93,9 +116,33 @@ class RemoteEngine:
         pass
 
     async def close(self) -> None:
-        if self._refreshing is not None:
-            self._refreshing.cancel()
-        await self.client.aclose()
+        if self._reading is not None:
+            self._reading.cancel()
+        if self._session is not None:
+            await self._session.close()
+
+    def _client(self) -> aiohttp.ClientSession:
+        """The HTTP client (aiohttp's C parser: a third of httpx's CPU per answer), made in the running loop."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                max_headers=ENGINE_HEADERS, max_field_size=1 << 16, timeout=aiohttp.ClientTimeout(total=self.timeout)
+            )
+        return self._session
+
+    async def _post(self, body: str | dict, headers: dict[str, str], timeout: float) -> "Reply":
+        """POST a form to the engine; its status, media type and body (``ANSWER_BYTES`` at most)."""
+        async with self._client().post(
+            self.url, data=body, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)
+        ) as response:
+            self._virtuoso = response.headers.get("server", "").startswith("Virtuoso")
+            chunks, size = [], 0
+            async for chunk in response.content.iter_chunked(1 << 16):
+                size += len(chunk)
+                if size > ANSWER_BYTES:
+                    raise AnswerTooLarge(f"the backend's answer exceeds {ANSWER_BYTES >> 20} MiB")
+                chunks.append(chunk)
+            media = response.headers.get("content-type", "").split(";")[0].strip()
+            return Reply(response.status, media, b"".join(chunks), response.headers.get("x-sql-state"))
 
     def directory(self) -> None:
         """No store directory: the data lives in the engine."""
@@ -103,64 +150,122 @@ class RemoteEngine:
 
     def version(self) -> str | None:
         """The published version the engine last said it serves (None without a publication record)."""
-        if time.monotonic() - self._checked > PUBLICATION_REFRESH:
-            self._refresh()
+        if time.monotonic() - self._checked > PUBLICATION_REFRESH and (self._reading is None or self._reading.done()):
+            self._start_read()
         return self._publication.version if self._publication else None
 
-    def _refresh(self) -> asyncio.Task:
-        """The read of the publication record in flight, started if there is none."""
-        if self._refreshing is None or self._refreshing.done():
-            self._refreshing = asyncio.get_running_loop().create_task(self._read_publication())
-        return self._refreshing
+    def _start_read(self) -> asyncio.Task:
+        self._read_started = time.monotonic()
+        self._reading = asyncio.get_running_loop().create_task(self._read_publication(self._read_started))
+        return self._reading
 
-    async def _read_publication(self) -> None:
-        try:
-            response = await self.client.post(self.url, data={"query": PUBLICATION_QUERY}, headers=JSON_ACCEPT)
-        except httpx.HTTPError:
-            return  # the engine is unreachable: queries will say so; the record is read again next time
-        self._checked = time.monotonic()
-        self._virtuoso = response.headers.get("server", "").startswith("Virtuoso")
-        if response.status_code != 200:
+    async def _read_after(self, moment: float) -> bool:
+        """Wait for a read of the record begun at ``moment`` or later (one read serves every waiter); whether
+        it came back."""
+        while True:
+            reading, started = self._reading, self._read_started
+            if reading is None or reading.done():
+                reading, started = self._start_read(), self._read_started
+            await asyncio.shield(reading)
+            if started >= moment:
+                return self._checked >= moment
+
+    async def _read_publication(self, started: float) -> None:
+        """Read the record's state (a read begun at ``started``); its graphs too when it settled on a version not
+        seen yet."""
+        rows = await self._record(STATE_QUERY)
+        if rows is None:
             return
-        rows = response.json()["results"]["bindings"]
-        versions = {row["version"]["value"] for row in rows}
-        graphs = tuple(sorted({row["graph"]["value"] for row in rows if "graph" in row}))
-        self._publication = Publication(versions.pop(), graphs) if len(versions) == 1 else None
+        versions = {row["version"]["value"] for row in rows if "version" in row}
+        known = self._publication.version if self._publication else None
+        if versions and versions != {known} and len(versions) == 1 and not any("next" in row for row in rows):
+            rows = await self._record(PUBLICATION_QUERY)  # the version's graphs, read with its state again
+            if rows is None:
+                return
+            versions = {row["version"]["value"] for row in rows if "version" in row}
+        self._switching = len(versions) > 1 or any("next" in row for row in rows)
+        if not self._switching:
+            self._settled_since = started
+            graphs = tuple(sorted({row["graph"]["value"] for row in rows if "graph" in row}))
+            if not versions:
+                self._publication = None
+            elif versions != {known}:
+                self._publication = Publication(versions.pop(), graphs)
+        self._checked = time.monotonic()
 
-    async def _dataset(self, task: QueryTask) -> tuple[list[str], list[str]]:
-        """The default-graph-uri and named-graph-uri to send with ``task``."""
+    async def _record(self, query: str) -> list[dict] | None:
+        """The rows of a query on the publication record, None when the engine does not answer it."""
+        try:
+            reply = await self._post({"query": query}, JSON_ACCEPT, self.timeout)
+        except (aiohttp.ClientError, TimeoutError, AnswerTooLarge):
+            return None  # the engine is unreachable: queries will say so; the record is read again next time
+        return json.loads(reply.content)["results"]["bindings"] if reply.status == 200 else None
+
+    async def _settled(self, deadline: float) -> "Publication | None":
+        """The published version to ask, once no switch is under way (QueryTimeout past ``deadline``)."""
         if time.monotonic() - self._checked > PUBLICATION_REFRESH:
-            await asyncio.shield(self._refresh())
-        if task.default_graphs or task.named_graphs:
-            return task.default_graphs or [], task.named_graphs or []
-        if self._publication is None or scan(task.query).has_from:  # the query's own FROM holds
-            return [], []
-        return [vocab.PUBLISHED_DEFAULT_GRAPH], list(self._publication.graphs)
+            await self._read_after(time.monotonic())
+        while self._switching:
+            if time.monotonic() + SWITCH_POLL > deadline:
+                raise QueryTimeout("a new version is being published: the query could not run before its deadline")
+            await asyncio.sleep(SWITCH_POLL)
+            await self._read_after(time.monotonic())
+        return self._publication
 
     async def run(self, task: QueryTask, timeout: float) -> QueryAnswer:
-        default_graphs, named_graphs = await self._dataset(task)
-        form: dict[str, str | list[str]] = {
-            "query": task.query,
-            "default-graph-uri": default_graphs,
-            "named-graph-uri": named_graphs,
-        }
+        deadline = time.monotonic() + timeout
+        while True:
+            publication = await self._settled(deadline)
+            # no switch can begin before this: a publish waits vocab.SWITCH_NOTICE after its mark
+            unchanged_until = self._settled_since + vocab.SWITCH_NOTICE - SWITCH_NOTICE_MARGIN
+            answer = await self._ask(task, publication, timeout, max(0.001, deadline - time.monotonic()))
+            if publication is None or answer.status != 200 or time.monotonic() < unchanged_until:
+                return answer
+            if not await self._read_after(time.monotonic()):
+                return QueryAnswer(
+                    status=502,
+                    error="the backend's publication record could not be read to confirm which version answered",
+                )
+            if not self._switching and self._publication == publication:
+                return answer  # no switch began while the query ran
+
+    async def _ask(
+        self, task: QueryTask, publication: "Publication | None", limit: float, remaining: float
+    ) -> QueryAnswer:
+        """One request to the engine within ``remaining`` seconds of the query's ``limit``, over the published
+        dataset unless the query or the request names its own."""
+        found = scan(task.query)
+        form = [("query", task.query)]
         if self._virtuoso:
-            form["timeout"] = str(max(1, int(timeout * 1000 * VIRTUOSO_TIMEOUT_SHARE)))
+            form.append(("timeout", str(max(1, int(remaining * 1000 * VIRTUOSO_TIMEOUT_SHARE)))))
+        if task.default_graphs or task.named_graphs:
+            dataset = _dataset_form(task.default_graphs or [], task.named_graphs or [])
+        elif publication is not None and not found.has_from:
+            dataset = publication.dataset_form if reads_named_graphs(found) else publication.default_form
+        else:
+            dataset = ""
         # Virtuoso answers a CONSTRUCT in JSON results when they come first in Accept
-        graph_form = scan(task.query).form in ("CONSTRUCT", "DESCRIBE")
-        headers = {"Accept": "application/n-triples" if graph_form else "application/sparql-results+json"}
+        graph_form = found.form in ("CONSTRUCT", "DESCRIBE")
+        headers = {
+            "Accept": "application/n-triples" if graph_form else "application/sparql-results+json",
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+        body = "&".join(part for part in (urlencode(form), dataset) if part)
         try:
-            response = await self.client.post(self.url, data=form, headers=headers, timeout=timeout)
-        except httpx.TimeoutException:
-            raise QueryTimeout(f"query exceeded its time limit of {timeout:g} s") from None
-        except httpx.TransportError as err:
+            reply = await self._post(body, headers, remaining)
+        except TimeoutError:
+            raise QueryTimeout(f"query exceeded its time limit of {limit:g} s") from None
+        except aiohttp.ClientError as err:
             return QueryAnswer(status=502, error=f"the SPARQL backend {self.url} is unreachable: {type(err).__name__}")
-        if response.headers.get("x-sql-state") == "S1TAT":  # Virtuoso's partial answer at its timeout
-            raise QueryTimeout(f"query exceeded its time limit of {timeout:g} s")
-        if response.status_code >= 400:
-            return QueryAnswer(status=_status(response), error=f"backend: {response.text[:2000]}")
+        except AnswerTooLarge as err:
+            return QueryAnswer(status=502, error=str(err))
+        if reply.sql_state == "S1TAT":  # Virtuoso's partial answer at its timeout
+            raise QueryTimeout(f"query exceeded its time limit of {limit:g} s")
+        if reply.status >= 400:
+            status = 400 if reply.status < 500 else 502  # a query the engine refuses, or an engine that fails
+            return QueryAnswer(status=status, error=f"backend: {reply.content[:2000].decode(errors='replace')}")
         try:
-            return _reserialise(task, response)
+            return _reserialise(task, reply)
         except (SyntaxError, ValueError) as err:  # an answer that is not what its Content-Type says
             return QueryAnswer(status=502, error=f"backend: its answer could not be read: {err}")
 
@@ -185,18 +290,54 @@ class Publication:
     version: str
     graphs: tuple[str, ...]
 
+    @functools.cached_property
+    def dataset_form(self) -> str:
+        """The published dataset as form fields: the merge as default graph, the graphs as named graphs."""
+        return _dataset_form([vocab.PUBLISHED_DEFAULT_GRAPH], list(self.graphs))
 
-def _status(response: httpx.Response) -> int:
-    """400 for a query the engine refuses, 502 for an engine that fails."""
-    return 400 if response.status_code < 500 else 502
+    @functools.cached_property
+    def default_form(self) -> str:
+        """The published merge as the default graph, without named graphs."""
+        return _dataset_form([vocab.PUBLISHED_DEFAULT_GRAPH], [])
 
 
-def _reserialise(task: QueryTask, response: httpx.Response) -> QueryAnswer:
+def _dataset_form(default_graphs: list[str], named_graphs: list[str]) -> str:
+    return urlencode(
+        [("default-graph-uri", g) for g in default_graphs] + [("named-graph-uri", g) for g in named_graphs]
+    )
+
+
+def reads_named_graphs(found: QueryScan) -> bool:
+    """Whether a query's answer may depend on the dataset's named graphs: only GRAPH patterns read them (and
+    DESCRIBE, which each engine defines). Hundreds of named graphs cost Virtuoso 80 ms per query at 1M quads,
+    so the other queries are sent without them."""
+    return found.has_graph or found.form == "DESCRIBE"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An answer of the engine, read whole."""
+
+    status: int
+    media_type: str
+    content: bytes
+    sql_state: str | None = None  # Virtuoso's X-SQL-State
+
+
+class AnswerTooLarge(Exception):
+    """The engine's answer is larger than ``ANSWER_BYTES``."""
+
+
+def _reserialise(task: QueryTask, response: Reply) -> QueryAnswer:
     """Turn the backend's JSON results or N-Triples into the answer the client asked for."""
     from tehkg.endpoint import serializers
 
-    media = response.headers.get("content-type", "").split(";")[0].strip()
-    if media == "application/sparql-results+json":
+    if response.media_type == JSON_RESULTS and not task.rows_only:
+        if conneg.choose(task.accept, conneg.RESULTS, task.format) == JSON_RESULTS:
+            direct = _json_to_json(response.content, task.max_rows)
+            if direct is not None:
+                return direct
+    if response.media_type == JSON_RESULTS:
         # Virtuoso names blank nodes "nodeID://b1": not a blank node label; "b1" is
         content = response.content.replace(b'"nodeID://', b'"')
         parsed = ox.parse_query_results(content, format=ox.QueryResultsFormat.JSON)
@@ -232,6 +373,43 @@ def _reserialise(task: QueryTask, response: httpx.Response) -> QueryAnswer:
     return QueryAnswer(
         media_type=chosen, body=serializers.graph(chosen, triples), count=len(triples), truncated=truncated
     )
+
+
+def _json_to_json(content: bytes, max_rows: int) -> QueryAnswer | None:
+    """SELECT results in JSON, rewritten as the embedded store writes them (Virtuoso's ``typed-literal`` and
+    ``nodeID://`` blank nodes normalised, unbound variables left out, the row cap applied) without building terms:
+    a quarter of the CPU of parsing and writing them. None for an answer with a term it does not know (an RDF-star
+    triple): the general path reads it."""
+    from tehkg.endpoint import serializers
+
+    parsed = json.loads(content)
+    if "results" not in parsed:
+        return None
+    variables = parsed["head"]["vars"]
+    bindings = parsed["results"]["bindings"]
+    try:
+        rows = [{v: _json_term(b[v]) for v in variables if v in b} for b in bindings[:max_rows]]
+    except KeyError:
+        return None
+    truncated = len(bindings) > max_rows
+    body = serializers.json_results(variables, rows, truncated)
+    return QueryAnswer(media_type=JSON_RESULTS, count=len(rows), truncated=truncated, body=body)
+
+
+def _json_term(term: dict) -> dict:
+    kind, value = term["type"], term["value"]
+    if kind == "uri":
+        return {"type": "uri", "value": value}
+    if kind == "bnode":
+        return {"type": "bnode", "value": value.removeprefix("nodeID://")}
+    if kind not in ("literal", "typed-literal"):
+        raise KeyError(kind)
+    if "xml:lang" in term:
+        return {"type": "literal", "value": value, "xml:lang": term["xml:lang"].lower()}
+    datatype = term.get("datatype")
+    if datatype is None or datatype == XSD_STRING:
+        return {"type": "literal", "value": value}
+    return {"type": "literal", "value": value, "datatype": datatype}
 
 
 Engine = EmbeddedEngine | RemoteEngine

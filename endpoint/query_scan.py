@@ -49,6 +49,7 @@ class QueryScan:
     form: str | None = None
     update: bool = False
     has_from: bool = False
+    has_graph: bool = False  # a GRAPH pattern: the only way a query reads the dataset's named graphs
     services: list[str] = field(default_factory=list)  # as ``<iri>`` (resolved) or ``?var``
     depth: int = 0  # deepest nesting of (), {}, [] and runs of prefix operators
     unreadable: str | None = None  # why SERVICE could not be ruled out: the query must be refused
@@ -107,6 +108,8 @@ def _scan(text: str) -> QueryScan:
             result.update = True
         elif keyword == "FROM":
             result.has_from = True
+        elif keyword == "GRAPH":
+            result.has_graph = True
         elif keyword == "SERVICE":
             keyword_services += 1
     if _mentions_service(text) and result.depth <= MAX_DEPTH:

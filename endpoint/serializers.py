@@ -67,20 +67,22 @@ def _csv_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None)
     return str(term)
 
 
+def json_results(variables: list[str], bindings: list[dict], truncated: bool) -> bytes:
+    """SELECT results in JSON from their bindings (JSON terms)."""
+    body = {
+        "head": {"vars": variables},
+        # before the results: streaming parsers (Oxigraph's) refuse anything after the bindings
+        **({"truncated": True} if truncated else {}),
+        "results": {"bindings": bindings},
+    }
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
 def select(media: str, variables: list[str], rows: list[Row], truncated: bool) -> bytes:
     """SELECT results in ``media``."""
     if media == "application/sparql-results+json":
-        body = {
-            "head": {"vars": variables},
-            # before the results: streaming parsers (Oxigraph's) refuse anything after the bindings
-            **({"truncated": True} if truncated else {}),
-            "results": {
-                "bindings": [
-                    {v: _json_term(t) for v, t in zip(variables, row, strict=True) if t is not None} for row in rows
-                ]
-            },
-        }
-        return json.dumps(body, ensure_ascii=False).encode()
+        bindings = [{v: _json_term(t) for v, t in zip(variables, row, strict=True) if t is not None} for row in rows]
+        return json_results(variables, bindings, truncated)
     if media == "application/sparql-results+xml":
         out = [
             '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">',

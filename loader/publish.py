@@ -6,18 +6,24 @@ the update endpoint answers no queries, as Oxigraph's ``/update``) the publish i
 
 1. every graph is PUT under a staging IRI of this version (``…/graph/publication/<version>/<n>``), the RDF
    merge of the named graphs (the set-valued default graph) included, as ``…/graph/default``'s stage;
-2. one SPARQL Update request drops the graphs the previous version had and this one has not, MOVEs each
-   stage onto its graph and rewrites the publication record (``…/graph/publication``: version and graphs).
+2. the publication record (``…/graph/publication``) is marked: the served version ``dcterms:isReplacedBy``
+   this one; the publish then waits ``vocab.SWITCH_NOTICE`` seconds, so that every ``tehkg serve --backend`` has
+   read the mark or is checking its answers;
+3. one SPARQL Update request drops the graphs the previous version had and this one has not, MOVEs each
+   stage onto its graph and settles the record (this version and its graphs, the mark gone), writing the
+   new record before deleting the old one so that no read finds it empty.
 
 The engine runs that request as one transaction (Virtuoso: one statement, rolled back whole on error): a failure
-in step 1 or 2 drops the stages and leaves the previous version answering. Readers are not isolated from the
-switch itself: Virtuoso 7.2 lets a concurrent query see the MOVEs half done, for as long as the switch lasts.
+in any step drops the stages and the mark and leaves the previous version answering. Engines may let a concurrent
+query see the switch half done (Virtuoso 7.2 does): ``tehkg serve --backend`` sends no query while the record
+is marked and asks again any query that overlapped a mark (engines.RemoteEngine), so no answer mixes versions.
 Without an update endpoint each graph is PUT in place, one by one.
 Credentials come from ``TEHKG_TARGET_USER`` and ``TEHKG_TARGET_PASSWORD`` (HTTP digest, as Virtuoso asks)
 and appear in no message.
 """
 
 import os
+import time
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -119,10 +125,14 @@ def _staged(
     named[vocab.PUBLISHED_DEFAULT_GRAPH] = merge
     stages = {graph: f"{vocab.PUBLICATION_GRAPH}/{version}/{i}" for i, graph in enumerate(sorted(named))}
     previous = _published_graphs(client, update)
+    record = vocab.PUBLICATION_GRAPH
+    mark = f"GRAPH <{record}> {{ <{record}> <{vocab.DCTERMS}isReplacedBy> {ox.Literal(version)} }}"
     try:
         for graph, stage in stages.items():
             _put(client, target, stage, named[graph])
             print(f"staged {graph}: {len(named[graph])} triples")
+        _update(client, update, f"INSERT DATA {{ {mark} }}", "marking the publication record")
+        time.sleep(vocab.SWITCH_NOTICE)
         try:
             _update(client, update, _switch(stages, previous, version), "the switch to the new version")
         except httpx.TimeoutException:
@@ -131,7 +141,9 @@ def _staged(
                 f"its publication record (<{vocab.PUBLICATION_GRAPH}>) says which version it serves"
             ) from None
     except (PublishFailed, httpx.HTTPError):
-        drops = " ; ".join(f"DROP SILENT GRAPH <{stage}>" for stage in stages.values())
+        drops = " ; ".join(
+            [f"DELETE DATA {{ {mark} }}"] + [f"DROP SILENT GRAPH <{stage}>" for stage in stages.values()]
+        )
         try:
             client.post(update, data={"update": drops})
         except httpx.HTTPError:
@@ -154,15 +166,19 @@ def _published_graphs(client: httpx.Client, update: str) -> list[str]:
 
 
 def _switch(stages: dict[str, str], previous: list[str], version: str) -> str:
-    """One update: drop what this version no longer has, move each stage onto its graph, record the version."""
+    """One update: drop what this version no longer has, move each stage onto its graph, then settle the record:
+    this version and its graphs written, the previous ones and the mark deleted."""
     keep = set(stages) | set(stages.values())
     operations = [f"DROP SILENT GRAPH <{g}>" for g in previous if g not in keep]
     operations += [f"MOVE SILENT <{stage}> TO <{graph}>" for graph, stage in stages.items()]
-    record = f"<{vocab.PUBLICATION_GRAPH}> <{vocab.OWL}versionInfo> {ox.Literal(version)}"
-    parts = "".join(f" ; <{vocab.DCTERMS}hasPart> <{g}>" for g in sorted(stages) if g != vocab.PUBLISHED_DEFAULT_GRAPH)
+    record, parts = vocab.PUBLICATION_GRAPH, [g for g in sorted(stages) if g != vocab.PUBLISHED_DEFAULT_GRAPH]
+    written = f"<{record}> <{vocab.OWL}versionInfo> {ox.Literal(version)}"
+    written += "".join(f" ; <{vocab.DCTERMS}hasPart> <{g}>" for g in parts)
+    kept = ", ".join([str(ox.Literal(version))] + [f"<{g}>" for g in parts])
     operations += [
-        f"DROP SILENT GRAPH <{vocab.PUBLICATION_GRAPH}>",
-        f"INSERT DATA {{ GRAPH <{vocab.PUBLICATION_GRAPH}> {{ {record}{parts} }} }}",
+        f"INSERT DATA {{ GRAPH <{record}> {{ {written} }} }}",
+        f"DELETE {{ GRAPH <{record}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{record}> {{ ?s ?p ?o "
+        f"FILTER(?p = <{vocab.DCTERMS}isReplacedBy> || ?o NOT IN ({kept})) }} }}",
     ]
     return " ;\n".join(operations)
 

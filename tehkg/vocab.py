@@ -10,6 +10,9 @@ LINKS_GRAPH = GRAPH_BASE + "links"
 # on an external engine: the RDF merge of the named graphs (the endpoint's default graph), and what was published
 PUBLISHED_DEFAULT_GRAPH = GRAPH_BASE + "default"
 PUBLICATION_GRAPH = GRAPH_BASE + "publication"
+# seconds between a publish's mark on the publication record and its switch: readers trust answers for this long
+# after a read that found the record settled (loader/publish.py, endpoint/engines.py)
+SWITCH_NOTICE = 4.0
 DATASET_IRI = ID_BASE + "dataset/tehkg"
 SHAPES_IRI = BASE + "shapes"  # the shipped SHACL shapes, as one document
 QUALITY_REPORT_IRI = BASE + "quality"  # the latest validation report of the served data

@@ -1,0 +1,293 @@
+"""The ``--backend`` client (endpoint/engines.py RemoteEngine) and the publisher (loader/publish.py) against a
+scripted SPARQL engine: no answer mixes two published versions, a failed switch releases the readers, the
+published dataset goes with the queries that need it, the engine's JSON comes out as the embedded store writes
+it, and oversized or header-heavy answers are handled."""
+
+import asyncio
+import json
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+import pyoxigraph as ox
+import pytest
+
+from tehkg import vocab
+from tehkg.endpoint import engines, serializers
+from tehkg.endpoint.execution import QueryTask
+from tehkg.endpoint.settings import Settings
+
+RECORD = vocab.PUBLICATION_GRAPH
+JSON = "application/sparql-results+json"
+
+
+class Script:
+    """What the scripted engine serves: its publication record, the data version its queries see, hooks."""
+
+    def __init__(self) -> None:
+        self.versions = ["v1"]
+        self.graphs = ["https://w3id.org/tehkg/graph/a"]
+        self.mark: str | None = None
+        self.data = "v1"
+        self.queries: list[dict[str, list[str]]] = []  # the forms of the queries that were not record reads
+        self.marked_reads = 0
+        self.on_query: Callable[[], None] = lambda: None
+        self.on_marked_read: Callable[[int], None] = lambda n: None
+        self.answer: tuple[str, bytes, dict[str, str]] | None = None  # media, body, headers of every query
+        self.record_status = 200
+
+    def record_rows(self) -> list[dict]:
+        rows = [{"version": {"type": "literal", "value": v}} for v in self.versions]
+        rows += [{"graph": {"type": "uri", "value": g}} for g in self.graphs]
+        return rows + ([{"next": {"type": "literal", "value": self.mark}}] if self.mark else [])
+
+
+@pytest.fixture
+def engine() -> Iterator[tuple[Script, str]]:
+    script = Script()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:  # noqa: N802 - the handler's interface
+            form = parse_qs(self.rfile.read(int(self.headers["content-length"])).decode())
+            query = form["query"][0]
+            headers: dict[str, str] = {}
+            status = script.record_status if f"<{RECORD}>" in query else 200
+            if f"<{RECORD}>" in query:
+                if script.mark:
+                    script.marked_reads += 1
+                    script.on_marked_read(script.marked_reads)
+                media, body = JSON, json.dumps({"head": {}, "results": {"bindings": script.record_rows()}}).encode()
+            else:
+                script.queries.append(form)
+                script.on_query()
+                answer = {"head": {"vars": ["v"]}, "results": {"bindings": [{"v": {"type": "literal", "value": ""}}]}}
+                answer["results"]["bindings"][0]["v"]["value"] = script.data
+                media, body = JSON, json.dumps(answer).encode()
+                if script.answer:
+                    media, body, headers = script.answer
+            self.send_response(status)
+            self.send_header("Content-Type", media)
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in headers.items():
+                for line in value.split("\n"):
+                    self.send_header(name, line)
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield script, f"http://127.0.0.1:{server.server_port}/sparql"
+    server.shutdown()
+    server.server_close()
+
+
+def ask(url: str, query: str, **task: object) -> engines.QueryAnswer:
+    async def scenario() -> engines.QueryAnswer:
+        remote = engines.RemoteEngine(Settings(backend=url, timeout=20))
+        try:
+            return await remote.run(QueryTask(query=query, accept=JSON, **task), 20)  # type: ignore[arg-type]
+        finally:
+            await remote.close()
+
+    return asyncio.run(scenario())
+
+
+def value(answer: engines.QueryAnswer) -> str:
+    assert answer.status == 200, answer.error
+    return json.loads(answer.body)["results"]["bindings"][0]["v"]["value"]
+
+
+def test_no_query_is_sent_while_a_switch_is_marked(engine):
+    script, url = engine
+    script.mark, script.data = "v2", "half-switched"
+
+    def settle(reads: int) -> None:
+        if reads == 3:  # the engine polled the marked record: the switch ends
+            assert script.queries == []
+            script.versions, script.mark, script.data = ["v2"], None, "v2"
+
+    script.on_marked_read = settle
+    assert value(ask(url, "SELECT ?v WHERE { ?s ?p ?v }")) == "v2"
+    assert len(script.queries) == 1
+
+
+def test_an_answer_that_overlapped_a_switch_is_asked_again(engine, monkeypatch):
+    script, url = engine
+    monkeypatch.setattr(vocab, "SWITCH_NOTICE", 0.0)  # every answer is checked against a read of the record
+
+    def switch_begins() -> None:
+        if len(script.queries) == 1:  # the first answer is computed while the publish moves graphs
+            script.mark, script.data = "v2", "half-switched"
+
+    def switch_ends(reads: int) -> None:
+        if reads == 2:
+            script.versions, script.mark, script.data = ["v2"], None, "v2"
+
+    script.on_query, script.on_marked_read = switch_begins, switch_ends
+    assert value(ask(url, "SELECT ?v WHERE { ?s ?p ?v }")) == "v2"
+    assert len(script.queries) == 2  # the half-switched answer was dropped
+
+
+def test_an_answer_whose_version_cannot_be_confirmed_is_a_502(engine, monkeypatch):
+    script, url = engine
+    monkeypatch.setattr(vocab, "SWITCH_NOTICE", 0.0)
+
+    def record_fails() -> None:
+        script.record_status = 500
+
+    script.on_query = record_fails
+    answer = ask(url, "SELECT ?v WHERE { ?s ?p ?v }")
+    assert answer.status == 502 and "could not be read to confirm" in (answer.error or "")
+
+
+def test_an_answer_within_the_notice_needs_no_second_read(engine):
+    script, url = engine
+    reads = []
+    script.on_marked_read = reads.append
+    assert value(ask(url, "SELECT ?v WHERE { ?s ?p ?v }")) == "v1"
+    assert len(script.queries) == 1 and reads == []
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("SELECT ?v WHERE { ?s ?p ?v }", False),
+        ("SELECT ?v WHERE { GRAPH ?g { ?s ?p ?v } }", True),
+        ("SELECT ?v WHERE { ?s ?p ?v FILTER EXISTS { graph ?g { ?s ?p ?v } } }", True),
+        ("DESCRIBE <https://w3id.org/tehkg/id/org/miprof>", True),
+        ("SELECT ?v WHERE { ?s <http://example.org/graph> ?v } # GRAPH in a comment", False),
+    ],
+)
+def test_the_published_graphs_go_with_the_queries_that_read_named_graphs(engine, query, named):
+    script, url = engine
+    answer = ask(url, query)
+    assert answer.status == 200, answer.error
+    sent = script.queries[0]
+    assert sent["default-graph-uri"] == [vocab.PUBLISHED_DEFAULT_GRAPH]
+    assert sent.get("named-graph-uri") == (script.graphs if named else None)
+
+
+def test_a_query_naming_its_own_dataset_gets_no_other(engine):
+    script, url = engine
+    ask(url, "SELECT ?v FROM <https://w3id.org/tehkg/graph/a> WHERE { ?s ?p ?v }")
+    ask(url, "SELECT ?v WHERE { ?s ?p ?v }", default_graphs=["https://w3id.org/tehkg/graph/b"])
+    assert "default-graph-uri" not in script.queries[0] and "named-graph-uri" not in script.queries[0]
+    assert script.queries[1]["default-graph-uri"] == ["https://w3id.org/tehkg/graph/b"]
+
+
+VIRTUOSO_JSON = {
+    "head": {"link": [], "vars": ["s", "label", "n", "missing"]},
+    "results": {
+        "distinct": False,
+        "ordered": True,
+        "bindings": [
+            {
+                "n": {"type": "typed-literal", "datatype": "http://www.w3.org/2001/XMLSchema#integer", "value": "01"},
+                "s": {"type": "bnode", "value": "nodeID://b10007"},
+                "label": {"type": "literal", "xml:lang": "FR", "value": "Mesure « 1 »"},
+            },
+            {
+                "s": {"type": "uri", "value": "https://w3id.org/tehkg/id/org/miprof"},
+                "label": {"type": "typed-literal", "datatype": serializers.XSD_STRING, "value": "plain"},
+            },
+            {"s": {"type": "uri", "value": "https://w3id.org/tehkg/id/org/dgcs"}},
+        ],
+    },
+}
+
+
+def test_the_engines_json_comes_out_as_the_embedded_store_writes_it(engine):
+    script, url = engine
+    content = json.dumps(VIRTUOSO_JSON).encode()
+    script.answer = (JSON, content, {})
+    answer = ask(url, "SELECT * WHERE { ?s ?p ?o }", max_rows=2)
+    parsed = ox.parse_query_results(content.replace(b'"nodeID://', b'"'), format=ox.QueryResultsFormat.JSON)
+    variables = [v.value for v in parsed.variables]
+    rows = [[solution[v] for v in variables] for solution in parsed]
+    assert answer.body == serializers.select(JSON, variables, rows[:2], truncated=True)
+    assert (answer.count, answer.truncated) == (2, True)
+
+
+def test_hundreds_of_response_headers_are_read(engine):
+    script, url = engine
+    body = json.dumps({"head": {"vars": ["v"]}, "results": {"bindings": []}}).encode()
+    graphs = "\n".join(f"https://w3id.org/tehkg/graph/plan-{i}" for i in range(600))
+    script.answer = (JSON, body, {"X-SPARQL-named-graph": graphs})  # Virtuoso echoes every named graph
+    assert ask(url, "SELECT ?v WHERE { GRAPH ?g { ?s ?p ?v } }").status == 200
+
+
+def test_an_answer_larger_than_the_bound_is_a_502(engine, monkeypatch):
+    script, url = engine
+    monkeypatch.setattr(engines, "ANSWER_BYTES", 1000)
+    rows = [{"v": {"type": "literal", "value": "x" * 100}}] * 20
+    script.answer = (JSON, json.dumps({"head": {"vars": ["v"]}, "results": {"bindings": rows}}).encode(), {})
+    answer = ask(url, "SELECT ?v WHERE { ?s ?p ?v }")
+    assert answer.status == 502 and "exceeds" in (answer.error or "")
+
+
+def test_close_closes_the_http_client(engine):
+    _, url = engine
+
+    async def scenario() -> bool:
+        remote = engines.RemoteEngine(Settings(backend=url))
+        await remote.run(QueryTask(query="ASK {}", accept=JSON), 5)
+        session = remote._client()
+        await remote.close()
+        return session.closed
+
+    assert asyncio.run(scenario())
+
+
+def test_a_failed_switch_takes_its_mark_back(tmp_path, monkeypatch):
+    """The publisher's side: stages, then the mark, then the switch; when the switch fails, one last update
+    deletes the mark and the stages, so readers are held no longer."""
+    from tehkg.loader import publish
+    from tests.conftest import FIXTURES
+
+    updates: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def _answer(self, status: int, body: bytes = b"", media: str = "text/plain") -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", media)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_PUT(self) -> None:  # noqa: N802 - the handler's interface
+            self.rfile.read(int(self.headers["content-length"]))
+            self._answer(201)
+
+        def do_POST(self) -> None:  # noqa: N802
+            form = parse_qs(self.rfile.read(int(self.headers["content-length"])).decode())
+            if "query" in form:
+                self._answer(200, json.dumps({"head": {}, "results": {"bindings": []}}).encode(), JSON)
+                return
+            updates.append(form["update"][0])
+            self._answer(500 if "MOVE" in updates[-1] else 200, b"the switch failed")
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    monkeypatch.setenv("TEHKG_TARGET_UPDATE", base + "/update")
+    monkeypatch.setattr(vocab, "SWITCH_NOTICE", 0.0)
+    try:
+        with pytest.raises(publish.PublishFailed, match="the switch to the new version answered 500"):
+            publish.publish([FIXTURES / "valid"], base + "/store", validate=False)
+    finally:
+        server.shutdown()
+        server.server_close()
+    mark, switch, cleanup = updates
+    assert mark.startswith("INSERT DATA") and f"<{vocab.DCTERMS}isReplacedBy>" in mark
+    assert "MOVE SILENT" in switch and switch.index("INSERT DATA") < switch.index("DELETE {")  # never empty
+    assert (
+        cleanup.startswith("DELETE DATA") and mark[len("INSERT DATA") :] in cleanup and "DROP SILENT GRAPH" in cleanup
+    )
