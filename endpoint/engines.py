@@ -4,6 +4,7 @@ import asyncio
 import functools
 import json
 import math
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,7 +77,11 @@ class EmbeddedEngine:
     async def search_index(self) -> SearchIndex:
         """The index the build wrote next to the served store."""
         version, directory = self.version(), self.directory()
-        if directory is not None and self._index[0] != version:
+        if directory is None:
+            from tehkg.endpoint.sparql_protocol import ProtocolError  # it imports this module
+
+            raise ProtocolError(503, "no store is built yet", "backend")
+        if self._index[0] != version:
             self._index = (version, SearchIndex.read(directory))
         return self._index[1]
 
@@ -256,7 +261,7 @@ class RemoteEngine:
         except TimeoutError:
             raise QueryTimeout(f"query exceeded its time limit of {limit:g} s") from None
         except aiohttp.ClientError as err:
-            return QueryAnswer(status=502, error=f"the SPARQL backend {self.url} is unreachable: {type(err).__name__}")
+            return QueryAnswer(status=502, error=f"the SPARQL backend {self.url} is unreachable: {_why(err)}")
         except AnswerTooLarge as err:
             return QueryAnswer(status=502, error=str(err))
         if reply.sql_state == "S1TAT":  # Virtuoso's partial answer at its timeout
@@ -312,6 +317,15 @@ def reads_named_graphs(found: QueryScan) -> bool:
     DESCRIBE, which each engine defines). Hundreds of named graphs cost Virtuoso 80 ms per query at 1M quads,
     so the other queries are sent without them."""
     return found.has_graph or found.form == "DESCRIBE"
+
+
+def _why(err: aiohttp.ClientError) -> str:
+    """What went wrong with the connection, in words: ``connection refused``, ``it closed the connection``…"""
+    if isinstance(err, aiohttp.ClientConnectorError) and err.os_error.errno:
+        return os.strerror(err.os_error.errno).lower()
+    if isinstance(err, aiohttp.ServerDisconnectedError):
+        return "it closed the connection"
+    return type(err).__name__
 
 
 @dataclass(frozen=True)

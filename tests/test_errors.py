@@ -15,7 +15,9 @@ from fastapi import FastAPI
 from tehkg.endpoint.http_methods import HttpMethods
 from tests.conftest import PROJECT_ROOT, free_port, start_serve, stop, wait_until_up
 
-PAGES_AND_DOCUMENTS = ["/", "/sparql", "/dataset", "/dump.nq", "/id/plan/2019-2021", "/ontology", "/store?default"]
+PAGES_AND_DOCUMENTS = [
+    "/", "/sparql", "/dataset", "/dump.nq", "/id/plan/2019-2021", "/ontology", "/store?default", "/search?q=miprof",
+]  # fmt: skip
 
 
 def serve(command: list[str], log: Path, **env: str) -> tuple[subprocess.Popen, str]:
@@ -69,14 +71,14 @@ def test_query_with_the_backend_down_is_a_502_naming_it(backend_down: tuple[str,
     else:
         response = httpx.post(base + "/sparql", data={"query": "ASK {}"})
     message = assert_error(response, 502, "backend")
-    assert message == f"the SPARQL backend {backend} is unreachable: ConnectError"
+    assert message == f"the SPARQL backend {backend} is unreachable: connection refused"
 
 
 @pytest.mark.parametrize("path", [*PAGES_AND_DOCUMENTS, "/search?q=traite"])
 def test_pages_with_the_backend_down_are_a_502_naming_it(backend_down: tuple[str, str], path: str) -> None:
     base, backend = backend_down
     message = assert_error(httpx.get(base + path), 502, "backend")
-    assert message == f"the SPARQL backend {backend} is unreachable: ConnectError"
+    assert message == f"the SPARQL backend {backend} is unreachable: connection refused"
 
 
 def test_head_with_the_backend_down_is_a_502_too(backend_down: tuple[str, str]) -> None:
