@@ -12,7 +12,19 @@ import pyoxigraph as ox
 from fastapi import Request
 
 from tehkg import __version__
-from tehkg.endpoint import charts, page_document, page_editor, page_measure, page_org, page_terms, page_text
+from tehkg.endpoint import (
+    charts,
+    page_document,
+    page_editor,
+    page_legal,
+    page_measure,
+    page_org,
+    page_section,
+    page_statement,
+    page_statistics,
+    page_terms,
+    page_text,
+)
 from tehkg.endpoint.serializers import PREFIXES
 from tehkg.resources import queries_dir
 from tehkg.vocab import BASE, DATASET_IRI, GRAPH_BASE
@@ -25,6 +37,12 @@ LABEL_PROPS = (
     "http://xmlns.com/foaf/0.1/name",
 )
 TEH = "https://w3id.org/tehkg/ontology#"
+QB_DATASET = "http://purl.org/linked-data/cube#DataSet"
+# The purpose-built head of a page, by class: it replaces the bare title and shows its statements' sources.
+LEADS = {TEH + "Measure": page_measure.measure_page, QB_DATASET: page_statistics.dataset_page}
+LEADS |= {kind: page_legal.legal_page for kind in page_legal.KINDS}
+LEADS |= {kind: page_statement.statement_page for kind in page_statement.KINDS}
+LEADS |= {TEH + kind: page_section.section_page for kind in ("Priority", "Axis", "Action")}
 e = html.escape
 
 
@@ -142,8 +160,10 @@ async def entity_page(request: Request, iri: str, found: list[dict], incoming: l
     for r in found:
         if not r["p"].value.endswith("#type"):
             by_prop[r["p"].value].append(r)
-    is_measure = TEH + "Measure" in {t.value for t in types}
-    head = await page_measure.measure_page(iri, rows, labels, lang) if is_measure else f"<h1>{e(title)}</h1>"
+    kinds = {t.value for t in types}
+    is_measure = TEH + "Measure" in kinds
+    lead = next((LEADS[k] for k in LEADS if k in kinds), None)
+    head = await lead(iri, rows, labels, lang) if lead else f"<h1>{e(title)}</h1>"
     body = [
         head,
         f'<p class="iri"><code>{e(iri)}</code></p>',
@@ -156,10 +176,10 @@ async def entity_page(request: Request, iri: str, found: list[dict], incoming: l
         for r in found
         if r["p"].value == LABEL_PROPS[0] and isinstance(r["o"], ox.Literal) and r["o"].language != lang
     ]
-    if other_labels and not is_measure:
+    if other_labels and not lead:
         body.append('<p class="other-label">' + " · ".join(term_html(t, names) for t in other_labels) + "</p>")
     if not is_measure:  # the measure page says it all above
-        body.append(await _special_sections(iri, types, rows, lang))
+        body.append(await _special_sections(iri, types, rows, lang, sourced=lead is not None))
     body.append("<h2>" + ("Propriétés" if lang == "fr" else "Properties") + "</h2><table>")
     for prop in sorted(by_prop, key=lambda p: names.get(p, short(p))):
         values = []
@@ -198,12 +218,17 @@ def _natural(text: str) -> list:
     return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", text)]
 
 
-async def _special_sections(iri: str, types: list, rows: Rows, lang: str) -> str:
-    """Provenance quotes; measure trees and charts of plans; statistics plots; organisation charts."""
+async def _special_sections(iri: str, types: list, rows: Rows, lang: str, sourced: bool) -> str:
+    """Provenance quotes (unless the page's lead gives its sources); measure trees and charts of plans; statistics
+    plots; organisation charts."""
     out = []
-    quotes = await rows(f"""PREFIX oa: <http://www.w3.org/ns/oa#> PREFIX teh: <{TEH}>
+    quotes = (
+        []
+        if sourced
+        else await rows(f"""PREFIX oa: <http://www.w3.org/ns/oa#> PREFIX teh: <{TEH}>
         SELECT ?loc ?exact ?doc {{ <{iri}> teh:passage ?p . ?p oa:hasSource ?doc .
         OPTIONAL {{ ?p teh:locator ?loc }} OPTIONAL {{ ?p oa:hasSelector/oa:exact ?exact }} }}""")
+    )
     if quotes:
         documents = await labels(rows, {q["doc"].value for q in quotes}, lang)
         out.append("<h2>" + ("Provenance" if lang == "fr" else "Provenance") + "</h2><ul>")
@@ -214,12 +239,12 @@ async def _special_sections(iri: str, types: list, rows: Rows, lang: str) -> str
         out.append("</ul>")
     kinds = {t.value for t in types}
     if kinds & {TEH + "ActionPlan", TEH + "Priority", TEH + "Axis", TEH + "Action"}:
-        out.append(await _tree(iri, rows, lang))
+        out.append(await page_section.tree(iri, rows, labels, lang))
     if TEH + "ActionPlan" in kinds:
         out.append(await charts.plan_charts(iri, rows, lang))
     if TEH + "Measure" in kinds:
         out.append(await _voices(iri, rows, lang))
-    if "http://purl.org/linked-data/cube#DataSet" in kinds:
+    if QB_DATASET in kinds:
         out.append(await charts.dataset_charts(iri, rows))
     if TEH + "SourceDocument" in kinds:
         out.append(await page_document.statements_section(iri, rows, labels, lang))
@@ -228,34 +253,6 @@ async def _special_sections(iri: str, types: list, rows: Rows, lang: str) -> str
         out.append(await charts.hierarchy(iri, rows, lang))
         out.append(await charts.attachments(iri, rows, lang))
     return "\n".join(out)
-
-
-async def _tree(iri: str, rows: Rows, lang: str) -> str:
-    """The sections and measures below a plan or section, in printed order."""
-    found = await rows(f"""PREFIX teh: <{TEH}> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-        SELECT ?child ?parent ?n ?label ?type {{ ?child teh:isComponentOf+ <{iri}> ;
-          teh:isComponentOf ?parent ; skos:notation ?n ; a ?type
-          FILTER(STRSTARTS(STR(?type), "{TEH}"))
-          OPTIONAL {{ ?child skos:prefLabel ?label FILTER(lang(?label) = "{lang}") }} }}""")
-    children: dict[str, list[dict]] = defaultdict(list)
-    for r in found:
-        children[r["parent"].value].append(r)
-    kinds = await labels(rows, {r["type"].value for r in found}, lang)
-
-    def branch(node: str) -> str:
-        items = sorted(children.get(node, []), key=lambda r: int(r["n"].value) if r["n"].value.isdigit() else 0)
-        if not items:
-            return ""
-        html_items = []
-        for r in items:
-            kind = kinds.get(r["type"].value, r["type"].value.rsplit("#", 1)[-1]).capitalize()
-            label = r["label"].value if "label" in r else ""
-            child = link_html(r["child"].value, f"{e(kind)} {e(r['n'].value)}")
-            html_items.append(f"<li>{child} {e(label)}{branch(r['child'].value)}</li>")
-        return "<ul>" + "".join(html_items) + "</ul>"
-
-    tree = branch(iri)
-    return f"<h2>{'Structure' if lang == 'fr' else 'Structure'}</h2>{tree}" if tree else ""
 
 
 async def _voices(iri: str, rows: Rows, lang: str) -> str:
@@ -447,13 +444,13 @@ async def ontology_page(request: Request, rows: Rows) -> str:
 ONTOLOGY_RELATIONS = {"fr": ("spécialise", "domaine", "portée"), "en": ("specialises", "domain", "range")}
 
 
-def not_found(iri: str) -> str:
-    """A plain 404 page, in French then English (the route does not pass the page's language)."""
-    return (
-        f"<!doctype html><html lang='fr'><head><meta charset='utf-8'><title>404</title></head><body>"
-        f"<h1>404</h1><p>Rien n'est connu de <code>{e(iri)}</code>.</p>"
-        f"<p lang='en'>Nothing is known about <code>{e(iri)}</code>.</p>"
-        f"<p><a href='/'>tehkg</a></p></body></html>"
+def not_found(request: Request, iri: str) -> str:
+    """The 404 page, in the request's language inside the site's frame."""
+    lang = lang_of(request)
+    said = {"fr": "Rien n'est connu de", "en": "Nothing is known about"}[lang]
+    back = {"fr": "Retour à l'accueil", "en": "Back to the front page"}[lang]
+    return layout(
+        request, "404", f"<h1>404</h1><p>{said} <code>{e(iri)}</code>.</p><p><a href='/?lang={lang}'>{back}</a></p>"
     )
 
 

@@ -35,6 +35,7 @@ PAGES = {
     "search": "/search?q=miprof",
     "sparql": "/sparql",
     "compare": "/compare",
+    "not-found": "/id/nothing-is-known-here",
 }
 # The words of the page templates (headings, table headers, captions, buttons) in each language; a page in the
 # other language must show none of them.
@@ -45,6 +46,8 @@ TEMPLATE_WORDS = {
         "All the data", "Examples", "Run", "Link", "Entry points", "Example questions", "Contents", "Access",
         "Ontology", "Dataset", "Search", "Axis", "Measure", "Priority", "label", "title", "type of", "subclass",
         "domain", "range", "part of", "derived from", "No result",
+        "Cited by", "Official links", "Taken up by", "Target", "Recommendations of this assessment",
+        "Nothing is known about", "Back to the front page",
     ],
     "fr": [
         "Propriétés", "Liens entrants", "Évaluation de la CNCDH", "Recommandations", "Constats", "Propositions",
@@ -52,6 +55,8 @@ TEMPLATE_WORDS = {
         "Toutes les données", "Exemples", "Exécuter", "Lien", "Points d’entrée", "Questions exemples", "Contenu",
         "Accès", "Ontologie", "Jeu de données", "Rechercher", "libellé", "titre", "fait partie de", "dérivé de",
         "Aucun résultat",
+        "Cité par", "Liens officiels", "Reprise par", "Porte sur", "Recommandations de cette évaluation",
+        "Rien n'est connu de", "Retour à l'accueil",
     ],
 }  # fmt: skip
 CURIE = re.compile(r"\b(?:teh|tehorg|tehg|cv|org|eli|dcterms|skos|rdfs?|owl|oa|prov|foaf|qb|void|dcat|xsd):[A-Za-z_]")
@@ -163,7 +168,11 @@ def test_measure_page_sections_in_reading_order(browser, server):  # noqa: F811
     )
 
 
-@pytest.mark.parametrize("page", ["landing", "plan", "organisation", "ontology", "dataset", "sparql", "compare"])
+@pytest.mark.parametrize(
+    "page",
+    ["landing", "plan", "organisation", "ontology", "dataset", "sparql", "compare"]
+    + ["plan-section", "legal-text", "instrument", "assessment", "recommendation", "statistics", "not-found"],
+)
 def test_screenshots_of_page_classes(browser, server, page):  # noqa: F811
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser.get(server + PAGES[page])
@@ -335,3 +344,104 @@ def test_source_document_page_lists_what_it_states(browser, server):  # noqa: F8
         a.get_attribute("href").split("/graph/")[1]: a.text for a in section.find_elements(By.CSS_SELECTOR, ".graphs a")
     }
     assert graphs["cncdh-2017?lang=fr"] == "Ce que dit l'évaluation de la CNCDH (2017)"
+
+
+def test_legal_text_page_names_who_cites_it(browser, server):  # noqa: F811
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + PAGES["legal-text"])
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Article 225-4-1 du code pénal"
+    facts = browser.find_element(By.CSS_SELECTOR, "dl.facts").text.splitlines()
+    assert facts[:2] == ["Type de texte", "article de code"] and "Code pénal" in facts
+    groups = {h.text: h for h in browser.find_elements(By.CSS_SELECTOR, "main h3")}
+    plan = "2nd plan d'action national contre la traite des êtres humains 2019-2021"
+    cited = [a.text for a in groups[plan].find_elements(By.XPATH, "following-sibling::ul[1]/li/a")]
+    assert cited[0] == (
+        "Mesure 21 — Rappeler les conditions de délivrance des titres de séjour et la nécessité de désigner des "
+        "référents « traite des êtres humains »"
+    )
+    statements = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "ul.cited-by li a")]
+    assert "Recommandation 2 (mesure 13)" in statements and "Proposition 3 (mesure 12)" in statements
+
+
+def test_instrument_page_links_out_and_quotes_its_ratification(browser, server):  # noqa: F811
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/id/legal/fr/loi/2016-444?lang=en")
+    out = browser.find_element(By.CSS_SELECTOR, "ul.links-out a")
+    assert out.text == "Légifrance — European Legislation Identifier"
+    assert out.get_attribute("href") == "http://www.legifrance.gouv.fr/eli/loi/2016/4/13/2016-444/jo/texte"
+    browser.get(server + PAGES["instrument"])
+    facts = browser.find_element(By.CSS_SELECTOR, "dl.facts").text.splitlines()
+    assert "État de ratification" in facts and "ratifié" in facts and "16 mai 2005" in facts
+    sources = browser.find_elements(By.CSS_SELECTOR, "blockquote.ratification + .source a")
+    assert sources[0].text == "2nd plan d'action national contre la traite des êtres humains 2019-2021"
+
+
+def test_section_page_lists_its_measures_with_pilots(browser, server):  # noqa: F811
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + PAGES["plan-section"])
+    assert browser.find_element(By.CSS_SELECTOR, ".crumbs").text == "Plan d'action 2019-2021"
+    h1 = browser.find_element(By.TAG_NAME, "h1").text
+    assert h1 == "Axe 1 — INFORMER ET COMMUNIQUER POUR MIEUX PRÉVENIR LE PHÉNOMÈNE DE LA TRAITE DES ÊTRES HUMAINS"
+    items = [li.text for li in browser.find_elements(By.CSS_SELECTOR, ".tree > ul > li > ul > li")]
+    assert items[0] == (
+        "Mesure 1 Informer et sensibiliser sur les risques d'exploitation\nPilote : Mission interministérielle pour la "
+        "protection des femmes contre les violences et la lutte contre la traite des êtres humains, SIG-Dicom"
+    )
+    numbers = [li.text.split()[1] for li in browser.find_elements(By.CSS_SELECTOR, ".tree > ul > li > ul > li")]
+    assert numbers == [str(n) for n in range(1, len(numbers) + 1)]  # printed order, measures 1 to 10 of axis 1
+
+
+def test_recommendation_page_names_its_measure_and_source(browser, server):  # noqa: F811
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/id/recommendation/cncdh-2017/measure/3/1")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Recommandation 1 (mesure 3) — CNCDH"
+    target = browser.find_element(By.CSS_SELECTOR, "p.hasTarget a")
+    assert target.text == "Mesure 3 — INFORMER ET SENSIBILISER LE GRAND PUBLIC"
+    assert target.get_attribute("href").endswith("/id/plan/2014-2016/measure/3?lang=fr")
+    source = browser.find_element(By.CSS_SELECTOR, "main .source").text
+    assert source.startswith(
+        "Évaluation de la mise en œuvre du plan d'action national contre la traite des êtres humains (2014-2016) — "
+        "Priorité 1 › Mesure 3 › Observations et recommandations de la CNCDH"
+    )
+    browser.get(server + PAGES["assessment"] + "?lang=en")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Assessment (measure 3) — CNCDH"
+    status = browser.find_element(By.CSS_SELECTOR, "p.status").text
+    assert status == "Implementation status: partially implemented (« Partiellement mise en oeuvre »)"
+    held = browser.find_elements(By.CSS_SELECTOR, "ol.statements > li > a")
+    assert [a.text for a in held][:1] == ["CNCDH recommendation 1 (measure 3)"]
+
+
+def test_statistics_page_tabulates_its_observations(browser, server):  # noqa: F811
+    import httpx
+    from selenium.webdriver.common.by import By
+
+    dataset = "https://w3id.org/tehkg/id/dataset/cncdh-2017-residence-permits"
+    query = f"SELECT (COUNT(?o) AS ?n) {{ ?o <http://purl.org/linked-data/cube#dataSet> <{dataset}> }}"
+    observed = int(httpx.get(server + "/sparql", params={"query": query, "format": "csv"}).text.split()[1])
+    browser.get(server + "/id/dataset/cncdh-2017-residence-permits")
+    rows = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "table.observations tbody tr")]
+    assert len(rows) == observed == 35
+    assert "Total 2012 201" in rows
+    browser.get(server + PAGES["statistics"])
+    cells = [
+        [td.text for td in tr.find_elements(By.TAG_NAME, "td")]
+        for tr in browser.find_elements(By.CSS_SELECTOR, "table.observations tbody tr")
+    ]
+    assert cells[0] == ["Amende encourue pour l'achat d'un acte sexuel", "2016", "1\u202f500 €"]
+    headers = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "table.observations th")]
+    assert headers == ["Indicateur", "Année de référence", "Valeur observée"]
+    assert browser.find_elements(By.CSS_SELECTOR, "main figure svg")  # the chart by year follows the table
+
+
+@pytest.mark.parametrize(("lang", "said"), [("fr", "Rien n'est connu de"), ("en", "Nothing is known about")])
+def test_not_found_page_speaks_the_request_language(server, lang, said):
+    import httpx
+
+    response = httpx.get(server + PAGES["not-found"], params={"lang": lang}, headers={"Accept": "text/html"})
+    assert response.status_code == 404
+    assert f'<html lang="{lang}">' in response.text and f"<p>{said} <code>" in response.text
+    assert "<header>" in response.text  # inside the site's frame

@@ -71,7 +71,7 @@ async def describe(request: Request, ctx: Context, iri: str, fmt: str | None, wh
     incoming = await ctx.rows(f"SELECT ?s ?p ?g {{ GRAPH ?g {{ ?s ?p <{safe}> }} }} LIMIT 2000")
     if not found and not incoming:
         if html:
-            return HTMLResponse(pages.not_found(iri), status_code=404)
+            return HTMLResponse(pages.not_found(request, iri), status_code=404)
         return error_response(404, "not-found", f"nothing is known about {iri}")
     if html:
         return HTMLResponse(await pages.entity_page(request, iri, found, incoming, ctx.rows), headers=headers)
