@@ -242,8 +242,6 @@ async def _special_sections(iri: str, types: list, rows: Rows, lang: str, source
         out.append(await page_section.tree(iri, rows, labels, lang))
     if TEH + "ActionPlan" in kinds:
         out.append(await charts.plan_charts(iri, rows, lang))
-    if TEH + "Measure" in kinds:
-        out.append(await _voices(iri, rows, lang))
     if QB_DATASET in kinds:
         out.append(await charts.dataset_charts(iri, rows))
     if TEH + "SourceDocument" in kinds:
@@ -253,58 +251,6 @@ async def _special_sections(iri: str, types: list, rows: Rows, lang: str, source
         out.append(await charts.hierarchy(iri, rows, lang))
         out.append(await charts.attachments(iri, rows, lang))
     return "\n".join(out)
-
-
-async def _voices(iri: str, rows: Rows, lang: str) -> str:
-    """What evaluators and NGOs said of a measure, and its editorial links to the other plan."""
-    found = await rows(f"""PREFIX teh: <{TEH}> PREFIX oa: <http://www.w3.org/ns/oa#>
-        PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-        SELECT ?a ?type ?status ?statusText ?body ?creator ?n {{ ?a oa:hasTarget <{iri}> ; a ?type
-          FILTER(?type IN (teh:Assessment, teh:Recommendation, teh:Finding, teh:Proposal))
-          OPTIONAL {{ ?a teh:statusText ?statusText }} OPTIONAL {{ ?a teh:status ?status }}
-          OPTIONAL {{ ?a oa:bodyValue ?body }} OPTIONAL {{ ?a dcterms:creator ?creator }}
-          OPTIONAL {{ ?a skos:notation ?n }} }}""")
-    links = await rows(f"""PREFIX teh: <{TEH}> SELECT ?p ?other ?why {{
-        {{ <{iri}> ?p ?other }} UNION {{ ?other ?p <{iri}> }}
-        FILTER(?p IN (teh:followsUp, teh:takesUp, teh:draftOf))
-        OPTIONAL {{ GRAPH <{GRAPH_BASE}editorial> {{ ?st <http://www.w3.org/1999/02/22-rdf-syntax-ns#object> ?o ;
-          <http://www.w3.org/2004/02/skos/core#note> ?why ;
-          <http://www.w3.org/1999/02/22-rdf-syntax-ns#subject> ?s FILTER((?s = <{iri}> && ?o = ?other)
-          || (?o = <{iri}> && ?s = ?other)) }} }} }}""")
-    names = await labels(
-        rows,
-        {r["creator"].value for r in found if "creator" in r}
-        | {r[k].value for r in links for k in ("p", "other") if isinstance(r[k], ox.NamedNode)},
-        lang,
-    )
-    out = []
-    order = {"Assessment": 0, "Recommendation": 1, "Finding": 2, "Proposal": 3}
-    titles = {
-        "fr": {
-            "Assessment": "Évaluation",
-            "Recommendation": "Recommandation",
-            "Finding": "Constat",
-            "Proposal": "Proposition",
-        },
-        "en": {
-            "Assessment": "Assessment",
-            "Recommendation": "Recommendation",
-            "Finding": "Finding",
-            "Proposal": "Proposal",
-        },
-    }[lang]
-    for r in sorted(found, key=lambda r: (order[r["type"].value.rsplit("#", 1)[-1]], _natural(r["a"].value))):
-        kind = r["type"].value.rsplit("#", 1)[-1]
-        who = f" — {e(names.get(r['creator'].value, short(r['creator'].value)))}" if "creator" in r else ""
-        text = r["statusText"].value if "statusText" in r else r["body"].value if "body" in r else ""
-        out.append(f"<li>{link_html(r['a'].value, titles[kind])}{who}<blockquote>{e(text)}</blockquote></li>")
-    for r in links:
-        why = f" <em>({e(r['why'].value)})</em>" if "why" in r else ""
-        out.append(f"<li>{e(names.get(r['p'].value, short(r['p'].value)))} {term_html(r['other'], names)}{why}</li>")
-    if not out:
-        return ""
-    heading = "Évaluations, voix et suites" if lang == "fr" else "Assessments, voices and follow-up"
-    return f"<h2>{heading}</h2><ul class='voices'>{''.join(out)}</ul>"
 
 
 async def landing(request: Request, rows: Rows) -> str:
