@@ -1,17 +1,19 @@
 """tehkg over Virtuoso: Virtuoso direct vs ``tehkg serve --backend`` on it vs the embedded store.
 
-    python bench/virtuoso.py [--size 1000000] [--seconds 10]
+    python bench/virtuoso.py [--size 1000000] [--seconds 10] [--repeats 3]
 
 One run on one machine: the generated N-Quads (bench/generate.py) are published to a private Virtuoso
 (tests/virtuoso.py, loopback ports) with ``tehkg build --no-validate --target …/sparql-graph-crud-auth``
 (timed: parse, staging PUTs, the one-transaction switch) and built into an embedded store. Every query of
 bench/queries/ is asked once of each endpoint and the row counts compared. Then ``wrk`` (Debian's, a native
 load generator) drives each endpoint for ``--seconds`` at 8 and 32 connections, cold (a unique comment per
-request: no cache can answer) and warm (the same bodies again: tehkg's cache answers; Virtuoso has none).
+request: no cache can answer) and warm (the same bodies again: tehkg's cache answers; Virtuoso has none),
+``--repeats`` times, the three endpoints taking turns within each repeat so that the machine's drift falls on
+all of them alike; the table gives the median and the range, the CPU each request cost Virtuoso and tehkg.
 Virtuoso direct gets the dataset tehkg sends it with each query (the published merge as default graph;
 the published graphs as named graphs for the queries with a GRAPH pattern or DESCRIBE), so both answer the
 same question. A runaway query through the backend is timed
-against its deadline, with the engine's CPU until it is idle. Results: bench/VIRTUOSO.md (a section per size) and
+against its deadline, with the engine's CPU until it is idle (``--repeats`` times). Results: bench/VIRTUOSO.md (a section per size) and
 bench/out/virtuoso-results-SIZE.json.
 """
 
@@ -24,6 +26,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from statistics import median
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -100,6 +103,26 @@ def wrk(url: str, dataset: Dataset, clients: int, seconds: float, cold: bool) ->
     return result
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process, its reaped children and its live descendants (Linux /proc)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        child = int(stat.parent.name)
+        parents[child] = int(fields[1])
+        times[child] = sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    tree, grown = {pid}, True
+    while grown:
+        more = {child for child, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grown = bool(more)
+    return sum(times.get(p, 0.0) for p in tree)
+
+
 def published_dataset(engine: Virtuoso) -> Dataset:
     """The dataset tehkg sends the engine with each query: the merge as default graph, and the published graphs
     as named graphs to the queries that read named graphs."""
@@ -168,6 +191,12 @@ def rows_of(url: str, query: str, dataset: list[tuple[str, str]]) -> int:
 
 def runaway(engine: Virtuoso, backend: str) -> dict:
     """A query with no end through the backend: when it is answered, and when the engine is idle again."""
+    quiet_by = time.monotonic() + 60
+    while time.monotonic() < quiet_by:  # start from an idle engine
+        before = engine.cpu_seconds()
+        time.sleep(0.2)
+        if engine.cpu_seconds() - before < 0.01:
+            break
     start = time.monotonic()
     response = httpx.post(backend, data={"query": RUNAWAY, "timeout": f"{RUNAWAY_DEADLINE:g}"}, timeout=120)
     answered = time.monotonic() - start
@@ -177,7 +206,12 @@ def runaway(engine: Virtuoso, backend: str) -> dict:
         if engine.cpu_seconds() - before < 0.01:  # under 5% of a core over 0.2 s
             break
     idle = time.monotonic() - start - 0.2  # the start of the quiet window
-    return {"status": response.status_code, "deadline": RUNAWAY_DEADLINE, "answered_s": answered, "idle_s": idle}
+    return {
+        "status": response.status_code,
+        "answered_s": answered,
+        "idle_s": idle,
+        "idle_after_answer_s": idle - answered,
+    }
 
 
 REPORT = HERE / "VIRTUOSO.md"
@@ -200,27 +234,53 @@ def write_report(result: dict, command: str) -> None:
 
 
 def _section(result: dict, command: str) -> str:
-    rps = {(r["endpoint"], r["mode"], r["clients"]): r for r in result["runs"]}
+    runs: dict[tuple, list[dict]] = {}
+    for r in result["runs"]:
+        runs.setdefault((r["endpoint"], r["mode"], r["clients"]), []).append(r)
+    rps = {key: median(r["rps"] for r in rs) for key, rs in runs.items()}
+    repeats = result["repeats"]
     lines = [
-        f"## {result['size']} quads (measured: `{command}`, {result['cores']} cores, one run, {result['date']})",
+        f"## {result['size']} quads (measured: `{command}`, {result['cores']} cores, {result['date']})",
         "",
-        "| endpoint | mode | clients | req/s | p50 | p95 | failed |",
-        "|---|---|---|---|---|---|---|",
+        f"Median of {repeats} runs of {result['seconds']:g} s (range); latency of the median run; CPU per request of",
+        "Virtuoso and of the tehkg process (its query workers included), over all runs of the row.",
+        "",
+        "| endpoint | mode | clients | req/s | range | p50 | p95 | failed | Virtuoso CPU ms/req | tehkg CPU ms/req |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for (name, mode, clients), r in rps.items():
-        failed = r["failed"] + r["non2xx"]
-        lines.append(
-            f"| {name} | {mode} | {clients} | {r['rps']:.1f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {failed} |"
+    for (name, mode, clients), rs in runs.items():
+        middle = sorted(rs, key=lambda r: r["rps"])[len(rs) // 2]
+        failed = sum(r["failed"] + r["non2xx"] for r in rs)
+        requests = sum(r["requests"] for r in rs)
+        virtuoso = sum(r["virtuoso_cpu_ms"] * r["requests"] for r in rs) / requests
+        tehkg = (
+            "–"
+            if rs[0]["tehkg_cpu_ms"] is None
+            else f"{sum(r['tehkg_cpu_ms'] * r['requests'] for r in rs) / requests:.1f}"
         )
-    lines += ["", "| ratio | 8 clients | 32 clients |", "|---|---|---|"]
+        spread = f"{min(r['rps'] for r in rs):.1f}–{max(r['rps'] for r in rs):.1f}"
+        lines.append(
+            f"| {name} | {mode} | {clients} | {rps[(name, mode, clients)]:.1f} | {spread} | {middle['p50_ms']:.1f} "
+            f"| {middle['p95_ms']:.1f} | {failed} | {virtuoso:.1f} | {tehkg} |"
+        )
+    lines += [
+        "",
+        "| ratio of the medians (range of the same repeat's ratios) | 8 clients | 32 clients |",
+        "|---|---|---|",
+    ]
     for label, (a, b) in {
         "`--backend` / Virtuoso direct, cold": (("tehkg --backend", "cold"), ("virtuoso direct", "cold")),
         "`--backend` warm / Virtuoso direct": (("tehkg --backend", "warm"), ("virtuoso direct", "warm")),
         "`--backend` / embedded, cold": (("tehkg --backend", "cold"), ("tehkg embedded", "cold")),
     }.items():
-        cells = [f"{rps[(*a, c)]['rps'] / rps[(*b, c)]['rps']:.2f}×" for c in (8, 32)]
+        cells = []
+        for c in (8, 32):
+            paired = [x["rps"] / y["rps"] for x, y in zip(runs[(*a, c)], runs[(*b, c)], strict=True)]
+            cells.append(f"{rps[(*a, c)] / rps[(*b, c)]:.2f}× ({min(paired):.2f}–{max(paired):.2f})")
         lines.append(f"| {label} | {' | '.join(cells)} |")
-    runaway = result["runaway"]
+    runaways = result["runaway"]
+    answered = ", ".join(f"{r['status']} after {r['answered_s']:.2f} s" for r in runaways)
+    idle = ", ".join(f"{r['idle_after_answer_s']:.2f}" for r in runaways)
     lines += [
         "",
         f"- Publish (`tehkg build --no-validate --target …/sparql-graph-crud-auth`: parse, staging PUTs, one-"
@@ -229,9 +289,9 @@ def _section(result: dict, command: str) -> str:
         f"(`tehkg build --no-validate`): {result['embedded_build_s']:.1f} s.",
         f"- Row counts per query agree on all three endpoints but for {result['rows_differ'] or 'none'} "
         "(DESCRIBE is left to each engine by SPARQL 1.1).",
-        f"- Runaway query through `--backend` with a {runaway['deadline']:g} s deadline: answered "
-        f"{runaway['status']} after {runaway['answered_s']:.2f} s; Virtuoso's CPU idle {runaway['idle_s']:.2f} s "
-        "after the request (it gets half the deadline as its own `timeout`, then stops).",
+        f"- Runaway query through `--backend` with a {RUNAWAY_DEADLINE:g} s deadline, {len(runaways)} times: answered "
+        f"{answered}; Virtuoso's CPU idle {idle} s after the answer (it gets half the deadline as its own "
+        "`timeout`, then winds down).",
         "",
     ]
     return "\n".join(lines)
@@ -241,6 +301,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each endpoint, mode and client count")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
     from generate import generate
@@ -250,7 +311,8 @@ def main() -> None:
     data = WORK / f"synthetic-{label}.nq"
     if not data.exists():
         generate(args.size, data)
-    result: dict = {"size": label, "seconds": args.seconds, "cores": os.cpu_count(), "date": time.strftime("%Y-%m-%d")}
+    result: dict = {"size": label, "seconds": args.seconds, "repeats": args.repeats, "cores": os.cpu_count()}
+    result["date"] = time.strftime("%Y-%m-%d")
     result["embedded_build_s"] = build_embedded(data, OUT / f"tehkg-{label}")
     engine = Virtuoso(OUT / f"virtuoso-{label}", allowed=[WORK])
     engine.start()
@@ -264,30 +326,40 @@ def main() -> None:
         processes.append(backend_process)
         embedded = start_tehkg(OUT / f"tehkg-{label}", TEHKG_MAX_PENDING="1000", TEHKG_MAX_PER_CLIENT="1000")
         processes.append(embedded.process)
-        endpoints = {"virtuoso direct": (engine.base + "/sparql", dataset), "tehkg --backend": (backend, no_dataset)}
-        endpoints["tehkg embedded"] = (embedded.url, no_dataset)
+        endpoints = {
+            "virtuoso direct": (engine.base + "/sparql", dataset, None),
+            "tehkg --backend": (backend, no_dataset, backend_process.pid),
+            "tehkg embedded": (embedded.url, no_dataset, embedded.process.pid),
+        }
         result["rows"] = {
             name: {q: rows_of(url, text, ds(text)) for q, text in QUERIES.items()}
-            for name, (url, ds) in endpoints.items()
+            for name, (url, ds, _) in endpoints.items()
         }
         counts = result["rows"].values()
         result["rows_differ"] = [q for q in QUERIES if len({c[q] for c in counts}) > 1]  # DESCRIBE is the engine's
         result["runs"] = []
-        for name, (url, ds) in endpoints.items():
-            for cold in (True, False):
-                for clients in (8, 32):
-                    run = wrk(url, ds, clients, args.seconds, cold)
-                    run.update(endpoint=name, mode="cold" if cold else "warm", clients=clients)
-                    print(json.dumps(run), flush=True)
-                    result["runs"].append(run)
-        result["runaway"] = runaway(engine, backend)
+        for cold in (True, False):
+            for clients in (8, 32):
+                for repeat in range(args.repeats):
+                    for name, (url, ds, pid) in endpoints.items():
+                        engine_cpu, tehkg_cpu = engine.cpu_seconds(), pid and tree_cpu_seconds(pid)
+                        run = wrk(url, ds, clients, args.seconds, cold)
+                        requests = max(1, run["requests"])
+                        run["virtuoso_cpu_ms"] = (engine.cpu_seconds() - engine_cpu) * 1000 / requests
+                        run["tehkg_cpu_ms"] = pid and (tree_cpu_seconds(pid) - tehkg_cpu) * 1000 / requests
+                        run.update(endpoint=name, mode="cold" if cold else "warm", clients=clients, repeat=repeat)
+                        print(json.dumps(run), flush=True)
+                        result["runs"].append(run)
+        result["runaway"] = [runaway(engine, backend) for _ in range(args.repeats)]
     finally:
         for process in processes:
             process.terminate()
             process.wait(30)
         engine.stop()
     (WORK / f"virtuoso-results-{label}.json").write_text(json.dumps(result, indent=1))
-    write_report(result, f"python bench/virtuoso.py --size {args.size} --seconds {args.seconds:g}")
+    write_report(
+        result, f"python bench/virtuoso.py --size {args.size} --seconds {args.seconds:g} --repeats {args.repeats}"
+    )
     print(json.dumps({k: v for k, v in result.items() if k not in ("runs", "rows")}, indent=1))
 
 
