@@ -138,8 +138,14 @@ def no_dataset(query: str) -> list[tuple[str, str]]:
     return []
 
 
+def build_env(data: Path) -> dict[str, str]:
+    """The environment of a build of ``data``: its size within the input limit (10M quads are 2 GB)."""
+    size = str(max(data.stat().st_size, 512 << 20))
+    return {**os.environ, "TEHKG_MAX_INPUT_BYTES": size, "TEHKG_WARN_INPUT_BYTES": size}
+
+
 def publish(engine: Virtuoso, data: Path) -> float:
-    env = {**os.environ, "TEHKG_TARGET_USER": DBA[0], "TEHKG_TARGET_PASSWORD": DBA[1]}
+    env = {**build_env(data), "TEHKG_TARGET_USER": DBA[0], "TEHKG_TARGET_PASSWORD": DBA[1]}
     target = engine.base + "/sparql-graph-crud-auth"
     start = time.perf_counter()
     done = subprocess.run(
@@ -162,6 +168,7 @@ def build_embedded(data: Path, store: Path) -> float:
     subprocess.run(
         [sys.executable, "-m", "tehkg.cli", "build", "--no-validate", "--store", str(store), str(data)],
         cwd=ROOT,
+        env=build_env(data),
         check=True,
         capture_output=True,
     )
