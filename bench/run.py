@@ -80,6 +80,24 @@ def timed_child(cmd: list[str], **kwargs) -> tuple[float, float]:
     return elapsed, usage.ru_maxrss / 1024
 
 
+def tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) used so far by process ``root``, its live descendants and the children they
+    have reaped (Linux /proc)."""
+    parents, cpu = {}, {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        pid = int(stat.parent.name)
+        parents[pid], cpu[pid] = int(fields[1]), sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    tree, grown = {root}, {root}
+    while grown:
+        grown = {pid for pid, parent in parents.items() if parent in grown} - tree
+        tree |= grown
+    return sum(cpu.get(pid, 0.0) for pid in tree)
+
+
 def wait_up(url: str, seconds: float = 600) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

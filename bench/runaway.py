@@ -18,11 +18,10 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import httpx
 from generate import generate
-from run import BIN, HERE, ROOT, WORK, start_oxigraph, start_tehkg
+from run import BIN, HERE, ROOT, WORK, start_oxigraph, start_tehkg, tree_cpu
 
 RUNAWAY = (
     "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . "
@@ -30,28 +29,6 @@ RUNAWAY = (
 )
 SIMPLE = "SELECT ?p ?o WHERE { <https://w3id.org/tehkg/id/plan/p0/measure/0> ?p ?o }"
 ACCEPT = {"Accept": "application/sparql-results+json"}
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def tree_cpu(root: int) -> float:
-    """CPU seconds (user + system) used so far by process ``root`` and all its descendants."""
-    parents, cpu = {}, {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        pid = int(entry.name)
-        parents[pid], cpu[pid] = int(fields[1]), (int(fields[11]) + int(fields[12])) / TICKS
-    total = 0.0
-    for pid, used in cpu.items():
-        ancestor = pid
-        while ancestor not in (root, 0, 1) and ancestor in parents:
-            ancestor = parents[ancestor]
-        total += used if ancestor == root else 0.0
-    return total
 
 
 def trial(name: str, url: str, pid: int, deadline: float, watch: float) -> dict:

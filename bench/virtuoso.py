@@ -30,11 +30,12 @@ from statistics import median
 from urllib.parse import quote, urlencode
 
 import httpx
-from run import QUERIES, WORK, count_rows, free_port, start_tehkg, wait_up
+from run import QUERIES, WORK, count_rows, free_port, start_tehkg, tree_cpu, wait_up
 
 from tehkg import vocab
 from tehkg.endpoint.engines import reads_named_graphs
 from tehkg.endpoint.query_scan import scan
+from tehkg.loader.rdf_files import MAX_INPUT_BYTES
 from tests.virtuoso import DBA, Virtuoso
 
 HERE = Path(__file__).resolve().parent
@@ -103,26 +104,6 @@ def wrk(url: str, dataset: Dataset, clients: int, seconds: float, cold: bool) ->
     return result
 
 
-def tree_cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of a process, its reaped children and its live descendants (Linux /proc)."""
-    parents: dict[int, int] = {}
-    times: dict[int, float] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the process ended meanwhile
-        child = int(stat.parent.name)
-        parents[child] = int(fields[1])
-        times[child] = sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-    tree, grown = {pid}, True
-    while grown:
-        more = {child for child, parent in parents.items() if parent in tree} - tree
-        tree |= more
-        grown = bool(more)
-    return sum(times.get(p, 0.0) for p in tree)
-
-
 def published_dataset(engine: Virtuoso) -> Dataset:
     """The dataset tehkg sends the engine with each query: the merge as default graph, and the published graphs
     as named graphs to the queries that read named graphs."""
@@ -140,7 +121,7 @@ def no_dataset(query: str) -> list[tuple[str, str]]:
 
 def build_env(data: Path) -> dict[str, str]:
     """The environment of a build of ``data``: its size within the input limit (10M quads are 2 GB)."""
-    size = str(max(data.stat().st_size, 512 << 20))
+    size = str(max(data.stat().st_size, MAX_INPUT_BYTES))
     return {**os.environ, "TEHKG_MAX_INPUT_BYTES": size, "TEHKG_WARN_INPUT_BYTES": size}
 
 
@@ -196,23 +177,24 @@ def rows_of(url: str, query: str, dataset: list[tuple[str, str]]) -> int:
     return count_rows(response.headers.get("content-type", ""), response.content)
 
 
-def runaway(engine: Virtuoso, backend: str) -> dict:
-    """A query with no end through the backend: when it is answered, and when the engine is idle again."""
-    quiet_by = time.monotonic() + 60
-    while time.monotonic() < quiet_by:  # start from an idle engine
-        before = engine.cpu_seconds()
+def quiet(engine: Virtuoso, within: float = 60) -> float:
+    """Wait until the engine uses under 5 % of a core over 0.2 s (at most ``within`` s); when that window began."""
+    until = time.monotonic() + within
+    while True:
+        began, before = time.monotonic(), engine.cpu_seconds()
         time.sleep(0.2)
-        if engine.cpu_seconds() - before < 0.01:
-            break
+        if engine.cpu_seconds() - before < 0.01 or time.monotonic() > until:
+            return began
+
+
+def runaway(engine: Virtuoso, backend: str) -> dict:
+    """A query with no end through the backend, sent to an idle engine: when it is answered, and when the engine
+    is idle again."""
+    quiet(engine)
     start = time.monotonic()
     response = httpx.post(backend, data={"query": RUNAWAY, "timeout": f"{RUNAWAY_DEADLINE:g}"}, timeout=120)
     answered = time.monotonic() - start
-    while time.monotonic() - start < 60:
-        before = engine.cpu_seconds()
-        time.sleep(0.2)
-        if engine.cpu_seconds() - before < 0.01:  # under 5% of a core over 0.2 s
-            break
-    idle = time.monotonic() - start - 0.2  # the start of the quiet window
+    idle = quiet(engine) - start
     return {
         "status": response.status_code,
         "answered_s": answered,
@@ -349,11 +331,11 @@ def main() -> None:
             for clients in (8, 32):
                 for repeat in range(args.repeats):
                     for name, (url, ds, pid) in endpoints.items():
-                        engine_cpu, tehkg_cpu = engine.cpu_seconds(), pid and tree_cpu_seconds(pid)
+                        engine_cpu, tehkg_cpu = engine.cpu_seconds(), pid and tree_cpu(pid)
                         run = wrk(url, ds, clients, args.seconds, cold)
                         requests = max(1, run["requests"])
                         run["virtuoso_cpu_ms"] = (engine.cpu_seconds() - engine_cpu) * 1000 / requests
-                        run["tehkg_cpu_ms"] = pid and (tree_cpu_seconds(pid) - tehkg_cpu) * 1000 / requests
+                        run["tehkg_cpu_ms"] = pid and (tree_cpu(pid) - tehkg_cpu) * 1000 / requests
                         run.update(endpoint=name, mode="cold" if cold else "warm", clients=clients, repeat=repeat)
                         print(json.dumps(run), flush=True)
                         result["runs"].append(run)
