@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from tehkg import vocab
 from tehkg.endpoint import conneg
 from tehkg.endpoint.execution import QueryAnswer, QueryTask
-from tehkg.endpoint.query_scan import QueryScan, scan
+from tehkg.endpoint.query_scan import QueryRejected, QueryScan, portable, scan
 from tehkg.endpoint.settings import Settings
 from tehkg.endpoint.workers import QueryTimeout, WorkerPool
 from tehkg.loader.search_index import ENTRIES_QUERY, SearchIndex
@@ -51,7 +51,9 @@ class EmbeddedEngine:
     def __init__(self, settings: Settings) -> None:
         self.root = Path(settings.store)
         # with no SERVICE allowed, workers need no network: they leave it (a wall behind the query check)
-        self.pool = WorkerPool(settings.workers, settings.memory_quads, isolate_network=not settings.service_allow)
+        self.pool = WorkerPool(
+            settings.workers, settings.memory_quads, settings.worker_memory, isolate_network=not settings.service_allow
+        )
         self._index: tuple[str | None, SearchIndex] = (None, SearchIndex([]))
 
     def start(self) -> None:
@@ -238,7 +240,18 @@ class RemoteEngine:
         self, task: QueryTask, publication: "Publication | None", limit: float, remaining: float
     ) -> QueryAnswer:
         """One request to the engine within ``remaining`` seconds of the query's ``limit``, over the published
-        dataset unless the query or the request names its own."""
+        dataset unless the query or the request names its own (then only published graphs)."""
+        try:
+            read = await asyncio.to_thread(portable, task.query)  # the engine gets plain SPARQL 1.1 only
+        except QueryRejected as err:
+            return QueryAnswer(status=400, error=str(err))
+        named = [*read.default_graphs, *read.named_graphs, *(task.default_graphs or []), *(task.named_graphs or [])]
+        unpublished = publication.unpublished(named) if publication is not None else []
+        if unpublished:
+            return QueryAnswer(
+                status=400,
+                error=f"not a published graph: {', '.join(unpublished)}; the published graphs are listed at /dataset",
+            )
         found = scan(task.query)
         form = [("query", task.query)]
         if self._virtuoso:
@@ -294,6 +307,10 @@ class Publication:
 
     version: str
     graphs: tuple[str, ...]
+
+    def unpublished(self, graphs: list[str]) -> list[str]:
+        """Those of ``graphs`` this publication does not hold (the engine may co-host others, or a stage)."""
+        return [g for g in graphs if g != vocab.PUBLISHED_DEFAULT_GRAPH and g not in self.graphs]
 
     @functools.cached_property
     def dataset_form(self) -> str:

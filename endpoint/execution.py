@@ -100,6 +100,8 @@ def execute(store: ox.Store, task: QueryTask) -> QueryAnswer:
         )
     except SyntaxError as err:
         return QueryAnswer(status=400, error=f"SPARQL syntax error: {err}")
+    except MemoryError:
+        return QueryAnswer(status=503, error="the query needed more memory than a query worker may use")
     except Exception as err:  # noqa: BLE001 - whatever a query makes the engine raise is the query's error
         return QueryAnswer(status=400, error=f"query evaluation failed: {err}")
 

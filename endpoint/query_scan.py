@@ -1,10 +1,14 @@
-"""What a query is before it reaches the engine: its form, dataset clauses, nesting and SERVICE targets.
+"""What a query is before it reaches the engine: one canonical text, its form, dataset, nesting, SERVICE targets.
 
-SPARQL applies codepoint escapes (``\\u0053``) to the whole text before parsing (SPARQL 1.1 §19.2), so
-everything here reads the unescaped text. A lexer that follows SPARQL's terminals (strings with their
-escapes, IRIs, prefixed names with ``PN_LOCAL_ESC``, comments) finds the query form and the nesting;
-SERVICE targets come from a parse by rdflib's complete SPARQL 1.1 grammar, run only when the text
-contains ``service`` in any case, and a query that grammar cannot read is refused (fail closed).
+The engines (pyoxigraph, Virtuoso) read codepoint escapes (``\\u0022``) inside strings and IRIs only,
+while SPARQL 1.1 §19.2 applies them to the whole text first: the two readings of ``"\\u0022"`` differ
+on where a string ends. So no decision is made on the text a client sent. :func:`canonical` lexes it
+by SPARQL's terminals as the engines do and returns the text that every check reads *and* the engine
+evaluates: escapes decoded inside strings and IRIs (and re-written without any), comments blanked,
+everything else byte for byte; a codepoint escape anywhere else is refused, so no reading can
+disagree. SERVICE targets come from a parse of that text by rdflib's complete SPARQL 1.1 grammar;
+over ``--backend`` the same parse decides which functions and graphs a query may use
+(:func:`portable`): nothing outside SPARQL 1.1 and its casts reaches the engine.
 """
 
 import logging
@@ -14,18 +18,20 @@ from functools import lru_cache
 
 from rdflib.plugins.sparql.algebra import translateQuery, traverse
 from rdflib.plugins.sparql.parser import Query
+from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import URIRef, Variable
 
-CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+CODEPOINT = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
 PN_LOCAL_ESC = r"\\[_~.\-!$&'()*+,;=/?\#@%]"
 TOKEN = re.compile(
     rf"""
     (?P<comment>\#[^\n\r]*)
   | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
                |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
-  | (?P<iri><[^<>"{{}}|^`\\\x00-\x20]*>)
+  | (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]|{CODEPOINT})*>)
   | (?P<var>[?$][^\W]+)
   | (?P<word>(?:[^\W\d][\w\-.]*)?:(?:[\w\-.:%]|{PN_LOCAL_ESC})*|[^\W\d][\w\-]*)
+  | (?P<codepoint>{CODEPOINT})
   | (?P<number>\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
   | (?P<other>&&|\|\||!=|<=|>=|\^\^|\S)
 """,
@@ -55,19 +61,89 @@ class QueryScan:
     unreadable: str | None = None  # why SERVICE could not be ruled out: the query must be refused
 
 
-def unescape_codepoints(text: str) -> str:
-    """``text`` with its ``\\uXXXX`` and ``\\UXXXXXXXX`` escapes replaced by the characters they name."""
+class QueryRejected(ValueError):
+    """A query refused before any engine sees it (400), with the reason in words."""
 
-    def character(match: re.Match) -> str:
-        code = int(match.group(1) or match.group(2), 16)
-        return chr(code) if code <= 0x10FFFF else match.group()
 
-    return CODEPOINT.sub(character, text)
+ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+IRI_FORBIDDEN = re.compile(r'[<>"{}|^`\\\x00-\x20]')
+
+
+def _codepoint(escape: str) -> str:
+    code = int(escape[2:], 16)
+    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        raise QueryRejected(f"{escape} names no Unicode character")
+    return chr(code)
+
+
+def _string_value(token: str) -> str:
+    """The characters a string token stands for, its escapes decoded as the engines decode them."""
+    quote = 3 if token[:3] in ('"""', "'''") else 1
+    body, value, i = token[quote:-quote], [], 0
+    while i < len(body):
+        if body[i] != "\\":
+            value.append(body[i])
+            i += 1
+        elif body[i + 1] in "uU":
+            width = 6 if body[i + 1] == "u" else 10
+            value.append(_codepoint(body[i : i + width]))
+            i += width
+        elif body[i + 1] in ECHAR:
+            value.append(ECHAR[body[i + 1]])
+            i += 2
+        else:
+            raise QueryRejected(f"{body[i : i + 2]} is not an escape SPARQL knows (in a string)")
+    return "".join(value)
+
+
+def _string_token(value: str) -> str:
+    """``value`` written as a SPARQL string with no codepoint escape."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}"'
+
+
+def _iri_token(token: str) -> str:
+    """An IRI token with its codepoint escapes decoded; refused when they name a character no IRI may hold."""
+    value = re.sub(CODEPOINT, lambda m: _codepoint(m.group()), token[1:-1])
+    if IRI_FORBIDDEN.search(value):
+        raise QueryRejected(f"the IRI {token[:80]} holds an escaped character that IRIs may not hold")
+    return f"<{value}>"
+
+
+def canonical(text: str) -> str:
+    """The one text every check reads and the engine evaluates (see the module's docstring).
+
+    Comments become spaces and the strings and IRIs holding codepoint escapes are re-written without them;
+    every other character is kept where it was, so the engine's error positions still point into the query.
+    Raises QueryRejected for a codepoint escape outside a string or an IRI, or one that names no character.
+    """
+    if "\\" not in text and "#" not in text:
+        return text  # nothing to decode or blank: the common case costs one scan of the text
+    parts: list[str] = []
+    kept = 0
+    for match in TOKEN.finditer(text):
+        kind, token = match.lastgroup, match.group()
+        if kind == "codepoint":
+            raise QueryRejected(
+                f"{token} outside a string or an IRI: codepoint escapes are accepted only inside strings and IRIs, "
+                "where every engine reads them alike"
+            )
+        if kind == "comment":
+            replacement = " " * len(token)
+        elif kind == "string" and "\\" in token:
+            replacement = _string_token(_string_value(token))
+        elif kind == "iri" and "\\" in token:
+            replacement = _iri_token(token)
+        else:
+            continue
+        parts += [text[kept : match.start()], replacement]
+        kept = match.end()
+    return "".join(parts) + text[kept:]
 
 
 def needs_full_parse(text: str) -> bool:
-    """Whether scanning ``text`` runs the complete SPARQL parse (slow: run it off the event loop)."""
-    return _mentions_service(unescape_codepoints(text))
+    """Whether scanning ``text`` (canonical) runs the complete SPARQL parse (slow: run it off the event loop)."""
+    return _mentions_service(text)
 
 
 def _mentions_service(unescaped: str) -> bool:
@@ -75,7 +151,7 @@ def _mentions_service(unescaped: str) -> bool:
 
 
 def scan(text: str) -> QueryScan:
-    """Scan a query. Treat the result as read-only: it is shared between calls with the same text."""
+    """Scan a canonical query text. Treat the result as read-only: it is shared between calls with the same text."""
     return _scan_cached(text) if len(text) <= CACHED_LENGTH else _scan(text)
 
 
@@ -85,7 +161,6 @@ def _scan_cached(text: str) -> QueryScan:
 
 
 def _scan(text: str) -> QueryScan:
-    text = unescape_codepoints(text)
     result = QueryScan()
     level = run = keyword_services = 0
     for match in TOKEN.finditer(text):
@@ -118,7 +193,7 @@ def _scan(text: str) -> QueryScan:
 
 
 def _read_services(text: str, result: QueryScan, keyword_services: int) -> None:
-    """Fill ``result.services`` from a complete parse of ``text`` (already unescaped), or set ``unreadable``."""
+    """Fill ``result.services`` from a complete parse of ``text`` (canonical), or set ``unreadable``."""
     if result.update:
         return  # refused as an update before anything else
     if len(text) > PARSED_LENGTH:
@@ -149,3 +224,65 @@ def _read_services(text: str, result: QueryScan, keyword_services: int) -> None:
 def refused_services(found: QueryScan, allowed: tuple[str, ...]) -> list[str]:
     """SERVICE targets not on the allow-list (only full IRIs can be allowed)."""
     return [s for s in found.services if not (s.startswith("<") and s[1:-1] in allowed)]
+
+
+SPARQL_CASTS = frozenset(
+    f"http://www.w3.org/2001/XMLSchema#{name}"
+    for name in ("boolean", "double", "float", "decimal", "integer", "dateTime", "string")
+)
+# IRIs that name an engine's own functions, procedures or pragmas (Virtuoso: bif:, sql:, its schemas)
+ENGINE_NAMESPACES = ("bif:", "sql:", "http://www.openlinksw.com/schemas/")
+
+
+@dataclass(frozen=True)
+class PortableQuery:
+    """A query read as SPARQL 1.1 alone: the graphs its dataset clauses name."""
+
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+
+def portable(text: str) -> PortableQuery:
+    """Read a canonical query as SPARQL 1.1 and nothing more, for an external engine: QueryRejected for
+    anything else (engine pragmas and extensions, updates), for a function that is not a SPARQL 1.1
+    cast, and for an IRI in an engine's namespace. Slow (a complete parse): call it off the event loop."""
+    if len(text) > PARSED_LENGTH:
+        raise QueryRejected(f"queries to the external engine are read in full up to {PARSED_LENGTH} characters")
+    return _portable(text)
+
+
+@lru_cache(maxsize=1024)
+def _portable(text: str) -> PortableQuery:
+    try:
+        query = translateQuery(Query.parse_string(text, parse_all=True))
+    except Exception as err:  # noqa: BLE001 - whatever stops the parse, the query is not plain SPARQL 1.1
+        raise QueryRejected(
+            f"only SPARQL 1.1 queries reach the engine, and this one could not be read as one: {err}"
+        ) from None
+    for node in _nodes(query.algebra):
+        if isinstance(node, CompValue) and node.name == "Function" and str(node["iri"]) not in SPARQL_CASTS:
+            raise QueryRejected(
+                f"the function <{node['iri']}> is not part of SPARQL 1.1 (its built-in functions and casts to "
+                "xsd:boolean, double, float, decimal, integer, dateTime and string are)"
+            )
+        if isinstance(node, URIRef) and str(node).startswith(ENGINE_NAMESPACES):
+            raise QueryRejected(f"<{node}> names one of the engine's own functions or pragmas: refused")
+    clauses = query.algebra.get("datasetClause") or []
+    return PortableQuery(
+        default_graphs=tuple(str(c["default"]) for c in clauses if "default" in c),
+        named_graphs=tuple(str(c["named"]) for c in clauses if "named" in c),
+    )
+
+
+def _nodes(root: object) -> list[object]:
+    """Every node and term of an rdflib algebra tree, iteratively (a deep query must not exhaust the stack)."""
+    seen: list[object] = []
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        seen.append(node)
+        if isinstance(node, dict):
+            pending.extend(node.values())
+        elif isinstance(node, list | tuple | set | frozenset):
+            pending.extend(node)
+    return seen

@@ -21,6 +21,16 @@ def public_origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+MIN_WORKER_MEMORY = 256 << 20  # below this a worker cannot open a store and answer ``ASK {}``
+
+
+def default_worker_memory(workers: int) -> int:
+    """Half the machine's physical memory shared by ``workers`` query workers (``MIN_WORKER_MEMORY`` at least):
+    every worker at its cap at once still leaves the other half to the server and the system."""
+    physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    return max(MIN_WORKER_MEMORY, physical // 2 // max(1, workers))
+
+
 @dataclass
 class Settings:
     """Every knob of the endpoint; ``TEHKG_<NAME>`` in the environment sets ``<name>``."""
@@ -33,11 +43,13 @@ class Settings:
     # query worker processes per endpoint process: two per core, so that a core computes while
     # the other worker's answer crosses the pipe
     memory_quads: int = 2_000_000  # stores up to this size are copied into each worker's memory
+    worker_memory: int = 0  # bytes of data a query worker may allocate beyond its stack; 0: half the RAM / workers
     timeout: float = 30.0  # seconds; a request may ask for less with ?timeout=
     max_rows: int = 10_000  # result rows (or triples) before truncation
     max_body: int = 1_000_000  # request body bytes before 413
     max_pending: int = 64  # requests in flight (body received, work started) before 503 + Retry-After
     max_per_client: int = 4  # uncached queries running at once per client address before 429 + Retry-After
+    client_budget: float = 120.0  # seconds of query time per minute per client address before 429 + Retry-After
     body_timeout: float = 10.0  # seconds to receive a whole request body before 408
     max_header_bytes: int = 16_384  # total request header bytes before 431
     max_connections: int = 512  # open connections and running requests before uvicorn answers 503
@@ -52,6 +64,8 @@ class Settings:
     def __post_init__(self) -> None:
         if self.public_url is not None:
             self.public_url = public_origin(self.public_url)
+        if self.worker_memory <= 0:
+            self.worker_memory = default_worker_memory(self.workers)
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":

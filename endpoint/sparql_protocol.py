@@ -16,7 +16,7 @@ from tehkg.endpoint import conneg
 from tehkg.endpoint.cache import ResponseCache
 from tehkg.endpoint.engines import Engine
 from tehkg.endpoint.execution import QueryAnswer, QueryTask, is_iri
-from tehkg.endpoint.query_scan import MAX_DEPTH, needs_full_parse, refused_services, scan
+from tehkg.endpoint.query_scan import MAX_DEPTH, QueryRejected, canonical, needs_full_parse, refused_services, scan
 from tehkg.endpoint.settings import Settings
 from tehkg.endpoint.workers import QueryTimeout
 
@@ -148,22 +148,49 @@ def _media_header(media: str) -> str:
 
 
 class ClientSlots:
-    """How many uncached queries each client address is running, at most ``limit`` at once."""
+    """What each client address may run: ``limit`` uncached queries at once, and ``budget`` seconds of query
+    time per minute (a bucket that refills at ``budget`` per minute, as the Wikidata Query Service counts it).
 
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
+    A client whose queries used up its budget is refused (429) until the bucket refills, whatever its queries
+    look like: nothing is trusted for having been cheap once. Clients with a full bucket and nothing running
+    are forgotten, and at most ``MAX_CLIENTS`` are remembered (the oldest go first).
+    """
+
+    MAX_CLIENTS = 100_000
+
+    def __init__(self, limit: int, budget: float) -> None:
+        self.limit, self.budget = limit, budget
         self.running: dict[str, int] = {}
+        self.balance: dict[str, tuple[float, float]] = {}  # client -> (seconds left, when it was counted)
 
-    def take(self, client: str) -> bool:
+    def _left(self, client: str, now: float) -> float:
+        left, counted = self.balance.get(client, (self.budget, now))
+        return min(self.budget, left + (now - counted) * self.budget / 60)
+
+    def refusal(self, client: str) -> str | None:
+        """Why ``client`` may not start a query now, or None (then it holds a slot until :meth:`give`)."""
         if self.running.get(client, 0) >= self.limit:
-            return False
+            return f"at most {self.limit} uncached queries at once per client; retry shortly"
+        if self._left(client, time.monotonic()) <= 0:
+            return (
+                f"this client used its {self.budget:g} s of query time per minute; retry when it refills "
+                "(TEHKG_CLIENT_BUDGET)"
+            )
         self.running[client] = self.running.get(client, 0) + 1
-        return True
+        return None
 
-    def give(self, client: str) -> None:
+    def give(self, client: str, seconds: float) -> None:
+        """Release ``client``'s slot and charge it the ``seconds`` its query ran."""
         left = self.running.pop(client) - 1
         if left:
             self.running[client] = left
+        now = time.monotonic()
+        balance = self._left(client, now) - seconds
+        self.balance.pop(client, None)
+        if balance < self.budget:
+            self.balance[client] = (balance, now)
+            if len(self.balance) > self.MAX_CLIENTS:
+                del self.balance[next(iter(self.balance))]
 
 
 class ClientGone(Exception):
@@ -202,8 +229,35 @@ async def answer_query(
     settings: Settings,
     slots: ClientSlots | None = None,
 ) -> Response:
-    """Evaluate the request's query (checked, bounded, cached) and build the HTTP response."""
-    query = sparql.query or ""
+    """Evaluate the request's query (checked, bounded, cached) and build the HTTP response.
+
+    The client holds one of its slots from the first check on (the complete parse a SERVICE check needs is
+    work too) and is charged the time its query ran."""
+    client = (request.scope.get("client") or ("",))[0]
+    refusal = slots.refusal(client) if slots is not None else None
+    if refusal is not None:
+        return error_response(429, "too-many-queries", refusal)
+    charged = [0.0]
+    try:
+        return await _answer_query(request, sparql, engine, cache, settings, charged)
+    finally:
+        if slots is not None:
+            slots.give(client, charged[0])
+
+
+async def _answer_query(
+    request: Request,
+    sparql: SparqlRequest,
+    engine: Engine,
+    cache: ResponseCache,
+    settings: Settings,
+    charged: list[float],
+) -> Response:
+    """The work of :func:`answer_query`; ``charged[0]`` is set to the seconds the engine ran."""
+    try:
+        query = canonical(sparql.query or "")
+    except QueryRejected as err:
+        return error_response(400, "bad-query", str(err))
     found = await asyncio.to_thread(scan, query) if needs_full_parse(query) else scan(query)
     if found.depth > MAX_DEPTH:
         return error_response(400, "bad-query", f"the query nests deeper than {MAX_DEPTH} levels")
@@ -254,11 +308,6 @@ async def answer_query(
     if answer is not None and etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers={"ETag": etag, "Vary": "Accept"})
     if answer is None:
-        client = (request.scope.get("client") or ("",))[0]
-        if slots is not None and not slots.take(client):
-            return error_response(
-                429, "too-many-queries", f"at most {slots.limit} uncached queries at once per client; retry shortly"
-            )
         start = time.monotonic()
         try:
             answer = await unless_disconnected(request.receive, engine.run(task, timeout))
@@ -267,8 +316,7 @@ async def answer_query(
         except ClientGone:
             return error_response(499, "client-gone", "the client disconnected; its query was cancelled")
         finally:
-            if slots is not None:
-                slots.give(client)
+            charged[0] = time.monotonic() - start
         cache.put(version, etag, answer)
     if answer.status != 200:
         # 5xx: the engine failed or is missing (a worker, the store, --backend), the kind pages give too
@@ -300,7 +348,7 @@ class QueryLayer:
 
     def __init__(self, app: ASGIApp, engine: Engine, cache: ResponseCache, settings: Settings) -> None:
         self.app, self.engine, self.cache, self.settings = app, engine, cache, settings
-        self.slots = ClientSlots(settings.max_per_client)
+        self.slots = ClientSlots(settings.max_per_client, settings.client_budget)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != "/sparql" or scope["method"] not in ("GET", "POST"):

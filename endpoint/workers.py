@@ -4,6 +4,10 @@ pyoxigraph cannot be interrupted from Python, so the only way to stop a runaway 
 the process running it. Each worker opens the store read-only and keeps it open until the store
 is rebuilt (the parent passes the current store directory with every task); a store small enough
 is then copied into the worker's memory, where pyoxigraph evaluates queries several times faster.
+
+Each worker's private memory is capped by the kernel (``RLIMIT_DATA``: its stack plus
+``TEHKG_WORKER_MEMORY``), whatever the query: past the cap an allocation fails, the engine aborts
+the process, and the query is answered 503 naming the limit while a fresh worker takes its place.
 """
 
 import asyncio
@@ -12,6 +16,8 @@ import logging
 import multiprocessing as mp
 import os
 import pickle
+import resource
+import signal
 import struct
 import threading
 import time
@@ -28,6 +34,7 @@ from tehkg.loader.store_layout import quad_count
 
 _CONTEXT = mp.get_context("spawn")
 STACK_BYTES = 1 << 30  # the evaluating thread's stack: pyoxigraph's parser and evaluator recurse per operator
+BYTES_PER_QUAD = 700  # an in-memory copy of the store costs about 0.7 GB per million quads
 BACKOFF_SECONDS = 30.0  # the longest wait before starting a worker again when fresh workers keep dying
 log = logging.getLogger("tehkg.workers")
 
@@ -72,11 +79,25 @@ def _open(directory: str, memory_quads: int, in_memory: c_byte) -> Snapshot | Br
         return BrokenStore(directory, err)
 
 
+def cap_memory(query_bytes: int) -> None:
+    """Cap this process's private memory at its evaluating thread's stack plus ``query_bytes``."""
+    limit = STACK_BYTES + query_bytes
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+
+
 def _serve(
-    conn: Connection, memory_quads: int, directory: str | None, isolate: bool, isolated: c_byte, in_memory: c_byte
+    conn: Connection,
+    memory_quads: int,
+    directory: str | None,
+    isolate: bool,
+    isolated: c_byte,
+    in_memory: c_byte,
+    memory_limit: int,
 ) -> None:
-    """Worker process: leave the network when asked (before anything is evaluated), then answer tasks
-    on a thread whose stack is deep enough for what the query scan lets through."""
+    """Worker process: cap its memory and leave the network when asked (before anything is evaluated), then
+    answer tasks on a thread whose stack is deep enough for what the query scan lets through."""
+    cap_memory(memory_limit)
+    memory_quads = min(memory_quads, memory_limit // 2 // BYTES_PER_QUAD)  # the copy leaves half for queries
     isolated.value = 1 if isolate and isolate_network() else 0
     threading.stack_size(STACK_BYTES)
     serving = threading.Thread(target=_answer_tasks, args=(conn, memory_quads, directory, in_memory))
@@ -93,8 +114,8 @@ def _answer_tasks(conn: Connection, memory_quads: int, directory: str | None, in
             directory, task = conn.recv()
         except EOFError:
             return
-        if snapshot is None or snapshot.directory != directory:
-            snapshot = None
+        if snapshot is None or snapshot.directory != directory or isinstance(snapshot, BrokenStore):
+            snapshot = None  # a store that could not be opened is tried again: it may have been repaired
             snapshot = _open(directory, memory_quads, in_memory)
         if isinstance(snapshot, BrokenStore):
             answer = QueryAnswer(status=503, error=snapshot.error)
@@ -106,12 +127,14 @@ def _answer_tasks(conn: Connection, memory_quads: int, directory: str | None, in
 class Worker:
     """One worker process and its pipe; it starts opening ``directory`` (when given) at once."""
 
-    def __init__(self, memory_quads: int, directory: str | None, isolate: bool = True) -> None:
+    def __init__(self, memory_quads: int, directory: str | None, memory_limit: int, isolate: bool = True) -> None:
         self.conn, child = _CONTEXT.Pipe()
         self.isolated = _CONTEXT.Value("b", -1, lock=False)  # -1 until the process says (1: no network)
         self.in_memory = _CONTEXT.Value("b", 0, lock=False)  # 1 while it answers from an in-memory copy
         self.process = _CONTEXT.Process(
-            target=_serve, args=(child, memory_quads, directory, isolate, self.isolated, self.in_memory), daemon=True
+            target=_serve,
+            args=(child, memory_quads, directory, isolate, self.isolated, self.in_memory, memory_limit),
+            daemon=True,
         )
         self.process.start()
         child.close()
@@ -172,9 +195,10 @@ class WorkerPool:
     others queue for the unreserved workers, in arrival order.
     """
 
-    def __init__(self, size: int, memory_quads: int, isolate_network: bool = True) -> None:
+    def __init__(self, size: int, memory_quads: int, memory_limit: int, isolate_network: bool = True) -> None:
         self.size = size
         self.memory_quads = memory_quads
+        self.memory_limit = memory_limit  # bytes of data each worker may allocate beyond its stack
         self.isolate_network = isolate_network  # workers leave the network (no SERVICE allow-list)
         self.isolation_warned = False
         self.failed_starts = 0  # workers in a row that died before answering anything
@@ -195,7 +219,7 @@ class WorkerPool:
     def _add(self) -> None:
         if self.closed:
             return
-        worker = Worker(self.memory_quads, self.directory, self.isolate_network)
+        worker = Worker(self.memory_quads, self.directory, self.memory_limit, self.isolate_network)
         self.workers.add(worker)
         self._release(worker)
 
@@ -308,6 +332,12 @@ class WorkerPool:
             exitcode = worker.process.exitcode  # known now: _replace waited for the process
             if isinstance(err, TimeoutError):
                 raise QueryTimeout(f"query exceeded its time limit of {timeout:g} s") from None
+            if isinstance(err, EOFError | OSError) and exitcode == -signal.SIGABRT:
+                return QueryAnswer(
+                    status=503,
+                    error=f"the query needed more memory than a query worker may use (TEHKG_WORKER_MEMORY: "
+                    f"{self.memory_limit} bytes); the worker was replaced",
+                )
             if isinstance(err, EOFError | OSError):
                 return QueryAnswer(
                     status=502,

@@ -9,12 +9,13 @@ import httpx
 import pytest
 
 from tehkg.endpoint.execution import QueryTask
-from tehkg.endpoint.query_scan import MAX_DEPTH, PARSED_LENGTH, scan
+from tehkg.endpoint.query_scan import MAX_DEPTH, PARSED_LENGTH, QueryRejected, canonical, scan
 from tehkg.endpoint.workers import WorkerPool
 from tehkg.loader.store_layout import current_store
 from tests.test_safety import RUNAWAY, Listener
 
 JSON = {"Accept": "application/sparql-results+json"}
+WORKER_MEMORY = 1 << 30
 EX = "PREFIX ex: <http://example.org/> "
 CANARY = "<http://127.0.0.1:{port}/x>"
 # each one reached the canary through the lexer the SERVICE check used to rely on
@@ -133,7 +134,13 @@ def test_long_query_mentioning_service_is_refused_unparsed(server, canary):
 
 @pytest.mark.parametrize("query", [t.replace("{port}", "1") for t in fuzz_cases(20, seed=7)])
 def test_fuzzed_services_are_found_by_the_scan(query):
-    assert scan(query).services == ["<http://127.0.0.1:1/x>"] or scan(query).unreadable
+    keyword = query.split(" . ")[-1]
+    if "\\u" in keyword:  # the keyword written with escapes: refused before any reading of it
+        with pytest.raises(QueryRejected, match="outside a string or an IRI"):
+            canonical(query)
+    else:
+        found = scan(canonical(query))
+        assert found.services == ["<http://127.0.0.1:1/x>"] or found.unreadable
 
 
 def test_allowed_service_and_the_word_service_elsewhere_pass_the_check(fixture_server):
@@ -193,7 +200,7 @@ def test_worker_network_is_isolated_without_an_allow_list(store_directory, canar
     """The query check bypassed (the pool called directly): only the worker's namespace stands."""
 
     async def scenario():
-        pool = WorkerPool(1, 0, isolate_network=isolate)
+        pool = WorkerPool(1, 0, WORKER_MEMORY, isolate_network=isolate)
         pool.start(store_directory)
         try:
             answer = await _run(
@@ -213,7 +220,7 @@ def test_worker_network_is_isolated_without_an_allow_list(store_directory, canar
 
 def test_worker_killed_mid_query_is_a_502_and_replaced(store_directory):
     async def scenario():
-        pool = WorkerPool(1, 0)
+        pool = WorkerPool(1, 0, WORKER_MEMORY)
         pool.start(store_directory)
         try:
             (worker,) = pool.workers
@@ -234,7 +241,7 @@ def test_worker_killed_mid_query_is_a_502_and_replaced(store_directory):
 
 def test_dead_idle_worker_is_replaced_before_use(store_directory):
     async def scenario():
-        pool = WorkerPool(1, 0)
+        pool = WorkerPool(1, 0, WORKER_MEMORY)
         pool.start(store_directory)
         try:
             assert (await _run(pool, store_directory, "ASK {}")).status == 200
@@ -256,7 +263,7 @@ def test_broken_store_is_a_503_and_workers_stay(store_directory, tmp_path):
         manifest.write_bytes(manifest.read_bytes()[:10])
 
     async def scenario():
-        pool = WorkerPool(1, 0)
+        pool = WorkerPool(1, 0, WORKER_MEMORY)
         pool.start(str(broken))
         try:
             answers = [await _run(pool, str(broken), "ASK {}") for _ in range(3)]

@@ -174,10 +174,61 @@ def test_the_published_graphs_go_with_the_queries_that_read_named_graphs(engine,
 
 def test_a_query_naming_its_own_dataset_gets_no_other(engine):
     script, url = engine
+    script.graphs.append("https://w3id.org/tehkg/graph/b")
     ask(url, "SELECT ?v FROM <https://w3id.org/tehkg/graph/a> WHERE { ?s ?p ?v }")
     ask(url, "SELECT ?v WHERE { ?s ?p ?v }", default_graphs=["https://w3id.org/tehkg/graph/b"])
     assert "default-graph-uri" not in script.queries[0] and "named-graph-uri" not in script.queries[0]
     assert script.queries[1]["default-graph-uri"] == ["https://w3id.org/tehkg/graph/b"]
+
+
+UNPUBLISHED = "https://w3id.org/tehkg/graph/stage-v2"
+
+
+@pytest.mark.parametrize(
+    ("query", "dataset"),
+    [
+        (f"SELECT ?v FROM <{UNPUBLISHED}> WHERE {{ ?s ?p ?v }}", {}),
+        (f"SELECT ?v FROM NAMED <{UNPUBLISHED}> WHERE {{ GRAPH ?g {{ ?s ?p ?v }} }}", {}),
+        ("SELECT ?v WHERE { ?s ?p ?v }", {"default_graphs": [UNPUBLISHED]}),
+        ("SELECT ?v WHERE { GRAPH ?g { ?s ?p ?v } }", {"named_graphs": [UNPUBLISHED]}),
+    ],
+)
+def test_graphs_that_are_not_published_cannot_be_read(engine, query, dataset):
+    """Finding: over --backend, co-hosted graphs and a stage not yet switched were readable through the dataset."""
+    script, url = engine
+    answer = ask(url, query, **dataset)
+    assert answer.status == 400 and answer.error.startswith(f"not a published graph: {UNPUBLISHED}")
+    assert script.queries == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'SELECT (bif:http_get("http://127.0.0.1:1/x") AS ?x) WHERE {}',
+        'PREFIX bif: <bif:> SELECT (bif:http_get("http://127.0.0.1:1/x") AS ?x) WHERE {}',
+        'SELECT (STRLEN(<bif:repeat>("x", 4000000)) AS ?n) WHERE {}',
+        'PREFIX sql: <sql:> SELECT (sql:f() AS ?x) WHERE {}',
+        'SELECT (<http://example.org/any-extension>("x") AS ?x) WHERE {}',
+        "SELECT * WHERE { ?s <bif:contains> 'x' }",
+        'DEFINE input:inference "x" SELECT * WHERE { ?s ?p ?o }',
+        "SELECT * WHERE { ?s ?p ?o } OPTION (QUIETCAST)",
+        "INSERT DATA { <http://a> <http://b> <http://c> }",
+    ],
+)
+def test_only_sparql_11_reaches_the_engine(engine, query):
+    """Findings (critical, high): engine functions (bif:http_get, bif:repeat) and pragmas passed through --backend."""
+    script, url = engine
+    answer = ask(url, query)
+    assert answer.status == 400 and answer.error, answer
+    assert script.queries == []
+
+
+def test_casts_and_builtins_reach_the_engine(engine):
+    script, url = engine
+    query = 'SELECT (xsd:integer("1") AS ?v) (STRLEN("ab") AS ?n) WHERE {}'
+    answer = ask(url, "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> " + query)
+    assert answer.status == 200, answer.error
+    assert len(script.queries) == 1
 
 
 VIRTUOSO_JSON = {

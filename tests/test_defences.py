@@ -1,0 +1,179 @@
+"""Limits that hold whatever the query: one regression test per finding of the hostile probe of the endpoint."""
+
+import asyncio
+import random
+import shutil
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+import pytest
+
+from tehkg.endpoint.execution import QueryTask
+from tehkg.endpoint.query_scan import MAX_DEPTH, QueryRejected, canonical
+from tehkg.endpoint.workers import WorkerPool
+from tehkg.loader.store_layout import current_store
+from tests.test_safety import Listener
+
+SMALL_CAP = 256 << 20
+
+
+def ask(base: str, query: str) -> httpx.Response:
+    return httpx.post(
+        base + "/sparql",
+        content=query,
+        headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
+    )
+
+
+@pytest.fixture
+def canary():
+    listener = Listener()
+    yield listener
+    listener.close()
+
+
+def doubling_query(times: int) -> str:
+    """A short query whose string doubles ``times`` times: 1 KiB × 2^times bytes."""
+    binds = " ".join(f"BIND(CONCAT(?s{i}, ?s{i}) AS ?s{i + 1})" for i in range(times))
+    return f'SELECT (STRLEN(?s{times}) AS ?n) WHERE {{ BIND("{"x" * 1024}" AS ?s0) {binds} }}'
+
+
+def _run(pool: WorkerPool, directory: str, query: str, timeout: float = 30):
+    return pool.run(directory, QueryTask(query=query, format="json"), timeout)
+
+
+@pytest.fixture
+def store_directory(fixture_store: Path) -> str:
+    return str(current_store(fixture_store))
+
+
+def test_query_past_the_worker_memory_cap_is_a_503_naming_the_limit(store_directory):
+    """Finding: no memory limit per query worker (a 1.3 KB string-doubling query grew one to 3.1 GB)."""
+
+    async def scenario():
+        pool = WorkerPool(1, 0, SMALL_CAP)
+        pool.start(store_directory)
+        try:
+            hungry = await _run(pool, store_directory, doubling_query(20))  # 1 GiB of string
+            after = await _run(pool, store_directory, "ASK {}")
+            return hungry, after, pool.replaced
+        finally:
+            pool.close()
+
+    hungry, after, replaced = asyncio.run(scenario())
+    assert hungry.status == 503
+    assert "TEHKG_WORKER_MEMORY" in hungry.error and str(SMALL_CAP) in hungry.error
+    assert after.status == 200 and after.body.endswith(b"true}")
+    assert replaced == 1
+
+
+def test_a_query_within_the_cap_is_answered(store_directory):
+    async def scenario():
+        pool = WorkerPool(1, 0, SMALL_CAP)
+        pool.start(store_directory)
+        try:
+            return await _run(pool, store_directory, doubling_query(10))  # 1 MiB
+        finally:
+            pool.close()
+
+    answer = asyncio.run(scenario())
+    assert answer.status == 200 and str(1024 << 10).encode() in answer.body
+
+
+def test_a_repaired_store_is_served_by_the_worker_that_could_not_open_it(store_directory, tmp_path):
+    """Finding: a worker that could not open the store kept answering 503 after the store was repaired."""
+    broken = tmp_path / "store"
+    shutil.copytree(store_directory, broken)
+    manifests = {path: path.read_bytes() for path in broken.glob("MANIFEST-*")}
+    for path, content in manifests.items():
+        path.write_bytes(content[:10])
+
+    async def scenario():
+        pool = WorkerPool(1, 0, SMALL_CAP)
+        pool.start(str(broken))
+        try:
+            before = await _run(pool, str(broken), "ASK {}")
+            for path, content in manifests.items():
+                path.write_bytes(content)
+            return before, await _run(pool, str(broken), "ASK {}")
+        finally:
+            pool.close()
+
+    before, after = asyncio.run(scenario())
+    assert before.status == 503
+    assert after.status == 200 and after.body.endswith(b"true}")
+
+
+QUOTE_TRICK = r'SELECT * {{ BIND("\u0022" AS ?a) {inner} BIND("\u0022" AS ?b) }}'
+
+
+def test_an_escaped_quote_hides_no_service_from_the_check(fixture_server, canary):
+    """Finding (critical): ``"\\u0022"`` made the check read one long string where the engine ran a SERVICE."""
+    query = QUOTE_TRICK.format(inner=f"SERVICE <http://127.0.0.1:{canary.port}/t> {{ ?s ?p ?o }}")
+    r = ask(fixture_server, query)
+    assert r.status_code == 403 and r.json()["error"] == "service-refused", r.text
+    assert r.json()["refused"] == [f"<http://127.0.0.1:{canary.port}/t>"]
+    assert canary.connections == 0
+
+
+def test_an_escaped_quote_hides_no_nesting_from_the_depth_limit(fixture_server):
+    """Finding: the same trick hid nesting (300 000 braces crashed a worker; the fixture server takes 20 kB)."""
+    before = httpx.get(fixture_server + "/health").json()["workers_replaced"]
+    r = ask(fixture_server, QUOTE_TRICK.format(inner="{" * 5_000 + "}" * 5_000))
+    assert r.status_code == 400 and f"deeper than {MAX_DEPTH}" in r.json()["message"]
+    assert httpx.get(fixture_server + "/health").json()["workers_replaced"] == before
+
+
+# tokens whose reading differs between SPARQL's whole-text unescaping and the engines' (inside strings and IRIs)
+DIFFERENTIAL_TOKENS = [
+    r'"\u0022"',
+    r"'\u0027'",
+    r'"\u005C"',
+    r'"a\\u0041"',
+    r'"\\\u0022"',
+    r'"""x\u0022\u0022\u0022y"""',
+    r"'''\u0027'''",
+    r'"\U0001F600"',
+    r'"\t\u000A"',
+    r"<http://example.org/\u0078>",
+    r"<http://example.org/\u00E9>",
+    r"ex:a\#",
+    r"ex:a%41",
+    '"#"',
+    "'\"'",
+    "1.5e3",
+    "<http://example.org/#>",
+]
+
+
+def differential_cases(count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    cases = []
+    for _ in range(count):
+        values = [rng.choice(DIFFERENTIAL_TOKENS) for _ in range(3)]
+        gap = rng.choice([" ", " # a comment with ' and \" \n ", "\n"])
+        cases.append(
+            "PREFIX ex: <http://example.org/> SELECT ?a ?b ?c WHERE { VALUES (?a ?b ?c) { ("
+            + gap.join(values)
+            + ") } }"
+        )
+    return cases
+
+
+def _evaluate(text: str) -> list | str:
+    try:
+        return [[str(term) for term in solution] for solution in ox.Store().query(text)]
+    except SyntaxError as err:
+        return f"syntax error: {err}"
+
+
+@pytest.mark.parametrize("query", differential_cases(150, seed=25))
+def test_the_engine_reads_the_canonical_text_as_it_reads_the_query(query):
+    """One reading: whatever the checks read is what pyoxigraph evaluates, with the same answer."""
+    try:
+        text = canonical(query)
+    except QueryRejected:
+        pytest.fail(f"canonical refused a query whose escapes are all inside strings and IRIs: {query}")
+    assert "\\u" not in text.replace("\\\\", "") and "\\U" not in text.replace("\\\\", "")
+    assert _evaluate(text) == _evaluate(query)
