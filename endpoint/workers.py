@@ -11,7 +11,6 @@ the process, and the query is answered 503 naming the limit while a fresh worker
 """
 
 import asyncio
-import hashlib
 import logging
 import multiprocessing as mp
 import os
@@ -21,7 +20,7 @@ import signal
 import struct
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from ctypes import c_byte
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -181,18 +180,18 @@ class QueryTimeout(Exception):
     """The query ran past its deadline and its worker was killed."""
 
 
-LIGHT_SECONDS = 0.05  # a query text answered this fast is expected to be cheap the next time
-LIGHT_MEMORY = 4096  # query digests remembered as cheap (20 bytes each)
+RESERVE_SECONDS = 0.5  # the hard deadline of any query that runs on the reserved worker
 
 
 class WorkerPool:
     """Run tasks on ``size`` processes; a task past its deadline (or cancelled) kills its worker.
 
-    Capacity for cheap work: one worker (when there are two or more) is reserved for queries
-    expected to be cheap, so that ``/health``, pages and repeated small queries keep answering
-    while every other worker runs a runaway query. A query is expected to be cheap when the same
-    text last finished within LIGHT_SECONDS (``/health``'s ``ASK {}`` is, after its first run);
-    others queue for the unreserved workers, in arrival order.
+    Capacity for cheap work: one worker (when there are two or more) is reserved. A task gets the reserve
+    only when every other worker is busy, and then runs under a hard deadline of RESERVE_SECONDS: a task
+    still running then is stopped (its worker replaced) and waits, with the rest of its own deadline, for
+    an unreserved worker. So ``/health``, pages and small queries keep answering while every other worker
+    runs a runaway query, and no query holds the reserve longer than RESERVE_SECONDS, whatever it is and
+    however fast it was before.
     """
 
     def __init__(self, size: int, memory_quads: int, memory_limit: int, isolate_network: bool = True) -> None:
@@ -205,8 +204,7 @@ class WorkerPool:
         self.closed = False
         self.reserve = 1 if size > 1 else 0
         self.free: list[Worker] = []
-        self.waiters: deque[tuple[bool, asyncio.Future[Worker]]] = deque()
-        self.light: OrderedDict[bytes, None] = OrderedDict()  # digests of queries seen to be cheap
+        self.waiters: deque[tuple[bool, asyncio.Future[tuple[Worker, bool]]]] = deque()  # (may take the reserve, …)
         self.workers: set[Worker] = set()
         self.directory: str | None = None  # the store the last task ran on: new workers open it
         self.replaced = 0
@@ -228,21 +226,22 @@ class WorkerPool:
         self._dispatch()
 
     def _dispatch(self) -> None:
-        """Hand free workers to waiters in arrival order; a waiter for a query not known to be
-        cheap gets one only while more than ``reserve`` are free."""
+        """Hand free workers to waiters in arrival order: an unreserved worker to anyone, the reserve (the
+        last free worker) to a waiter that may take it, marked so that its task runs under RESERVE_SECONDS."""
         for entry in list(self.waiters):
-            light, waiter = entry
+            may_reserve, waiter = entry
             if waiter.done():
                 self.waiters.remove(entry)
             elif not self.free:
                 return
-            elif light or len(self.free) > self.reserve:
+            elif len(self.free) > self.reserve or may_reserve:
                 self.waiters.remove(entry)
-                waiter.set_result(self.free.pop())
+                waiter.set_result((self.free.pop(), len(self.free) < self.reserve))
 
-    async def _acquire(self, light: bool, timeout: float) -> Worker:
-        waiter: asyncio.Future[Worker] = asyncio.get_running_loop().create_future()
-        self.waiters.append((light, waiter))
+    async def _acquire(self, may_reserve: bool, timeout: float) -> tuple[Worker, bool]:
+        """A free worker, and whether it is the reserve."""
+        waiter: asyncio.Future[tuple[Worker, bool]] = asyncio.get_running_loop().create_future()
+        self.waiters.append((may_reserve, waiter))
         self._dispatch()
         try:
             return await asyncio.wait_for(waiter, timeout)
@@ -250,7 +249,7 @@ class WorkerPool:
             raise QueryTimeout(f"no query worker became free within {timeout:g} s") from None
         except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled():
-                self._release(waiter.result())
+                self._release(waiter.result()[0])
             raise
 
     def in_memory(self) -> int:
@@ -282,12 +281,13 @@ class WorkerPool:
         else:
             self._add()
 
-    async def _acquire_alive(self, light: bool, deadline: float) -> Worker | QueryAnswer:
-        """A free worker that is still running (dead ones are replaced), or the 503 when fresh workers keep dying."""
+    async def _acquire_alive(self, may_reserve: bool, deadline: float) -> tuple[Worker, bool] | QueryAnswer:
+        """A free worker that is still running (dead ones are replaced) and whether it is the reserve, or the 503
+        when fresh workers keep dying."""
         while True:
-            worker = await self._acquire(light, max(0.0, deadline - time.monotonic()))
+            worker, reserved = await self._acquire(may_reserve, max(0.0, deadline - time.monotonic()))
             if worker.alive():
-                return worker
+                return worker, reserved
             self._replace(worker)
             if self.failed_starts > self.size:
                 return QueryAnswer(
@@ -300,11 +300,24 @@ class WorkerPool:
         """Answer ``task`` on the store in ``directory`` within ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         self.directory = directory
-        digest = hashlib.sha1(task.query.encode(), usedforsecurity=False).digest()
-        worker = await self._acquire_alive(digest in self.light, deadline)
-        if isinstance(worker, QueryAnswer):
-            return worker
-        started = time.monotonic()
+        may_reserve = True
+        while True:
+            acquired = await self._acquire_alive(may_reserve, deadline)
+            if isinstance(acquired, QueryAnswer):
+                return acquired
+            worker, reserved = acquired
+            stop = min(deadline, time.monotonic() + RESERVE_SECONDS) if reserved else deadline
+            try:
+                return await self._run_on(worker, directory, task, stop, timeout)
+            except QueryTimeout:
+                if stop >= deadline:
+                    raise
+                may_reserve = False  # stopped on the reserve: it waits for an unreserved worker
+
+    async def _run_on(
+        self, worker: Worker, directory: str, task: QueryTask, stop: float, timeout: float
+    ) -> QueryAnswer:
+        """Run ``task`` on ``worker`` until ``stop`` (QueryTimeout past it, the worker replaced)."""
         loop = asyncio.get_running_loop()
         done: asyncio.Future[QueryAnswer] = loop.create_future()
 
@@ -324,7 +337,7 @@ class WorkerPool:
             worker.conn.send((directory, task))
             os.set_blocking(worker.conn.fileno(), False)
             loop.add_reader(worker.conn.fileno(), on_readable)
-            answer = await asyncio.wait_for(done, max(0.0, deadline - time.monotonic()))
+            answer = await asyncio.wait_for(done, max(0.0, stop - time.monotonic()))
         except (TimeoutError, EOFError, OSError, asyncio.CancelledError) as err:
             # unregister before the pipe closes: a new pipe may reuse the descriptor number
             loop.remove_reader(worker.conn.fileno())
@@ -348,16 +361,7 @@ class WorkerPool:
         worker.answered += 1
         self._note_isolation(worker)
         self._release(worker)
-        self._remember(digest, time.monotonic() - started)
         return answer
-
-    def _remember(self, digest: bytes, elapsed: float) -> None:
-        """Keep the digest of a query that answered within LIGHT_SECONDS (the last LIGHT_MEMORY)."""
-        self.light.pop(digest, None)
-        if elapsed <= LIGHT_SECONDS:
-            self.light[digest] = None
-            if len(self.light) > LIGHT_MEMORY:
-                self.light.popitem(last=False)
 
     def close(self) -> None:
         self.closed = True

@@ -11,9 +11,10 @@ import pytest
 
 from tehkg.endpoint.execution import QueryTask
 from tehkg.endpoint.query_scan import MAX_DEPTH, QueryRejected, canonical
+from tehkg.endpoint.sparql_protocol import ClientSlots
 from tehkg.endpoint.workers import WorkerPool
 from tehkg.loader.store_layout import current_store
-from tests.test_safety import Listener
+from tests.test_safety import RUNAWAY, Listener
 
 SMALL_CAP = 256 << 20
 
@@ -177,3 +178,43 @@ def test_the_engine_reads_the_canonical_text_as_it_reads_the_query(query):
         pytest.fail(f"canonical refused a query whose escapes are all inside strings and IRIs: {query}")
     assert "\\u" not in text.replace("\\\\", "") and "\\U" not in text.replace("\\\\", "")
     assert _evaluate(text) == _evaluate(query)
+
+
+def test_a_runaway_once_fast_cannot_hold_the_reserved_worker(store_directory):
+    """Finding: a runaway text answered fast once (over an empty dataset) was remembered as cheap and then
+    took the reserved worker; four of them starved /health. Now the reserve stops anything at RESERVE_SECONDS."""
+
+    async def scenario():
+        pool = WorkerPool(2, 0, SMALL_CAP)
+        pool.start(store_directory)
+        try:
+            empty = QueryTask(query=RUNAWAY, format="json", default_graphs=["http://example.org/empty"])
+            laundered = await pool.run(store_directory, empty, 30)
+            runaways = [asyncio.ensure_future(_run(pool, store_directory, RUNAWAY)) for _ in range(2)]
+            while pool.replaced < 1:  # the runaway that took the reserve was stopped there
+                await asyncio.sleep(0.01)
+            health = await _run(pool, store_directory, "ASK {}")
+            still_running = [not r.done() for r in runaways]
+            for r in runaways:
+                r.cancel()
+            await asyncio.gather(*runaways, return_exceptions=True)
+            return laundered, health, still_running
+        finally:
+            pool.close()
+
+    laundered, health, still_running = asyncio.run(scenario())
+    assert laundered.status == 200
+    assert health.status == 200 and health.body.endswith(b"true}")
+    assert still_running == [True, True]  # both runaways still wait or run: the reserve answered meanwhile
+
+
+def test_a_client_past_its_time_budget_is_refused_until_it_refills():
+    """Fairness by budget: query time per minute per client, whatever its queries look like."""
+    slots = ClientSlots(limit=4, budget=2.0)
+    assert slots.refusal("a") is None
+    slots.give("a", 3.0)  # one query ran 3 s: the 2 s budget is spent
+    refusal = slots.refusal("a")
+    assert refusal is not None and "TEHKG_CLIENT_BUDGET" in refusal
+    assert slots.refusal("b") is None  # another client is not charged
+    slots.balance["a"] = (-0.001, slots.balance["a"][1] - 60)  # a minute later the bucket has refilled
+    assert slots.refusal("a") is None
