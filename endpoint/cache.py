@@ -2,6 +2,7 @@
 
 import asyncio
 import hashlib
+import os
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
@@ -30,10 +31,13 @@ class ResponseCache:
         self.size = 0  # bytes held, as answer_bytes counts them
         self.hits = self.misses = 0
         self.documents = DocumentCache(max_bytes)
+        self.secret = os.urandom(32)
 
-    @staticmethod
-    def etag(version: str | None, key: tuple) -> str:
-        digest = hashlib.sha256(repr((version, key)).encode()).hexdigest()[:32]
+    def etag(self, version: str | None, key: tuple) -> str:
+        """The answer's tag, keyed by a secret of this process: no one can compute the tag of a query they
+        did not run, so ``If-None-Match`` cannot tell whether someone else ran it (and a 304 only ever
+        confirms an answer its asker already holds)."""
+        digest = hashlib.blake2b(repr((version, key)).encode(), key=self.secret, digest_size=16).hexdigest()
         return f'"{digest}"'
 
     def get(self, version: str | None, etag: str) -> QueryAnswer | None:

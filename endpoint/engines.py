@@ -50,9 +50,9 @@ class EmbeddedEngine:
 
     def __init__(self, settings: Settings) -> None:
         self.root = Path(settings.store)
-        # with no SERVICE allowed, workers need no network: they leave it (a wall behind the query check)
+        # workers leave the network, a wall behind the query check; allow-listed SERVICE goes through the forwarder
         self.pool = WorkerPool(
-            settings.workers, settings.memory_quads, settings.worker_memory, isolate_network=not settings.service_allow
+            settings.workers, settings.memory_quads, settings.worker_memory, service_allow=settings.service_allow
         )
         self._index: tuple[str | None, SearchIndex] = (None, SearchIndex([]))
 
@@ -277,11 +277,11 @@ class RemoteEngine:
             return QueryAnswer(status=502, error=f"the SPARQL backend {self.url} is unreachable: {_why(err)}")
         except AnswerTooLarge as err:
             return QueryAnswer(status=502, error=str(err))
-        if reply.sql_state == "S1TAT":  # Virtuoso's partial answer at its timeout
+        message = reply.content[:2000].decode(errors="replace") if reply.status >= 400 else ""
+        if reply.sql_state == "S1TAT" or message.startswith("Virtuoso S1TAT"):  # its timeout, partial or not
             raise QueryTimeout(f"query exceeded its time limit of {limit:g} s")
         if reply.status >= 400:
-            status = 400 if reply.status < 500 else 502  # a query the engine refuses, or an engine that fails
-            return QueryAnswer(status=status, error=f"backend: {reply.content[:2000].decode(errors='replace')}")
+            return QueryAnswer(status=_engine_status(reply.status, message), error=f"backend: {_own_words(message)}")
         try:
             return _reserialise(task, reply)
         except (SyntaxError, ValueError) as err:  # an answer that is not what its Content-Type says
@@ -334,6 +334,21 @@ def reads_named_graphs(found: QueryScan) -> bool:
     DESCRIBE, which each engine defines). Hundreds of named graphs cost Virtuoso 80 ms per query at 1M quads,
     so the other queries are sent without them."""
     return found.has_graph or found.form == "DESCRIBE"
+
+
+# Virtuoso's SQL states of errors in the query itself (syntax, semantics, data): a 500 that is the client's 400
+QUERY_ERROR_STATES = ("Virtuoso 37000", "Virtuoso 42", "Virtuoso 22")
+
+
+def _engine_status(status: int, message: str) -> int:
+    """400 for a query the engine refuses (whatever status it uses to say so), 502 for an engine that fails."""
+    return 400 if status < 500 or message.startswith(QUERY_ERROR_STATES) else 502
+
+
+def _own_words(message: str) -> str:
+    """The engine's error without the query text it echoes (Virtuoso appends the text it ran, which holds the
+    dataset clauses tehkg added)."""
+    return message.split("\n\nSPARQL query:", 1)[0].strip()
 
 
 def _why(err: aiohttp.ClientError) -> str:

@@ -40,6 +40,7 @@ TOKEN = re.compile(
 OPEN, CLOSE = "({[", ")}]"
 PREFIX_OPERATORS = {"!", "+", "-", "^", "^^"}  # each one nests its operand one level deeper in the parser
 FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+VOLATILE = {"NOW", "RAND", "UUID", "STRUUID", "BNODE"}  # functions whose value changes with every evaluation
 UPDATES = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 MAX_DEPTH = 200  # deeper nesting can exhaust the engine's parser stack
 CACHED_LENGTH = 4096  # longer texts are scanned every time rather than kept in the cache
@@ -57,6 +58,7 @@ class QueryScan:
     has_from: bool = False
     has_graph: bool = False  # a GRAPH pattern: the only way a query reads the dataset's named graphs
     services: list[str] = field(default_factory=list)  # as ``<iri>`` (resolved) or ``?var``
+    volatile: bool = False  # calls a function whose value changes with every evaluation: its answer is not cached
     depth: int = 0  # deepest nesting of (), {}, [] and runs of prefix operators
     unreadable: str | None = None  # why SERVICE could not be ruled out: the query must be refused
 
@@ -185,6 +187,8 @@ def _scan(text: str) -> QueryScan:
             result.has_from = True
         elif keyword == "GRAPH":
             result.has_graph = True
+        elif keyword in VOLATILE:
+            result.volatile = True
         elif keyword == "SERVICE":
             keyword_services += 1
     if _mentions_service(text) and result.depth <= MAX_DEPTH:

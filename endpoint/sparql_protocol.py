@@ -317,7 +317,8 @@ async def _answer_query(
             return error_response(499, "client-gone", "the client disconnected; its query was cancelled")
         finally:
             charged[0] = time.monotonic() - start
-        cache.put(version, etag, answer)
+        if not found.volatile:  # NOW(), RAND(), STRUUID()…: everyone gets an answer of their own
+            cache.put(version, etag, answer)
     if answer.status != 200:
         # 5xx: the engine failed or is missing (a worker, the store, --backend), the kind pages give too
         kind = {400: "bad-query", 406: "not-acceptable", 502: "backend", 503: "backend"}.get(answer.status, "error")

@@ -9,6 +9,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
+from tehkg.endpoint.cache import ResponseCache
 from tehkg.endpoint.execution import QueryTask
 from tehkg.endpoint.query_scan import MAX_DEPTH, QueryRejected, canonical
 from tehkg.endpoint.sparql_protocol import ClientSlots
@@ -218,3 +219,38 @@ def test_a_client_past_its_time_budget_is_refused_until_it_refills():
     assert slots.refusal("b") is None  # another client is not charged
     slots.balance["a"] = (-0.001, slots.balance["a"][1] - 60)  # a minute later the bucket has refilled
     assert slots.refusal("a") is None
+
+
+def test_answers_of_volatile_functions_are_not_cached(fixture_server):
+    """Finding (low): answers using NOW(), RAND(), STRUUID() were cached: everyone got the same "random" UUID."""
+    query = "SELECT (STRUUID() AS ?u) (RAND() AS ?r) WHERE {}"
+    first, second = (ask(fixture_server, query).json()["results"]["bindings"][0]["u"]["value"] for _ in range(2))
+    assert first != second
+
+
+def test_etags_are_keyed_by_a_secret_of_the_process():
+    """Finding (low): SPARQL ETags were computable, so If-None-Match told whether someone had run a query."""
+    key = ("ASK {}", (), (), "application/sparql-results+json", 30.0, "http://127.0.0.1:8000/sparql")
+    assert ResponseCache(8).etag("v1", key) != ResponseCache(8).etag("v1", key)
+    cache = ResponseCache(8)
+    assert cache.etag("v1", key) == cache.etag("v1", key)
+
+
+def test_if_none_match_star_does_not_match_what_does_not_exist(fixture_server):
+    """Finding (low): ``If-None-Match: *`` on a non-existent entity was a 304 with a Link built from the path."""
+    r = httpx.get(fixture_server + "/id/no/such/thing", headers={"Accept": "text/turtle", "If-None-Match": "*"})
+    assert r.status_code == 404 and "link" not in r.headers
+
+
+def test_search_says_it_varies_on_accept(fixture_server):
+    """Finding (low): /search answers HTML or JSON by Accept, without ``Vary: Accept``."""
+    for accept in ("text/html", "application/json"):
+        r = httpx.get(fixture_server + "/search", params={"q": "plan"}, headers={"Accept": accept})
+        assert r.status_code == 200 and "Accept" in [v.strip() for v in r.headers["vary"].split(",")]
+
+
+def test_redoc_asks_no_cdn(fixture_server):
+    """Finding (low): /redoc asked a CDN for its logo (a CSP violation per visit)."""
+    script = httpx.get(fixture_server + "/docs/assets/redoc.standalone.js")
+    assert script.status_code == 200 and b"cdn.redoc.ly" not in script.content
+    assert b"docs/assets/favicon.png" in script.content

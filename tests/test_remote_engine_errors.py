@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import start_serve, stop
 
+VIRTUOSO_COMPILE = "Virtuoso 37000 Error SP030: SPARQL compiler, line 3: Undefined namespace prefix"
 RELEASE = threading.Event()  # lets the slow answers go at teardown
 
 
@@ -49,6 +50,10 @@ class Backend(BaseHTTPRequestHandler):
         query = self._query()
         if "status-500" in query:
             self._answer(500, "text/plain", "internal failure of the engine")
+        elif "virtuoso-compile" in query:
+            self._answer(500, "text/plain", VIRTUOSO_COMPILE + "\n\nSPARQL query:\n" + query)
+        elif "virtuoso-timeout" in query:
+            self._answer(500, "text/plain", "Virtuoso S1TAT Error SR171: Transaction timed out")
         elif "status-400" in query:
             self._answer(400, "text/plain", "Parse error: the engine cannot read this")
         elif "slow-backend" in query:
@@ -98,6 +103,8 @@ def test_a_working_backend_answers(served):
     [
         ("status-400", 400, "bad-query"),  # the backend could not read the query: the client's to fix
         ("status-500", 502, "backend"),  # the backend failed
+        ("virtuoso-compile", 400, "bad-query"),  # Virtuoso refuses the query with a 500: still the query's fault
+        ("virtuoso-timeout", 503, "timeout"),  # Virtuoso's timeout in a 500 body
         ("not-json", 502, "backend"),  # the backend's answer cannot be read
         ("slow-backend", 503, "timeout"),  # past the endpoint's time limit (1 s here)
     ],
@@ -110,3 +117,9 @@ def test_backend_failures_are_json_errors(served, marker, status, kind):
     if marker in ("status-400", "status-500"):
         assert "backend" in body["message"]  # the engine's own words are passed on, marked as its
     assert ask(served, "fine").status_code == 200  # and the endpoint goes on answering
+
+
+def test_the_engine_error_does_not_echo_the_query_it_ran(served):
+    """Finding (low): errors echoed the rewritten query (with the dataset clauses tehkg added)."""
+    body = ask(served, "virtuoso-compile").json()
+    assert body["message"] == "backend: " + VIRTUOSO_COMPILE

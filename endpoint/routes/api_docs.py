@@ -1,6 +1,7 @@
 """API documentation that works offline and under ``script-src 'self'``: Swagger UI at /docs and ReDoc at /redoc,
 their assets served from the installed ``fastapi-offline`` package, no CDN and no inline script."""
 
+from functools import cache
 from pathlib import Path
 
 import fastapi_offline
@@ -17,6 +18,15 @@ ASSET_TYPES = {
     "redoc.standalone.js": "text/javascript",
     "favicon.png": "image/png",
 }
+REDOC_LOGO = b"https://cdn.redoc.ly/redoc/logo-mini.svg"  # the one remote file ReDoc asks for (its footer)
+
+
+@cache
+def redoc_script() -> bytes:
+    """ReDoc as the package ships it, but for its footer logo, taken from this server instead of a CDN."""
+    return (ASSETS / "redoc.standalone.js").read_bytes().replace(REDOC_LOGO, b"docs/assets/favicon.png")
+
+
 # Swagger UI's start, a static script: it reads the OpenAPI document's URL from the page
 SWAGGER_INIT = """window.addEventListener("DOMContentLoaded", function () {
   var root = document.getElementById("swagger-ui");
@@ -77,4 +87,8 @@ async def asset(name: str) -> Response:
     """A Swagger UI or ReDoc file as the installed package ships it."""
     if name not in ASSET_TYPES:
         return error_response(404, "not-found", f"no documentation asset {name!r}")
+    if name == "redoc.standalone.js":
+        return Response(
+            redoc_script(), media_type=ASSET_TYPES[name], headers={"Cache-Control": "public, max-age=86400"}
+        )
     return FileResponse(ASSETS / name, media_type=ASSET_TYPES[name], headers={"Cache-Control": "public, max-age=86400"})

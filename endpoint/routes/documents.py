@@ -64,15 +64,15 @@ async def describe(request: Request, ctx: Context, iri: str, fmt: str | None, wh
         headers["Content-Location"] = f"{local_path(iri)}.{conneg.GRAPHS[media][1]}"
     elif not html:
         headers["Content-Location"] = request.url.path
-    if (current := freshness.not_modified(request, headers)) is not None:
-        return current
     safe = checked_iri(iri)
     found = await ctx.rows(f"SELECT ?p ?o ?g {{ GRAPH ?g {{ <{safe}> ?p ?o }} }}")
     incoming = await ctx.rows(f"SELECT ?s ?p ?g {{ GRAPH ?g {{ ?s ?p <{safe}> }} }} LIMIT 2000")
-    if not found and not incoming:
+    if not found and not incoming:  # before the validators: `If-None-Match: *` must not match what does not exist
         if html:
             return HTMLResponse(pages.not_found(request, iri), status_code=404)
         return error_response(404, "not-found", f"nothing is known about {iri}")
+    if (current := freshness.not_modified(request, headers)) is not None:
+        return current
     if html:
         return HTMLResponse(await pages.entity_page(request, iri, found, incoming, ctx.rows), headers=headers)
     subject = ox.NamedNode(iri)

@@ -1,5 +1,6 @@
 """``/health``: readiness of the store and the worker pool."""
 
+import asyncio
 import os
 from typing import Annotated
 
@@ -11,13 +12,20 @@ from tehkg.endpoint.context import Context, get_context
 from tehkg.endpoint.execution import QueryTask
 
 router = APIRouter()
+HEALTH_SECONDS = 5.0
 
 
 @router.get("/health")
 async def health(ctx: Annotated[Context, Depends(get_context)]) -> JSONResponse:
-    """Ready when the store is open and answers a query."""
+    """Ready when the store is open and answers a query within HEALTH_SECONDS (a hard deadline: an engine that
+    first reads its publication record, or waits on a switch, does it inside it)."""
     try:
-        answer = await ctx.engine.run(QueryTask(query="ASK {}", format="json"), 5.0)
+        answer = await asyncio.wait_for(
+            ctx.engine.run(QueryTask(query="ASK {}", format="json"), HEALTH_SECONDS), HEALTH_SECONDS
+        )
+    except TimeoutError:
+        message = f"the engine did not answer ASK {{}} within {HEALTH_SECONDS:g} s"
+        return JSONResponse({"status": "unavailable", "error": message}, status_code=503)
     except Exception as err:  # noqa: BLE001 - any failure means not ready
         return JSONResponse({"status": "unavailable", "error": str(err)}, status_code=503)
     if answer.status != 200:

@@ -29,6 +29,9 @@ async def compare(request: Request, ctx: Ctx) -> HTMLResponse:
     return HTMLResponse(pages.layout(request, title, body))
 
 
+VARY = {"Vary": "Accept"}  # /search answers HTML or JSON by the Accept header
+
+
 @router.get("/search")
 async def search(request: Request, ctx: Ctx, q: str = "", limit: int = 20) -> Response:
     """Labels, acronyms and descriptions in both languages, accent- and case-insensitive: each hit with its label in
@@ -56,5 +59,5 @@ async def search(request: Request, ctx: Ctx, q: str = "", limit: int = 20) -> Re
     ]
     fmt = request.query_params.get("format") or (None if "text/html" in request.headers.get("accept", "") else "json")
     if wants_html(request, fmt):
-        return HTMLResponse(await pages.search_page(request, q, hits))
-    return JSONResponse({"query": q, "results": hits})
+        return HTMLResponse(await pages.search_page(request, q, hits), headers=VARY)
+    return JSONResponse({"query": q, "results": hits}, headers=VARY)
