@@ -283,7 +283,7 @@ class RemoteEngine:
         if reply.status >= 400:
             return QueryAnswer(status=_engine_status(reply.status, message), error=f"backend: {_own_words(message)}")
         try:
-            return _reserialise(task, reply)
+            return await asyncio.to_thread(_reserialise, task, reply)  # off the event loop: other requests go on
         except (SyntaxError, ValueError) as err:  # an answer that is not what its Content-Type says
             return QueryAnswer(status=502, error=f"backend: its answer could not be read: {err}")
 
