@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 
 import pyoxigraph as ox
 
-from tehkg import __version__
+from tehkg import __version__, vocab
 from tehkg.endpoint import serializers
 from tehkg.endpoint.context import Context
 from tehkg.endpoint.execution import QueryTask
@@ -48,7 +48,7 @@ def trig_of(nquads: bytes) -> bytes:
     """Canonical N-Quads as TriG with the same blank node labels, by graph, subject, predicate and object."""
     quads = ox.parse(nquads, format=ox.RdfFormat.N_QUADS)
     ordered = sorted(quads, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
-    data = ox.serialize(ordered, format=ox.RdfFormat.TRIG, prefixes=serializers.PREFIXES)
+    data = ox.serialize(ordered, format=ox.RdfFormat.TRIG, prefixes=vocab.PREFIXES)
     assert data is not None  # without an output, serialize returns the bytes
     return data
 

@@ -3,10 +3,9 @@ and does not declare before sending it), the examples shown without their test a
 
 import re
 
-from tehkg.endpoint.serializers import PREFIXES
-from tehkg.vocab import ID_BASE, SDMX_MEASURE, TIME
+from tehkg.vocab import EXTRA_PREFIXES, PREFIXES
 
-EDITOR_PREFIXES = PREFIXES | {"plan": ID_BASE + "plan/", "time": TIME, "sdmx-measure": SDMX_MEASURE}
+EDITOR_PREFIXES = PREFIXES | EXTRA_PREFIXES
 _PREFIX_LINE = re.compile(r"^\s*PREFIX\s+([\w-]*):\s*<([^>]*)>\s*$", re.IGNORECASE)
 
 

@@ -5,7 +5,7 @@ store, so the pages name them from this table instead of printing a CURIE."""
 
 import pyoxigraph as ox
 
-from tehkg.endpoint.serializers import PREFIXES
+from tehkg.vocab import EXTRA_PREFIXES, PREFIXES
 
 _LABELS: dict[str, tuple[str, str]] = {
     # classes
@@ -194,14 +194,7 @@ _LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-_NAMESPACES = PREFIXES | {
-    "sdmx-attribute": "http://purl.org/linked-data/sdmx/2009/attribute#",
-    "sdmx-measure": "http://purl.org/linked-data/sdmx/2009/measure#",
-    "bibo": "http://purl.org/ontology/bibo/",
-    "time": "http://www.w3.org/2006/time#",
-    "sdmx-concept": "http://purl.org/linked-data/sdmx/2009/concept#",
-    "vann": "http://purl.org/vocab/vann/",
-}
+_NAMESPACES = PREFIXES | EXTRA_PREFIXES
 
 
 def _expand(curie: str) -> str:

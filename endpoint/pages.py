@@ -25,9 +25,8 @@ from tehkg.endpoint import (
     page_terms,
     page_text,
 )
-from tehkg.endpoint.serializers import PREFIXES
 from tehkg.resources import queries_dir
-from tehkg.vocab import BASE, DATASET_IRI, GRAPH_BASE
+from tehkg.vocab import BASE, DATASET_IRI, GRAPH_BASE, PREFIXES
 
 Rows = Callable[[str], Awaitable[list[dict]]]
 LABEL_PROPS = (

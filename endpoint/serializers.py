@@ -8,7 +8,9 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 import rdflib
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+from tehkg.vocab import PREFIXES, SPARQL_RESULTS, XSD
+
+XSD_STRING = XSD + "string"
 RDF_FORMATS = {
     "text/turtle": ox.RdfFormat.TURTLE,
     "application/n-triples": ox.RdfFormat.N_TRIPLES,
@@ -85,7 +87,7 @@ def select(media: str, variables: list[str], rows: list[Row], truncated: bool) -
         return json_results(variables, bindings, truncated)
     if media == "application/sparql-results+xml":
         out = [
-            '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
+            f'<?xml version="1.0"?>\n<sparql xmlns="{SPARQL_RESULTS}">',
             "<head>",
             *(f"<variable name={quoteattr(v)}/>" for v in variables),
             "</head>",
@@ -122,7 +124,7 @@ def ask(media: str, value: bool) -> bytes:
         return json.dumps({"head": {}, "boolean": value}).encode()
     if media == "application/sparql-results+xml":
         return (
-            '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+            f'<?xml version="1.0"?>\n<sparql xmlns="{SPARQL_RESULTS}">'
             f"<head/><boolean>{str(value).lower()}</boolean></sparql>\n"
         ).encode()
     if media == "text/csv":
@@ -175,25 +177,4 @@ def jsonld(triples: list[ox.Triple], context_url: str) -> bytes:
 
 
 PRETTY = {ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML}
-PREFIXES = {
-    "teh": "https://w3id.org/tehkg/ontology#",
-    "tehg": "https://w3id.org/tehkg/graph/",
-    "tehorg": "https://w3id.org/tehkg/id/org/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "org": "http://www.w3.org/ns/org#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "oa": "http://www.w3.org/ns/oa#",
-    "eli": "http://data.europa.eu/eli/ontology#",
-    "cv": "http://data.europa.eu/m8g/",
-    "qb": "http://purl.org/linked-data/cube#",
-    "void": "http://rdfs.org/ns/void#",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "sd": "http://www.w3.org/ns/sparql-service-description#",
-}
 JSONLD_CONTEXT = dict(PREFIXES)

@@ -18,6 +18,7 @@ SHAPES_IRI = BASE + "shapes"  # the shipped SHACL shapes, as one document
 QUALITY_REPORT_IRI = BASE + "quality"  # the latest validation report of the served data
 
 TEH = "https://w3id.org/tehkg/ontology#"
+TEHSH = BASE + "shapes#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -32,6 +33,55 @@ SD = "http://www.w3.org/ns/sparql-service-description#"
 FOAF = "http://xmlns.com/foaf/0.1/"
 DQV = "http://www.w3.org/ns/dqv#"
 TIME = "http://www.w3.org/2006/time#"
+ORG = "http://www.w3.org/ns/org#"
+OA = "http://www.w3.org/ns/oa#"
+ELI = "http://data.europa.eu/eli/ontology#"
+CV = "http://data.europa.eu/m8g/"
+QB = "http://purl.org/linked-data/cube#"
+BIBO = "http://purl.org/ontology/bibo/"
+VANN = "http://purl.org/vocab/vann/"
+VCARD = "http://www.w3.org/2006/vcard/ns#"
+SPDX = "http://spdx.org/rdf/terms#"
 SDMX_MEASURE = "http://purl.org/linked-data/sdmx/2009/measure#"
+SDMX_ATTRIBUTE = "http://purl.org/linked-data/sdmx/2009/attribute#"
+SDMX_CONCEPT = "http://purl.org/linked-data/sdmx/2009/concept#"
+QUDT_UNIT = "http://qudt.org/vocab/unit/"
+SPARQL_RESULTS = "http://www.w3.org/2005/sparql-results#"
+FORMATS = "http://www.w3.org/ns/formats/"
+IANA_MEDIA_TYPES = "http://www.iana.org/assignments/media-types/"
+EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
+
+# the prefixes RDF documents and dumps are written with (and the JSON-LD context compacts with)
+PREFIXES = {
+    "teh": TEH,
+    "tehg": GRAPH_BASE,
+    "tehorg": ID_BASE + "org/",
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "xsd": XSD,
+    "owl": OWL,
+    "skos": SKOS,
+    "dcterms": DCTERMS,
+    "prov": PROV,
+    "org": ORG,
+    "foaf": FOAF,
+    "oa": OA,
+    "eli": ELI,
+    "cv": CV,
+    "qb": QB,
+    "void": VOID,
+    "dcat": DCAT,
+    "sd": SD,
+}
+# further prefixes the ontology's pages and the query editor name terms with
+EXTRA_PREFIXES = {
+    "plan": ID_BASE + "plan/",
+    "time": TIME,
+    "sdmx-measure": SDMX_MEASURE,
+    "sdmx-attribute": SDMX_ATTRIBUTE,
+    "sdmx-concept": SDMX_CONCEPT,
+    "bibo": BIBO,
+    "vann": VANN,
+}
 
 READ_ONLY = "this endpoint is read-only: SPARQL Update and Graph Store writes are refused"
