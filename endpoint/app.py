@@ -16,11 +16,12 @@ from tehkg import __version__
 from tehkg.endpoint.cache import ResponseCache
 from tehkg.endpoint.context import Context
 from tehkg.endpoint.engines import make_engine
+from tehkg.endpoint.errors import ProtocolError, error_response
 from tehkg.endpoint.guard import GuardAndLog
 from tehkg.endpoint.http_methods import HttpMethods, allowed_methods
 from tehkg.endpoint.routes import api_docs, dataset, documents, graph_store, health, site, sparql
 from tehkg.endpoint.settings import Settings
-from tehkg.endpoint.sparql_protocol import ProtocolError, QueryLayer, error_response
+from tehkg.endpoint.sparql_protocol import QueryLayer
 from tehkg.endpoint.workers import QueryTimeout
 
 STATIC = Path(__file__).parent / "static"

@@ -2,44 +2,12 @@
 
 ``format=`` is read for the query's form: SPARQLWrapper sends ``format=xml`` or ``json`` for every
 form, meaning RDF/XML or JSON-LD for a graph; a value that names no format of this form leaves the
-choice to the Accept header.
+choice to the Accept header. The formats are those of :mod:`tehkg.formats`.
 """
 
-RESULTS = {  # SELECT / ASK
-    "application/sparql-results+json": ("json", "json"),
-    "application/sparql-results+xml": ("xml", "srx"),
-    "text/csv": ("csv", "csv"),
-    "text/tab-separated-values": ("tsv", "tsv"),
-}
-GRAPHS = {  # CONSTRUCT / DESCRIBE, and RDF documents
-    "text/turtle": ("turtle", "ttl"),
-    "application/n-triples": ("ntriples", "nt"),
-    "application/ld+json": ("jsonld", "jsonld"),
-    "application/rdf+xml": ("rdfxml", "rdf"),
-    "application/trig": ("trig", "trig"),
-    "application/n-quads": ("nquads", "nq"),
-}
-ALIASES = {
-    "application/json": "application/sparql-results+json",
-    "application/xml": "application/sparql-results+xml",
-    "text/plain": "application/n-triples",
-    "application/x-turtle": "text/turtle",
-    "application/json-ld": "application/ld+json",
-    "srj": "application/sparql-results+json",
-    "srx": "application/sparql-results+xml",
-}
-GRAPH_ALIASES = {
-    "application/json": "application/ld+json",
-    "text/plain": "application/n-triples",
-    "application/x-turtle": "text/turtle",
-    "application/json-ld": "application/ld+json",
-    "json": "application/ld+json",
-    "json-ld": "application/ld+json",
-    "xml": "application/rdf+xml",
-    "application/xml": "application/rdf+xml",
-    "n3": "text/turtle",  # Turtle is N3's RDF subset
-    "text/n3": "text/turtle",
-}
+from collections.abc import Sequence
+
+from tehkg.formats import Format
 
 
 def parse_accept(header: str | None) -> list[tuple[str, float]]:
@@ -63,43 +31,43 @@ def parse_accept(header: str | None) -> list[tuple[str, float]]:
     return [(r[0], r[1]) for r in ranges]
 
 
-def choose(
-    accept: str | None,
-    offers: dict[str, tuple[str, str]],
-    fmt: str | None = None,
-    aliases: dict[str, str] | None = None,
-    default: str | None = None,
-) -> str | None:
-    """The offered media type that best matches, or None (→ 406).
+def choose(accept: str | None, offers: Sequence[Format], fmt: str | None = None) -> str | None:
+    """The media type of the offer that best matches, or None (→ 406).
 
-    ``fmt`` (a media type, a short name or a file extension) overrides the Accept header; when it
-    names none of ``offers`` (``format=turtle`` for a SELECT), the Accept header decides.
+    ``fmt`` (a media type, a short name, a file extension or an alias) overrides the Accept header; when it
+    names none of ``offers`` (``format=turtle`` for a SELECT), the Accept header decides. In Accept, an
+    offered media type is itself; an alias stands for the first offer that has it.
     """
-    aliases = ALIASES if aliases is None else aliases
-    ranges = parse_accept(accept)
+    media = [offer.media_type for offer in offers]
+    aliases: dict[str, str] = {}
+    for offer in offers:
+        for alias in offer.aliases:
+            aliases.setdefault(alias, offer.media_type)
     if fmt:
         fmt = fmt.lower()
-        fmt = aliases.get(fmt, fmt)
-        for media, (name, ext) in offers.items():
-            if fmt in (media, name, ext):
-                return media
+        for offer in offers:
+            if fmt in (offer.media_type, offer.name, offer.extension):
+                return offer.media_type
+        if fmt in aliases:
+            return aliases[fmt]
 
-    refused = {aliases.get(m, m) for m, q in ranges if q <= 0}  # q=0 means "not this one"
-    order = [m for m in offers if m not in refused]
-    if default in order:
-        order.remove(default)
-        order.insert(0, default)
+    def meant(media_range: str) -> str:
+        return media_range if media_range in media else aliases.get(media_range, media_range)
+
+    ranges = parse_accept(accept)
+    refused = {meant(m) for m, q in ranges if q <= 0}  # q=0 means "not this one"
+    order = [m for m in media if m not in refused]
     for media_range, q in ranges:
         if q <= 0:
             continue
-        media_range = aliases.get(media_range, media_range)
+        media_range = meant(media_range)
         if media_range in order:
             return media_range
         if media_range == "*/*":
-            return order[0]
+            return order[0] if order else None
         if media_range.endswith("/*"):
             prefix = media_range[:-1]
-            for media in order:
-                if media.startswith(prefix):
-                    return media
+            for candidate in order:
+                if candidate.startswith(prefix):
+                    return candidate
     return None

@@ -7,16 +7,16 @@ import pyoxigraph as ox
 from fastapi import Request
 from fastapi.responses import Response
 
+from tehkg import formats
 from tehkg.endpoint import conneg, serializers
 from tehkg.endpoint.cache import ResponseCache
 from tehkg.endpoint.engines import Engine
+from tehkg.endpoint.errors import ProtocolError, not_acceptable
 from tehkg.endpoint.execution import QueryTask
 from tehkg.endpoint.settings import Settings
-from tehkg.endpoint.sparql_protocol import ProtocolError, error_response
 from tehkg.vocab import BASE
 
 Row = dict[str, Any]  # a solution's terms by variable name: what they are depends on the query
-RDF_EXTENSIONS = {ext: media for media, (_, ext) in conneg.GRAPHS.items()}
 
 
 @dataclass
@@ -43,21 +43,16 @@ def get_context(request: Request) -> Context:
 def wants_html(request: Request, fmt: str | None) -> bool:
     """Whether the client asked for a page (``format=html`` or an Accept preferring HTML)."""
     if fmt:
-        return fmt.lower() in ("html", "text/html")
-    html = conneg.choose(
-        request.headers.get("accept"),
-        {"text/html": ("html", "html"), **conneg.GRAPHS},
-        aliases=conneg.GRAPH_ALIASES,
-        default="text/turtle",
-    )
-    return html == "text/html"
+        return fmt.lower() in (formats.HTML.name, formats.HTML.media_type)
+    offers = (*formats.GRAPH_FORMATS, formats.HTML)  # */* is Turtle, not a page
+    return conneg.choose(request.headers.get("accept"), offers) == formats.HTML.media_type
 
 
 def graph_response(request: Request, triples: list, fmt: str | None, location: str | None = None) -> Response:
     """Triples (or quads) serialised in the negotiated RDF format; 406 when none fits."""
-    media = conneg.choose(request.headers.get("accept"), conneg.GRAPHS, fmt, aliases=conneg.GRAPH_ALIASES)
+    media = conneg.choose(request.headers.get("accept"), formats.GRAPH_FORMATS, fmt)
     if media is None:
-        return error_response(406, "not-acceptable", "available: " + ", ".join(conneg.GRAPHS))
+        return not_acceptable(formats.GRAPH_FORMATS)
     headers = {"Vary": "Accept"}
     if location:
         headers["Content-Location"] = location

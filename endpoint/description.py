@@ -5,41 +5,31 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from tehkg import __version__
-from tehkg.endpoint import conneg
+from tehkg import __version__, formats
 from tehkg.vocab import (
     BASE,
     DATASET_IRI,
     DCAT,
     DCTERMS,
+    EU_AUTHORITY,
     FOAF,
+    IANA_MEDIA_TYPES,
     ID_BASE,
     LINKS_GRAPH,
     METADATA_GRAPH,
     RDF,
     RDFS,
+    SD,
     SKOS,
+    SPDX,
     TEH,
     TRANSLATIONS_GRAPH,
+    VCARD,
     VOID,
     XSD,
 )
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
-FORMATS_NS = "http://www.w3.org/ns/formats/"
-RESULT_FORMATS = {
-    "application/sparql-results+json": "SPARQL_Results_JSON",
-    "application/sparql-results+xml": "SPARQL_Results_XML",
-    "text/csv": "SPARQL_Results_CSV",
-    "text/tab-separated-values": "SPARQL_Results_TSV",
-    "text/turtle": "Turtle",
-    "application/n-triples": "N-Triples",
-    "application/ld+json": "JSON-LD",
-    "application/rdf+xml": "RDF_XML",
-    "application/trig": "TriG",
-    "application/n-quads": "N-Quads",
-}
-COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
+COMMENT = ox.NamedNode(RDFS + "comment")
 DEFAULT_GRAPH_NOTE = (
     "The RDF merge of the named graphs: each distinct triple once, however many documents state it "
     "(FROM and default-graph-uri merge the graphs they name the same way)."
@@ -58,7 +48,7 @@ def service_description(
     ``federated``: SERVICE is allowed (to the endpoints of an allow-list); ``max_rows``: the cap
     at which answers are cut, said in a comment on the service."""
     sd = lambda term: ox.NamedNode(SD + term)  # noqa: E731
-    a = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    a = ox.NamedNode(RDF + "type")
     service = ox.NamedNode(endpoint_url)
     dataset = ox.BlankNode("dataset")
     default = ox.BlankNode("default")
@@ -69,7 +59,7 @@ def service_description(
         ox.Triple(service, sd("feature"), sd("UnionDefaultGraph")),
         ox.Triple(service, sd("defaultDataset"), dataset),
         ox.Triple(dataset, a, sd("Dataset")),
-        ox.Triple(dataset, ox.NamedNode("http://rdfs.org/ns/void#inDataset"), ox.NamedNode(DATASET_IRI)),
+        ox.Triple(dataset, ox.NamedNode(VOID + "inDataset"), ox.NamedNode(DATASET_IRI)),
         ox.Triple(dataset, sd("defaultGraph"), default),
         ox.Triple(default, a, sd("Graph")),
         ox.Triple(default, COMMENT, ox.Literal(DEFAULT_GRAPH_NOTE, language="en")),
@@ -78,8 +68,8 @@ def service_description(
         triples.append(ox.Triple(service, sd("feature"), sd("BasicFederatedQuery")))
     if max_rows is not None:
         triples.append(ox.Triple(service, COMMENT, ox.Literal(TRUNCATION_NOTE.format(max_rows), language="en")))
-    for media in (*conneg.RESULTS, *conneg.GRAPHS):
-        triples.append(ox.Triple(service, sd("resultFormat"), ox.NamedNode(FORMATS_NS + RESULT_FORMATS[media])))
+    for offer in (*formats.RESULT_FORMATS, *formats.GRAPH_FORMATS):
+        triples.append(ox.Triple(service, sd("resultFormat"), ox.NamedNode(offer.iri)))
     for index, graph in enumerate(sorted(graphs)):
         node = ox.BlankNode(f"g{index}")
         triples += [
@@ -116,11 +106,6 @@ WHERE {{
     }} }}
 }}
 """
-IANA_MEDIA = "http://www.iana.org/assignments/media-types/"
-GZIP = "application/gzip"
-EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
-SPDX = "http://spdx.org/rdf/terms#"
-VCARD = "http://www.w3.org/2006/vcard/ns#"
 CATALOG_IRI = ID_BASE + "catalog/tehkg"
 PUBLISHER_IRI = ID_BASE + "org/tehkg-editors"
 LICENCE = "https://creativecommons.org/licenses/by/4.0/"
@@ -213,8 +198,8 @@ def dataset_extras(endpoint_url: str, dumps: list[Dump]) -> list[ox.Triple]:
         SPDX + "checksumAlgorithm_sha256": SPDX + "ChecksumAlgorithm",
         **{EU_AUTHORITY + "data-theme/" + theme: SKOS + "Concept" for theme in THEMES},
         **{dump.url: RDFS + "Resource" for dump in dumps},
-        **{IANA_MEDIA + dump.media: DCTERMS + "MediaType" for dump in dumps},
-        **({IANA_MEDIA + GZIP: DCTERMS + "MediaType"} if any(dump.compressed for dump in dumps) else {}),
+        **{IANA_MEDIA_TYPES + dump.media: DCTERMS + "MediaType" for dump in dumps},
+        **({IANA_MEDIA_TYPES + formats.GZIP: DCTERMS + "MediaType"} if any(dump.compressed for dump in dumps) else {}),
     }
     triples += [ox.Triple(n(iri), a, n(kind)) for iri, kind in typed.items()]
     for dump in dumps:
@@ -227,7 +212,7 @@ def dataset_extras(endpoint_url: str, dumps: list[Dump]) -> list[ox.Triple]:
             ox.Triple(dist, dct("title"), ox.Literal(f"{title} ({dump.url.rsplit('/', 1)[-1]})", language="fr")),
             ox.Triple(dist, dcat("accessURL"), n(dump.url)),
             ox.Triple(dist, dcat("downloadURL"), n(dump.url)),
-            ox.Triple(dist, dcat("mediaType"), n(IANA_MEDIA + dump.media)),
+            ox.Triple(dist, dcat("mediaType"), n(IANA_MEDIA_TYPES + dump.media)),
             ox.Triple(dist, dcat("byteSize"), ox.Literal(str(len(dump.body)), datatype=n(XSD + "nonNegativeInteger"))),
             ox.Triple(dist, dct("license"), licence),
             ox.Triple(dist, n(SPDX + "checksum"), checksum),
@@ -240,7 +225,7 @@ def dataset_extras(endpoint_url: str, dumps: list[Dump]) -> list[ox.Triple]:
             ),
         ]
         if dump.compressed:
-            triples.append(ox.Triple(dist, dcat("compressFormat"), n(IANA_MEDIA + GZIP)))
+            triples.append(ox.Triple(dist, dcat("compressFormat"), n(IANA_MEDIA_TYPES + formats.GZIP)))
         if dump.issued:
             triples.append(ox.Triple(dist, dct("issued"), ox.Literal(dump.issued, datatype=n(XSD + "date"))))
     return triples

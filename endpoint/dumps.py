@@ -17,16 +17,15 @@ from collections.abc import Awaitable, Callable
 
 import pyoxigraph as ox
 
-from tehkg import __version__, vocab
+from tehkg import __version__, formats, vocab
 from tehkg.endpoint import serializers
 from tehkg.endpoint.context import Context
+from tehkg.endpoint.errors import ProtocolError
 from tehkg.endpoint.execution import QueryTask
-from tehkg.endpoint.sparql_protocol import ProtocolError
 from tehkg.loader.store_layout import build_info
 
 QUADS_QUERY = "SELECT ?s ?p ?o ?g { GRAPH ?g { ?s ?p ?o } }"
-RELEASE_FORMATS = {"nq": "application/n-quads", "trig": "application/trig"}  # file extension: RDF media type
-GZIP = "application/gzip"
+RELEASE_FORMATS = {"nq": formats.N_QUADS, "trig": formats.TRIG}  # file extension: RDF media type
 RELEASE_EXTENSIONS = (*RELEASE_FORMATS, *(f"{ext}.gz" for ext in RELEASE_FORMATS))
 
 
@@ -58,8 +57,8 @@ async def dump_bytes(ctx: Context, fmt: str) -> bytes:
     the TriG dump is written from the N-Quads one (one query and one canonicalisation for both)."""
 
     async def build() -> bytes:
-        if fmt != "application/n-quads":
-            return await asyncio.to_thread(trig_of, await dump_bytes(ctx, "application/n-quads"))
+        if fmt != formats.N_QUADS:
+            return await asyncio.to_thread(trig_of, await dump_bytes(ctx, formats.N_QUADS))
         task = QueryTask(query=QUADS_QUERY, rows_only=True, max_rows=50_000_000)
         answer = await ctx.engine.run(task, ctx.settings.timeout)
         if answer.status != 200:
@@ -85,7 +84,7 @@ def release_name(ctx: Context) -> str:
 
 def release_media(ext: str) -> str:
     """The media type a release file with extension ``ext`` (one of RELEASE_EXTENSIONS) is served as."""
-    return GZIP if ext.endswith(".gz") else RELEASE_FORMATS[ext]
+    return formats.GZIP if ext.endswith(".gz") else RELEASE_FORMATS[ext]
 
 
 async def release_bytes(ctx: Context, ext: str) -> bytes:

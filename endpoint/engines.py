@@ -14,8 +14,9 @@ from urllib.parse import urlencode
 import aiohttp
 import pyoxigraph as ox
 
-from tehkg import vocab
+from tehkg import formats, vocab
 from tehkg.endpoint import conneg
+from tehkg.endpoint.errors import ProtocolError, not_acceptable_message
 from tehkg.endpoint.execution import QueryAnswer, QueryTask
 from tehkg.endpoint.query_scan import QueryRejected, QueryScan, portable, scan
 from tehkg.endpoint.settings import Settings
@@ -35,7 +36,7 @@ PUBLICATION_QUERY = (
     f"SELECT ?version ?next ?graph WHERE {{ GRAPH {_RECORD} {{ {_STATE} "
     f"UNION {{ {_RECORD} <{vocab.DCTERMS}hasPart> ?graph }} }} }}"
 )
-JSON_RESULTS = "application/sparql-results+json"
+JSON_RESULTS = formats.JSON_RESULTS
 JSON_ACCEPT = {"Accept": JSON_RESULTS}
 XSD_STRING = vocab.XSD + "string"
 ANSWER_BYTES = 256 << 20  # the largest answer read from the engine (502 past it)
@@ -80,8 +81,6 @@ class EmbeddedEngine:
         """The index the build wrote next to the served store."""
         version, directory = self.version(), self.directory()
         if directory is None:
-            from tehkg.endpoint.sparql_protocol import ProtocolError  # it imports this module
-
             raise ProtocolError(503, "no store is built yet", "backend")
         if self._index[0] != version:
             self._index = (version, SearchIndex.read(directory))
@@ -265,8 +264,8 @@ class RemoteEngine:
         # Virtuoso answers a CONSTRUCT in JSON results when they come first in Accept
         graph_form = found.form in ("CONSTRUCT", "DESCRIBE")
         headers = {
-            "Accept": "application/n-triples" if graph_form else "application/sparql-results+json",
-            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": formats.N_TRIPLES if graph_form else formats.JSON_RESULTS,
+            "Content-Type": formats.FORM,
         }
         body = "&".join(part for part in (urlencode(form), dataset) if part)
         try:
@@ -293,8 +292,6 @@ class RemoteEngine:
         if self._index is None or self._index[0] != version:
             answer = await self.run(QueryTask(query=ENTRIES_QUERY, rows_only=True, max_rows=5_000_000), self.timeout)
             if answer.status != 200:
-                from tehkg.endpoint.sparql_protocol import ProtocolError  # it imports this module
-
                 raise ProtocolError(answer.status if answer.status >= 500 else 502, answer.error or "", "backend")
             rows = cast("list[list[ox.NamedNode | ox.Literal]]", answer.rows)  # ENTRIES_QUERY: IRIs and literals
             self._index = (version, SearchIndex([(s.value, p.value, t.value) for s, p, t in rows]))
@@ -379,7 +376,7 @@ def _reserialise(task: QueryTask, response: Reply) -> QueryAnswer:
     from tehkg.endpoint import serializers
 
     if response.media_type == JSON_RESULTS and not task.rows_only:
-        if conneg.choose(task.accept, conneg.RESULTS, task.format) == JSON_RESULTS:
+        if conneg.choose(task.accept, formats.RESULT_FORMATS, task.format) == JSON_RESULTS:
             direct = _json_to_json(response.content, task.max_rows)
             if direct is not None:
                 return direct
@@ -388,9 +385,9 @@ def _reserialise(task: QueryTask, response: Reply) -> QueryAnswer:
         content = response.content.replace(b'"nodeID://', b'"')
         parsed = ox.parse_query_results(content, format=ox.QueryResultsFormat.JSON)
         if isinstance(parsed, ox.QueryBoolean):
-            chosen = conneg.choose(task.accept, conneg.RESULTS, task.format)
+            chosen = conneg.choose(task.accept, formats.RESULT_FORMATS, task.format)
             if chosen is None:
-                return QueryAnswer(status=406, error="no acceptable result format")
+                return QueryAnswer(status=406, error=not_acceptable_message(formats.RESULT_FORMATS))
             return QueryAnswer(media_type=chosen, body=serializers.ask(chosen, bool(parsed)))
         variables = [v.value for v in parsed.variables]
         rows: list[serializers.Row] = []
@@ -402,9 +399,9 @@ def _reserialise(task: QueryTask, response: Reply) -> QueryAnswer:
             rows.append([solution[i] for i in range(len(variables))])
         if task.rows_only:
             return QueryAnswer(variables=variables, rows=rows, count=len(rows), truncated=truncated)
-        chosen = conneg.choose(task.accept, conneg.RESULTS, task.format)
+        chosen = conneg.choose(task.accept, formats.RESULT_FORMATS, task.format)
         if chosen is None:
-            return QueryAnswer(status=406, error="no acceptable result format")
+            return QueryAnswer(status=406, error=not_acceptable_message(formats.RESULT_FORMATS))
         return QueryAnswer(
             media_type=chosen,
             count=len(rows),
@@ -412,9 +409,9 @@ def _reserialise(task: QueryTask, response: Reply) -> QueryAnswer:
             body=serializers.select(chosen, variables, rows, truncated),
         )
     triples = list(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
-    chosen = conneg.choose(task.accept, conneg.GRAPHS, task.format, aliases=conneg.GRAPH_ALIASES)
+    chosen = conneg.choose(task.accept, formats.GRAPH_FORMATS, task.format)
     if chosen is None:
-        return QueryAnswer(status=406, error="no acceptable RDF format")
+        return QueryAnswer(status=406, error=not_acceptable_message(formats.GRAPH_FORMATS))
     truncated, triples = len(triples) > task.max_rows, triples[: task.max_rows]
     return QueryAnswer(
         media_type=chosen, body=serializers.graph(chosen, triples), count=len(triples), truncated=truncated

@@ -4,9 +4,12 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from tehkg import formats
 from tehkg.endpoint import conneg, serializers
+from tehkg.endpoint.errors import not_acceptable_message
 from tehkg.endpoint.merged_dataset import dataset_clauses, merged
 from tehkg.endpoint.query_scan import scan
+from tehkg.formats import Format
 
 
 @dataclass
@@ -66,7 +69,7 @@ def execute(store: ox.Store, task: QueryTask) -> QueryAnswer:
         if (
             isinstance(result, ox.QuerySolutions)
             and not task.rows_only
-            and conneg.choose(task.accept, conneg.RESULTS, task.format) == JSON
+            and conneg.choose(task.accept, formats.RESULT_FORMATS, task.format) == formats.JSON_RESULTS
         ):
             answer = _native_json(result, task.max_rows)
             if answer is not None:
@@ -81,9 +84,9 @@ def execute(store: ox.Store, task: QueryTask) -> QueryAnswer:
                 rows.append([solution[i] for i in range(len(variables))])
             return _select(task, variables, rows, truncated=False)
         if isinstance(result, ox.QueryBoolean):
-            media = conneg.choose(task.accept, conneg.RESULTS, task.format)
+            media = conneg.choose(task.accept, formats.RESULT_FORMATS, task.format)
             if media is None:
-                return _not_acceptable(conneg.RESULTS)
+                return _not_acceptable(formats.RESULT_FORMATS)
             return QueryAnswer(media_type=media, body=serializers.ask(media, bool(result)), count=1)
         triples: list[ox.Triple] = []
         truncated = False
@@ -92,9 +95,9 @@ def execute(store: ox.Store, task: QueryTask) -> QueryAnswer:
                 truncated = True
                 break
             triples.append(triple)
-        media = conneg.choose(task.accept, conneg.GRAPHS, task.format, aliases=conneg.GRAPH_ALIASES)
+        media = conneg.choose(task.accept, formats.GRAPH_FORMATS, task.format)
         if media is None:
-            return _not_acceptable(conneg.GRAPHS)
+            return _not_acceptable(formats.GRAPH_FORMATS)
         return QueryAnswer(
             media_type=media, body=serializers.graph(media, triples), truncated=truncated, count=len(triples)
         )
@@ -115,7 +118,6 @@ def is_iri(text: str) -> bool:
     return True
 
 
-JSON = "application/sparql-results+json"
 NATIVE_BYTES = 8 << 20  # JSON answers up to this size are written by pyoxigraph itself
 
 
@@ -168,15 +170,15 @@ def _native_json(result: ox.QuerySolutions, max_rows: int) -> QueryAnswer | None
     count = json_rows(body)
     if count > max_rows:
         return None
-    return QueryAnswer(media_type=JSON, body=body, count=count)
+    return QueryAnswer(media_type=formats.JSON_RESULTS, body=body, count=count)
 
 
 def _select(task: QueryTask, variables: list[str], rows: list, truncated: bool) -> QueryAnswer:
     if task.rows_only:
         return QueryAnswer(variables=variables, rows=rows, truncated=truncated, count=len(rows))
-    media = conneg.choose(task.accept, conneg.RESULTS, task.format)
+    media = conneg.choose(task.accept, formats.RESULT_FORMATS, task.format)
     if media is None:
-        return _not_acceptable(conneg.RESULTS)
+        return _not_acceptable(formats.RESULT_FORMATS)
     return QueryAnswer(
         media_type=media,
         truncated=truncated,
@@ -185,8 +187,5 @@ def _select(task: QueryTask, variables: list[str], rows: list, truncated: bool) 
     )
 
 
-def _not_acceptable(offers: dict) -> QueryAnswer:
-    return QueryAnswer(
-        status=406,
-        error="none of the accepted media types is available for this query; available: " + ", ".join(offers),
-    )
+def _not_acceptable(offers: tuple[Format, ...]) -> QueryAnswer:
+    return QueryAnswer(status=406, error=not_acceptable_message(offers, "this query"))

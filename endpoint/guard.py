@@ -20,8 +20,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from tehkg.endpoint.errors import error_response
 from tehkg.endpoint.settings import Settings
-from tehkg.endpoint.sparql_protocol import error_response
 
 log = logging.getLogger("tehkg.access")
 SLOW_SECONDS = 1.0  # requests at least this slow are logged even without the access log

@@ -9,8 +9,8 @@ from fastapi.responses import Response
 from starlette.routing import Match, Mount
 from starlette.types import Scope
 
+from tehkg.endpoint.errors import error_response
 from tehkg.endpoint.guard import printable
-from tehkg.endpoint.sparql_protocol import error_response
 
 log = logging.getLogger("tehkg.errors")
 ROUTED_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")

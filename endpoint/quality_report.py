@@ -13,6 +13,7 @@ from typing import TypedDict
 import pyoxigraph as ox
 from fastapi import Request
 
+from tehkg import formats
 from tehkg.endpoint import dumps, pages
 from tehkg.endpoint.context import Context
 from tehkg.resources import shapes_dir
@@ -34,7 +35,7 @@ async def latest(ctx: Context) -> dict:
     ``violations``, ``warnings``, ``triples`` and ``findings`` (severity, focus, path, value, message, shape, label)."""
 
     async def build() -> bytes:
-        return await asyncio.to_thread(_validate, await dumps.dump_bytes(ctx, "application/n-quads"))
+        return await asyncio.to_thread(_validate, await dumps.dump_bytes(ctx, formats.N_QUADS))
 
     return json.loads(await dumps.cached(ctx, ("quality-report",), build))
 

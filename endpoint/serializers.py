@@ -8,17 +8,10 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 import rdflib
 
+from tehkg import formats
 from tehkg.vocab import PREFIXES, SPARQL_RESULTS, XSD
 
 XSD_STRING = XSD + "string"
-RDF_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/trig": ox.RdfFormat.TRIG,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-}
 Row = list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None]
 
 
@@ -82,10 +75,10 @@ def json_results(variables: list[str], bindings: list[dict], truncated: bool) ->
 
 def select(media: str, variables: list[str], rows: list[Row], truncated: bool) -> bytes:
     """SELECT results in ``media``."""
-    if media == "application/sparql-results+json":
+    if media == formats.JSON_RESULTS:
         bindings = [{v: _json_term(t) for v, t in zip(variables, row, strict=True) if t is not None} for row in rows]
         return json_results(variables, bindings, truncated)
-    if media == "application/sparql-results+xml":
+    if media == formats.XML_RESULTS:
         out = [
             f'<?xml version="1.0"?>\n<sparql xmlns="{SPARQL_RESULTS}">',
             "<head>",
@@ -105,13 +98,13 @@ def select(media: str, variables: list[str], rows: list[Row], truncated: bool) -
             )
         out.append("</results></sparql>\n")
         return "\n".join(out).encode()
-    if media == "text/csv":
+    if media == formats.CSV:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(variables)
         writer.writerows([_csv_term(t) for t in row] for row in rows)
         return buffer.getvalue().encode()
-    if media == "text/tab-separated-values":
+    if media == formats.TSV:
         lines = ["\t".join(f"?{v}" for v in variables)]
         lines += ["\t".join("" if t is None else str(t) for t in row) for row in rows]
         return ("\n".join(lines) + "\n").encode()
@@ -120,21 +113,22 @@ def select(media: str, variables: list[str], rows: list[Row], truncated: bool) -
 
 def ask(media: str, value: bool) -> bytes:
     """ASK result in ``media``."""
-    if media == "application/sparql-results+json":
+    if media == formats.JSON_RESULTS:
         return json.dumps({"head": {}, "boolean": value}).encode()
-    if media == "application/sparql-results+xml":
+    if media == formats.XML_RESULTS:
         return (
             f'<?xml version="1.0"?>\n<sparql xmlns="{SPARQL_RESULTS}">'
             f"<head/><boolean>{str(value).lower()}</boolean></sparql>\n"
         ).encode()
-    if media == "text/csv":
+    if media == formats.CSV:
         return f"_askResult\r\n{str(value).lower()}\r\n".encode()
     return f"?_askResult\n{str(value).lower()}\n".encode()
 
 
 def graph(media: str, triples: list[ox.Triple] | list[ox.Quad]) -> bytes:
     """Triples (or quads, for TriG/N-Quads) in an RDF ``media`` type."""
-    fmt = RDF_FORMATS[media]
+    fmt = formats.by_media_type(media).rdf
+    assert fmt is not None, media  # only graph formats reach here
     if fmt.supports_datasets:
         triples = [t if isinstance(t, ox.Quad) else ox.Quad(t.subject, t.predicate, t.object) for t in triples]
     else:
@@ -148,9 +142,9 @@ def document(media: str, quads: list[ox.Quad], context_url: str) -> bytes:
     """A linked-data document: its triples in the default graph, in TriG and N-Quads also per source graph,
     in JSON-LD compacted against the context published at ``context_url``."""
     triples = list(dict.fromkeys(q.triple for q in quads))
-    if media == "application/ld+json":
+    if media == formats.JSON_LD:
         return jsonld(triples, context_url)
-    if RDF_FORMATS[media].supports_datasets:
+    if media in (formats.TRIG, formats.N_QUADS):
         return graph(media, [ox.Quad(t.subject, t.predicate, t.object) for t in triples] + quads)
     return graph(media, triples)
 

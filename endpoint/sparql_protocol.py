@@ -1,7 +1,6 @@
 """The SPARQL 1.1 Protocol, query side: read a request into a task, answer it over HTTP."""
 
 import asyncio
-import json
 import math
 import time
 from collections.abc import Awaitable
@@ -12,35 +11,15 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from tehkg import formats
 from tehkg.endpoint import conneg
 from tehkg.endpoint.cache import ResponseCache
 from tehkg.endpoint.engines import Engine
+from tehkg.endpoint.errors import READ_ONLY, ProtocolError, error_response, not_acceptable
 from tehkg.endpoint.execution import QueryAnswer, QueryTask, is_iri
 from tehkg.endpoint.query_scan import MAX_DEPTH, QueryRejected, canonical, needs_full_parse, refused_services, scan
 from tehkg.endpoint.settings import Settings
 from tehkg.endpoint.workers import QueryTimeout
-
-FORM = "application/x-www-form-urlencoded"
-DIRECT = "application/sparql-query"
-UPDATE = "application/sparql-update"
-TEXT_TYPES = ("text/", "application/sparql-results+xml", "application/rdf+xml")
-
-
-class ProtocolError(Exception):
-    """A request the protocol rejects, with its HTTP status."""
-
-    def __init__(self, status: int, message: str, kind: str = "bad-request") -> None:
-        super().__init__(message)
-        self.status, self.message, self.kind = status, message, kind
-
-
-def error_response(status: int, kind: str, message: str, **extra: object) -> Response:
-    """A JSON error body: ``{"error": kind, "message": …}``."""
-    body = {"error": kind, "message": message, **extra}
-    headers = {"Retry-After": "1"} if status in (429, 503) and kind != "timeout" else {}
-    return Response(
-        json.dumps(body, ensure_ascii=False), status_code=status, media_type="application/json", headers=headers
-    )
 
 
 @dataclass
@@ -75,35 +54,25 @@ async def read_request(request: Request, settings: Settings) -> SparqlRequest:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise ProtocolError(400, "request body is not valid UTF-8") from None
-        if media == FORM:
+        if media == formats.FORM:
             params = _params(parse_qsl(text, keep_blank_values=True))
             for key in ("default-graph-uri", "named-graph-uri", "format", "timeout"):
                 if key not in params and key in url_params:
                     params[key] = url_params[key]
-        elif media == DIRECT:
+        elif media == formats.SPARQL_QUERY:
             body_query = text
             if "query" in url_params:
                 raise ProtocolError(400, "a direct POST carries the query in its body only")
-        elif media == UPDATE:
-            raise ProtocolError(
-                403,
-                "this endpoint is read-only: SPARQL Update is not "
-                "accepted; the data changes through data/ and `tehkg build`",
-                "read-only",
-            )
+        elif media == formats.SPARQL_UPDATE:
+            raise ProtocolError(403, READ_ONLY, "read-only")
         else:
             raise ProtocolError(
                 415,
-                f"unsupported request media type {media or '(none)'}; use {FORM} or {DIRECT}",
+                f"unsupported request media type {media or '(none)'}; use {formats.FORM} or {formats.SPARQL_QUERY}",
                 "unsupported-media-type",
             )
     if "update" in params:
-        raise ProtocolError(
-            403,
-            "this endpoint is read-only: SPARQL Update is not accepted; "
-            "the data changes through data/ and `tehkg build`",
-            "read-only",
-        )
+        raise ProtocolError(403, READ_ONLY, "read-only")
     queries = params.get("query", [])
     if body_query is not None:
         queries = [body_query]
@@ -144,7 +113,7 @@ def _headers(answer: QueryAnswer, etag: str, settings: Settings) -> dict[str, st
 
 
 def _media_header(media: str) -> str:
-    return f"{media}; charset=utf-8" if media.startswith(TEXT_TYPES) else media
+    return f"{media}; charset=utf-8" if media.startswith(formats.TEXT_MEDIA) else media
 
 
 class ClientSlots:
@@ -262,12 +231,7 @@ async def _answer_query(
     if found.depth > MAX_DEPTH:
         return error_response(400, "bad-query", f"the query nests deeper than {MAX_DEPTH} levels")
     if found.update:
-        return error_response(
-            403,
-            "read-only",
-            "this endpoint is read-only: SPARQL Update is "
-            "not accepted; the data changes through data/ and `tehkg build`",
-        )
+        return error_response(403, "read-only", READ_ONLY)
     if found.unreadable:
         return error_response(400, "bad-query", found.unreadable)
     refused = refused_services(found, settings.service_allow)
@@ -281,15 +245,10 @@ async def _answer_query(
             refused=refused,
         )
     accept = request.headers.get("accept")
-    offers = conneg.GRAPHS if found.form in ("CONSTRUCT", "DESCRIBE") else conneg.RESULTS
-    aliases = conneg.GRAPH_ALIASES if offers is conneg.GRAPHS else conneg.ALIASES
-    media = conneg.choose(accept, offers, sparql.format, aliases=aliases)
+    offers = formats.GRAPH_FORMATS if found.form in ("CONSTRUCT", "DESCRIBE") else formats.RESULT_FORMATS
+    media = conneg.choose(accept, offers, sparql.format)
     if media is None and found.form is not None:
-        return error_response(
-            406,
-            "not-acceptable",
-            f"none of the accepted media types is available for a {found.form} query; available: " + ", ".join(offers),
-        )
+        return not_acceptable(offers, f"a {found.form} query")
     protocol_dataset = bool(sparql.default_graphs or sparql.named_graphs)
     task = QueryTask(
         query=query,
@@ -326,15 +285,13 @@ async def _answer_query(
     return Response(answer.body, media_type=_media_header(answer.media_type), headers=_headers(answer, etag, settings))
 
 
-PAGE_OFFERS = {**conneg.RESULTS, **conneg.GRAPHS, "text/html": ("html", "html")}  # HTML last: */* is not a page
-
-
 def prefers_page(request: Request, sparql: SparqlRequest) -> bool:
     """Whether a GET with a query asks for the editor page: ``format=html``, or an Accept that ranks HTML above
     every result and graph format (a browser opening a shared link: ``text/html,…,*/*;q=0.8``)."""
     if request.method != "GET":
         return False
-    return conneg.choose(request.headers.get("accept"), PAGE_OFFERS, sparql.format) == "text/html"
+    offers = (*formats.RESULT_FORMATS, *formats.GRAPH_FORMATS, formats.HTML)  # HTML last: */* is not a page
+    return conneg.choose(request.headers.get("accept"), offers, sparql.format) == formats.HTML.media_type
 
 
 class QueryLayer:

@@ -83,5 +83,3 @@ EXTRA_PREFIXES = {
     "bibo": BIBO,
     "vann": VANN,
 }
-
-READ_ONLY = "this endpoint is read-only: SPARQL Update and Graph Store writes are refused"

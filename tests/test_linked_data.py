@@ -6,7 +6,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from tehkg.endpoint.conneg import GRAPHS
+from tests.test_entity_documents import EXTENSIONS
 
 MEASURE = "/id/plan/2030-2032/measure/1"
 IRI = "https://w3id.org/tehkg" + MEASURE
@@ -36,7 +36,7 @@ def triples(response: httpx.Response) -> list[ox.Triple]:
 def test_deref_rdf_by_accept(mini_server, accept):
     r = httpx.get(mini_server + MEASURE, headers={"Accept": accept})
     assert r.status_code == 200 and r.headers["content-type"].startswith(accept)
-    assert r.headers["content-location"] == MEASURE + "." + GRAPHS[accept][1]  # the variant served
+    assert r.headers["content-location"] == MEASURE + "." + EXTENSIONS[accept]  # the variant served
     labels = {t.object.value for t in triples(r) if t.subject.value == IRI and t.predicate.value.endswith("#prefLabel")}
     assert labels == {"Mesure d'essai", "Test measure"}
 

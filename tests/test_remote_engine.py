@@ -207,7 +207,7 @@ def test_graphs_that_are_not_published_cannot_be_read(engine, query, dataset):
         'SELECT (bif:http_get("http://127.0.0.1:1/x") AS ?x) WHERE {}',
         'PREFIX bif: <bif:> SELECT (bif:http_get("http://127.0.0.1:1/x") AS ?x) WHERE {}',
         'SELECT (STRLEN(<bif:repeat>("x", 4000000)) AS ?n) WHERE {}',
-        'PREFIX sql: <sql:> SELECT (sql:f() AS ?x) WHERE {}',
+        "PREFIX sql: <sql:> SELECT (sql:f() AS ?x) WHERE {}",
         'SELECT (<http://example.org/any-extension>("x") AS ?x) WHERE {}',
         "SELECT * WHERE { ?s <bif:contains> 'x' }",
         'DEFINE input:inference "x" SELECT * WHERE { ?s ?p ?o }',

@@ -8,15 +8,16 @@ import fastapi_offline
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from tehkg.endpoint.sparql_protocol import error_response
+from tehkg import formats
+from tehkg.endpoint.errors import error_response
 
 router = APIRouter(include_in_schema=False)
 ASSETS = Path(fastapi_offline.__file__).parent / "static"
 ASSET_TYPES = {
-    "swagger-ui-bundle.js": "text/javascript",
-    "swagger-ui.css": "text/css",
-    "redoc.standalone.js": "text/javascript",
-    "favicon.png": "image/png",
+    "swagger-ui-bundle.js": formats.JAVASCRIPT,
+    "swagger-ui.css": formats.CSS,
+    "redoc.standalone.js": formats.JAVASCRIPT,
+    "favicon.png": formats.PNG,
 }
 REDOC_LOGO = b"https://cdn.redoc.ly/redoc/logo-mini.svg"  # the one remote file ReDoc asks for (its footer)
 
@@ -68,7 +69,7 @@ async def swagger_ui(request: Request) -> HTMLResponse:
 @router.get("/docs/swagger-init.js")
 async def swagger_init() -> Response:
     """The script that starts Swagger UI (a file, as ``script-src 'self'`` refuses inline scripts)."""
-    return Response(SWAGGER_INIT, media_type="text/javascript", headers={"Cache-Control": "public, max-age=3600"})
+    return Response(SWAGGER_INIT, media_type=formats.JAVASCRIPT, headers={"Cache-Control": "public, max-age=3600"})
 
 
 @router.get("/redoc")

@@ -6,10 +6,11 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from tehkg import formats
 from tehkg.endpoint import conneg, description, dumps, freshness, quality_report, serializers
 from tehkg.endpoint.context import Context, get_context, local_path, wants_html
+from tehkg.endpoint.errors import error_response, not_acceptable
 from tehkg.endpoint.execution import QueryTask
-from tehkg.endpoint.sparql_protocol import error_response
 from tehkg.vocab import DATASET_IRI
 
 router = APIRouter()
@@ -26,9 +27,9 @@ async def dataset(
     and media type, off the event loop."""
     if wants_html(request, format):
         return RedirectResponse(local_path(DATASET_IRI), status_code=303)
-    media = conneg.choose(request.headers.get("accept"), conneg.GRAPHS, format, aliases=conneg.GRAPH_ALIASES)
+    media = conneg.choose(request.headers.get("accept"), formats.GRAPH_FORMATS, format)
     if media is None:
-        return error_response(406, "not-acceptable", "available: " + ", ".join(conneg.GRAPHS))
+        return not_acceptable(formats.GRAPH_FORMATS)
     name = dumps.release_name(ctx)
     endpoint_url = str(request.url_for("sparql"))
     files = {ext: str(request.url_for("release", file=f"{name}.{ext}")) for ext in dumps.RELEASE_EXTENSIONS}
@@ -61,8 +62,8 @@ async def dump(request: Request, ctx: Annotated[Context, Depends(get_context)]) 
     headers = freshness.validators(ctx, "dump.nq")
     if (current := freshness.not_modified(request, headers)) is not None:
         return current
-    body = await dumps.dump_bytes(ctx, "application/n-quads")
-    return Response(body, media_type="application/n-quads", headers=headers)
+    body = await dumps.dump_bytes(ctx, formats.N_QUADS)
+    return Response(body, media_type=formats.N_QUADS, headers=headers)
 
 
 @router.api_route("/releases/{file}", methods=["GET"], name="release")
@@ -92,9 +93,9 @@ async def quality(
     format); computed once per store version, off the event loop."""
     html = wants_html(request, format)
     accept = request.headers.get("accept")
-    media = "text/html" if html else conneg.choose(accept, conneg.GRAPHS, format, conneg.GRAPH_ALIASES)
+    media = formats.HTML.media_type if html else conneg.choose(accept, formats.GRAPH_FORMATS, format)
     if media is None:
-        return error_response(406, "not-acceptable", "available: text/html, " + ", ".join(conneg.GRAPHS))
+        return not_acceptable((formats.HTML, *formats.GRAPH_FORMATS))
     headers = {"Vary": "Accept", **freshness.validators(ctx, f"quality {media} {request.url}")}
     if (current := freshness.not_modified(request, headers)) is not None:
         return current
@@ -102,7 +103,7 @@ async def quality(
     if html:
         return HTMLResponse(quality_report.page(request, report), headers=headers)
     turtle = report["turtle"].encode()
-    if media != "text/turtle":
+    if media != formats.TURTLE:
         turtle = serializers.graph(media, list(ox.parse(turtle, format=ox.RdfFormat.TURTLE)))
     return Response(turtle, media_type=media, headers=headers)
 
@@ -110,4 +111,4 @@ async def quality(
 @router.get("/shapes", name="shapes")
 async def shapes() -> Response:
     """The SHACL shapes the data is validated against (the record's dct:conformsTo), as Turtle."""
-    return Response(quality_report.shapes_turtle(), media_type="text/turtle")
+    return Response(quality_report.shapes_turtle(), media_type=formats.TURTLE)

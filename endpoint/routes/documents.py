@@ -7,9 +7,9 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from tehkg import formats
 from tehkg.endpoint import conneg, freshness, pages, serializers
 from tehkg.endpoint.context import (
-    RDF_EXTENSIONS,
     Context,
     checked_iri,
     get_context,
@@ -17,7 +17,7 @@ from tehkg.endpoint.context import (
     local_path,
     wants_html,
 )
-from tehkg.endpoint.sparql_protocol import error_response
+from tehkg.endpoint.errors import error_response, not_acceptable
 from tehkg.vocab import GRAPH_BASE, ID_BASE, ONTOLOGY_GRAPH
 
 router = APIRouter()
@@ -44,7 +44,7 @@ async def named_graph(request: Request, ctx: Ctx, name: str, format: str | None 
 async def entity(request: Request, ctx: Ctx, path: str, format: str | None = None) -> Response:  # noqa: A002
     """Dereference an instance IRI: HTML for people, RDF for machines (also ``.ttl`` etc.)."""
     stem, _, ext = path.rpartition(".")
-    if stem and ext in RDF_EXTENSIONS | {"html": "text/html"}:
+    if stem and (ext == formats.HTML.extension or formats.by_extension(ext)):
         if await ctx.rows(f"SELECT ?p {{ <{checked_iri(ID_BASE + stem)}> ?p ?o }} LIMIT 1"):
             return await describe(request, ctx, ID_BASE + stem, format or ext)
     return await describe(request, ctx, ID_BASE + path, format)
@@ -55,13 +55,13 @@ async def describe(request: Request, ctx: Context, iri: str, fmt: str | None, wh
     source graph in TriG and N-Quads; served at the IRI itself (200, ``Content-Location`` naming the variant)."""
     html = wants_html(request, fmt)
     accept = request.headers.get("accept")
-    media = "text/html" if html else conneg.choose(accept, conneg.GRAPHS, fmt, conneg.GRAPH_ALIASES)
+    media = formats.HTML.media_type if html else conneg.choose(accept, formats.GRAPH_FORMATS, fmt)
     if media is None:
-        return error_response(406, "not-acceptable", "available: " + ", ".join(conneg.GRAPHS))
+        return not_acceptable(formats.GRAPH_FORMATS)
     headers = {"Vary": "Accept", "Link": alternates(iri, media)}
     headers.update(freshness.validators(ctx, f"{iri} {media} {request.url}"))
     if iri.startswith(ID_BASE) and not html:
-        headers["Content-Location"] = f"{local_path(iri)}.{conneg.GRAPHS[media][1]}"
+        headers["Content-Location"] = f"{local_path(iri)}.{formats.by_media_type(media).extension}"
     elif not html:
         headers["Content-Location"] = request.url.path
     safe = checked_iri(iri)
@@ -89,11 +89,12 @@ async def describe(request: Request, ctx: Context, iri: str, fmt: str | None, wh
 def alternates(iri: str, served: str) -> str:
     """The ``Link`` header (RFC 8288): one ``rel="alternate"`` per RDF variant of ``iri``. The JSON-LD variant
     names Turtle alone: JSON-LD loaders (pyld 2.0) follow a single alternate and fail on a repeated one."""
-    variants = RDF_EXTENSIONS.items() if served != "application/ld+json" else [("ttl", "text/turtle")]
-    return ", ".join(f'<{local_path(iri)}.{ext}>; rel="alternate"; type="{media}"' for ext, media in variants)
+    turtle = formats.GRAPH_FORMATS[0]
+    variants = formats.GRAPH_FORMATS if served != formats.JSON_LD else (turtle,)
+    return ", ".join(f'<{local_path(iri)}.{f.extension}>; rel="alternate"; type="{f.media_type}"' for f in variants)
 
 
 @router.get("/context.jsonld", name="jsonld_context")
 async def jsonld_context() -> Response:
     """The JSON-LD context the documents are compacted against (the prefixes of the Turtle variants)."""
-    return Response(json.dumps({"@context": serializers.JSONLD_CONTEXT}, indent=1), media_type="application/ld+json")
+    return Response(json.dumps({"@context": serializers.JSONLD_CONTEXT}, indent=1), media_type=formats.JSON_LD)

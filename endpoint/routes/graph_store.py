@@ -5,9 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from tehkg import formats
 from tehkg.endpoint import conneg, dumps
 from tehkg.endpoint.context import Context, checked_iri, get_context
-from tehkg.endpoint.sparql_protocol import error_response
+from tehkg.endpoint.errors import error_response, not_acceptable
 
 router = APIRouter()
 
@@ -31,8 +32,8 @@ async def graph_store(
         query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}"
     else:
         query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
-    media = conneg.choose(request.headers.get("accept"), conneg.GRAPHS, format, aliases=conneg.GRAPH_ALIASES)
+    media = conneg.choose(request.headers.get("accept"), formats.GRAPH_FORMATS, format)
     if media is None:
-        return error_response(406, "not-acceptable", "available: " + ", ".join(conneg.GRAPHS))
+        return not_acceptable(formats.GRAPH_FORMATS)
     body = await dumps.graph_bytes(ctx, query, media)
     return Response(body, media_type=media, headers={"Vary": "Accept"})

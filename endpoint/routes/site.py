@@ -6,9 +6,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from tehkg import formats
 from tehkg.endpoint import page_compare, page_text, pages
 from tehkg.endpoint.context import Context, get_context, wants_html
-from tehkg.endpoint.sparql_protocol import ProtocolError
+from tehkg.endpoint.errors import ProtocolError
 from tehkg.loader.search_index import QueryTooLong, query_words
 
 router = APIRouter()
@@ -57,7 +58,9 @@ async def search(request: Request, ctx: Ctx, q: str = "", limit: int = 20) -> Re
         for h in found
         if pages.web_link(h.iri)  # a hit is a link to follow: other schemes have no page to open
     ]
-    fmt = request.query_params.get("format") or (None if "text/html" in request.headers.get("accept", "") else "json")
+    fmt = request.query_params.get("format") or (
+        None if formats.HTML.media_type in request.headers.get("accept", "") else "json"
+    )
     if wants_html(request, fmt):
         return HTMLResponse(await pages.search_page(request, q, hits), headers=VARY)
     return JSONResponse({"query": q, "results": hits}, headers=VARY)

@@ -6,15 +6,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from tehkg.endpoint import conneg, description, pages
+from tehkg import formats
+from tehkg.endpoint import description, pages
 from tehkg.endpoint.context import Context, get_context, graph_response, wants_html
 from tehkg.endpoint.sparql_protocol import SparqlRequest
 
 router = APIRouter()
 
-FORMATS = sorted(
-    {f for offers in (conneg.RESULTS, conneg.GRAPHS) for media, names in offers.items() for f in (media, *names)}
-)
+FORMAT_NAMES = sorted({name for offer in (*formats.RESULT_FORMATS, *formats.GRAPH_FORMATS) for name in offer.names()})
 EXAMPLE_QUERY = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 IRIS = {"type": "array", "items": {"type": "string", "format": "iri"}}
 QUERY_SCHEMA: dict[str, Any] = {"type": "string", "examples": [EXAMPLE_QUERY]}
@@ -24,7 +23,7 @@ DATASET: dict[str, dict[str, Any]] = {
 }
 OPTIONS: dict[str, dict[str, Any]] = {
     "timeout": {"type": "number", "minimum": 0, "description": "seconds, at most the server's limit (0: that limit)"},
-    "format": {"type": "string", "examples": FORMATS, "description": "a result or RDF format, overriding Accept"},
+    "format": {"type": "string", "examples": FORMAT_NAMES, "description": "a result or RDF format, overriding Accept"},
 }
 
 
@@ -41,7 +40,7 @@ POST_OPENAPI = {  # the dataset in the URL (direct POST) or in the form
     "requestBody": {
         "required": True,
         "content": {
-            "application/x-www-form-urlencoded": {
+            formats.FORM: {
                 "schema": {
                     "type": "object",
                     "properties": {"query": QUERY_SCHEMA, **DATASET, **OPTIONS},
@@ -49,7 +48,7 @@ POST_OPENAPI = {  # the dataset in the URL (direct POST) or in the form
                 },
                 "encoding": {name: {"style": "form", "explode": True} for name in DATASET},
             },
-            "application/sparql-query": {"schema": QUERY_SCHEMA},
+            formats.SPARQL_QUERY: {"schema": QUERY_SCHEMA},
         },
     },
 }
