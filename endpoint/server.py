@@ -6,6 +6,7 @@ import os
 
 import uvicorn
 
+from tehkg.endpoint.connections import LimitedH11Protocol, check_connection_limits
 from tehkg.endpoint.settings import Settings
 from tehkg.loader.store_builder import BuildRejected, build, is_up_to_date
 from tehkg.loader.store_layout import current_store
@@ -41,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         timeout=args.timeout,
     )
+    check_connection_limits(settings)
     ensure_store(settings, shipped=args.store is None)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     os.environ["TEHKG_STORE"] = str(settings.store.resolve())
@@ -56,7 +58,9 @@ def run(args: argparse.Namespace) -> int:
         workers=replicas,
         log_level="info",
         access_log=False,
-        http="h11",  # h11 bounds what it buffers of an incomplete request line and headers (400 past it)
+        # h11 bounds what it buffers of an incomplete request line and headers (400 past it); the subclass
+        # bounds how long that may take and how many connections one client holds
+        http=LimitedH11Protocol,
         h11_max_incomplete_event_size=4 * settings.max_header_bytes,  # the guard answers 431 below that
         limit_concurrency=settings.max_connections,
         timeout_keep_alive=settings.keep_alive,

@@ -54,6 +54,8 @@ class Settings:
     max_header_bytes: int = 16_384  # total request header bytes before 431
     max_connections: int = 512  # open connections and running requests before uvicorn answers 503
     keep_alive: int = 5  # seconds an idle keep-alive connection stays open
+    max_client_connections: int = 64  # open connections per client address; more are closed unread
+    head_timeout: float = 10.0  # seconds to deliver a request line and headers before the connection is closed
     cache_entries: int = 1024  # cached responses (the store is immutable per build)
     cache_bytes: int = 64 << 20  # response cache size in bytes
     cache_entry_bytes: int = 1 << 20  # answers larger than this are not cached

@@ -1,0 +1,136 @@
+"""Connection limits, enforced in the HTTP protocol because the ASGI layer never sees a silent connection.
+
+uvicorn answers every request 503 once ``TEHKG_MAX_CONNECTIONS`` connections are open, and it never
+times out a connection that has not sent a request (its keep-alive timer starts only after a
+response, and any byte cancels it). A few hundred silent or trickling connections from one client
+thus made the endpoint answer 503 to everyone for as long as they were held. Three rules close that:
+
+- ``TEHKG_MAX_CLIENT_CONNECTIONS`` open connections per client address, below ``TEHKG_MAX_CONNECTIONS``
+  (checked at startup), so that one client can never fill the server. A connection past it is closed
+  at once, unread: a 503 written before the request is read could be lost (closing a socket whose
+  input is unread resets it, which may discard the answer before the client reads it), and answering
+  it reliably would mean holding the very slot being refused.
+- ``TEHKG_HEAD_TIMEOUT``: a connection waiting on its client for a request line and headers (a fresh
+  one, a keep-alive one after a response, or one still sending the rest of a body that was answered
+  without being read) is closed that long after the wait began. Bytes arriving meanwhile do not
+  extend it, so a slowloris sending one byte a second is closed on time.
+- A connection that would fill the server makes room: the one that has waited longest on its client
+  is closed, so that idle connections spread over many addresses cannot make uvicorn answer 503
+  either. Only connections with every request in them answered can be closed this way.
+
+Counts are per process: with ``TEHKG_REPLICAS`` > 1 each replica has its own count and its own global
+cap, so one client may hold up to replicas × its cap in all, yet can fill no replica.
+"""
+
+import asyncio
+import functools
+from collections import Counter
+from typing import Any, ClassVar
+
+import h11
+from uvicorn.config import Config
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.utils import get_remote_addr
+from uvicorn.server import ServerState
+
+from tehkg.endpoint.settings import Settings, SettingsError
+
+
+def check_connection_limits(settings: Settings) -> None:
+    """SettingsError, naming the variables, unless the head deadline is positive and one client's
+    connections stay below the global cap."""
+    if settings.head_timeout <= 0:
+        raise SettingsError(f"TEHKG_HEAD_TIMEOUT must be positive, not {settings.head_timeout:g}")
+    if not 1 <= settings.max_client_connections < settings.max_connections:
+        raise SettingsError(
+            f"TEHKG_MAX_CLIENT_CONNECTIONS ({settings.max_client_connections}) must be at least 1 and below "
+            f"TEHKG_MAX_CONNECTIONS ({settings.max_connections}): otherwise one client can take every connection"
+        )
+
+
+@functools.cache
+def process_settings() -> Settings:
+    """The settings of this server process, read once from the ``TEHKG_*`` environment like the
+    application's (uvicorn starts each replica as a new process that inherits it)."""
+    return Settings.from_env()
+
+
+class LimitedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with a cap on open connections per client address, a deadline for each
+    request head, and room made at the expense of the longest idle connection when the server is full."""
+
+    open_by_client: ClassVar[Counter[str]] = Counter()  # admitted connections per client address, in this process
+    waiting: ClassVar[dict["LimitedH11Protocol", None]] = {}  # connections waiting on their client, longest first
+
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self.limits = process_settings()
+        self.client_address = ""
+        self.admitted = False
+        self.head_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        remote = get_remote_addr(transport)
+        self.client_address = remote[0] if remote else ""
+        if self.open_by_client[self.client_address] >= self.limits.max_client_connections:
+            transport.close()  # never handed to uvicorn, so it counts nowhere
+            return
+        self.open_by_client[self.client_address] += 1
+        self.admitted = True
+        if self.limit_concurrency is not None and len(self.connections) + 1 >= self.limit_concurrency and self.waiting:
+            next(iter(self.waiting)).give_up()  # uvicorn answers 503 when the connections reach its limit
+        super().connection_made(transport)
+        self._watch_head()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.admitted:
+            return
+        self.open_by_client[self.client_address] -= 1
+        if not self.open_by_client[self.client_address]:
+            del self.open_by_client[self.client_address]
+        if self.head_deadline is not None:
+            self.head_deadline.cancel()
+        self.waiting.pop(self, None)
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        self._watch_head()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._watch_head()
+
+    def _awaiting_client(self) -> bool:
+        """Whether only the client can move the connection on: it owes a request head, or the rest of
+        a body whose request has been answered already."""
+        theirs = self.conn.their_state
+        return not self.transport.is_closing() and (
+            theirs is h11.IDLE or (theirs is h11.SEND_BODY and self.conn.our_state is h11.DONE)
+        )
+
+    def _watch_head(self) -> None:
+        """Start the head deadline when a wait on the client begins and stop it when the wait ends; a
+        running deadline is never restarted, so that a trickle of bytes cannot push it back."""
+        if not self._awaiting_client():
+            if self.head_deadline is not None:
+                self.head_deadline.cancel()
+                self.head_deadline = None
+                self.waiting.pop(self, None)
+        elif self.head_deadline is None:
+            self.head_deadline = self.loop.call_later(self.limits.head_timeout, self.give_up)
+            self.waiting[self] = None
+
+    def give_up(self) -> None:
+        """Close the connection while it waits on its client (past its deadline, or to make room), the way
+        uvicorn closes an idle keep-alive one. It stops counting toward uvicorn's limit at once: the event
+        loop (uvloop) may report it lost only after the request it made room for has been read."""
+        self.waiting.pop(self, None)
+        self.connections.discard(self)
+        self.timeout_keep_alive_handler()
