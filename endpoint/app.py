@@ -62,7 +62,7 @@ def create_api(context: Context) -> FastAPI:
 
     @api.exception_handler(ProtocolError)
     async def on_protocol_error(request: Request, err: ProtocolError) -> Response:
-        return error_response(err.status, err.kind, err.message)
+        return err.response()
 
     @api.exception_handler(QueryTimeout)
     async def on_timeout(request: Request, err: QueryTimeout) -> Response:

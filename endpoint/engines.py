@@ -5,6 +5,7 @@ import functools
 import json
 import math
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from tehkg import formats, vocab
 from tehkg.endpoint import conneg
 from tehkg.endpoint.errors import ProtocolError, not_acceptable_message
 from tehkg.endpoint.execution import QueryAnswer, QueryTask
-from tehkg.endpoint.query_scan import QueryRejected, QueryScan, portable, scan
+from tehkg.endpoint.query_scan import QueryRejected, QueryScan, portable, scan, vet
 from tehkg.endpoint.settings import Settings
 from tehkg.endpoint.workers import QueryTimeout, WorkerPool
 from tehkg.loader.search_index import ENTRIES_QUERY, SearchIndex
@@ -456,6 +457,29 @@ def _json_term(term: dict) -> dict:
 
 
 Engine = EmbeddedEngine | RemoteEngine
+
+
+def answer_once(settings: Settings, text: str, fmt: str | None) -> QueryAnswer:
+    """One query answered as the endpoint answers it, every row of it (``tehkg query``): vetted the same way, then
+    evaluated in one query worker behind the network wall (SERVICE to the allow-list only, through the
+    forwarder), killed at ``settings.timeout``. ``fmt`` is read as ``format=`` is; one that names no format of
+    the query's form falls back to CSV for solutions, Turtle for graphs. ProtocolError when the query is
+    refused, QueryTimeout past the deadline."""
+    directory = current_store(settings.store)
+    if directory is None:
+        return QueryAnswer(status=503, error=f"no built store under {settings.store}; run `tehkg build` first")
+    query, _ = vet(text, settings.service_allow)
+    task = QueryTask(query=query, accept=f"{formats.CSV}, {formats.TURTLE}", format=fmt, max_rows=sys.maxsize)
+
+    async def evaluate() -> QueryAnswer:
+        pool = WorkerPool(1, 0, settings.worker_memory, service_allow=settings.service_allow)  # no copy: one query
+        pool.start(str(directory))
+        try:
+            return await pool.run(str(directory), task, settings.timeout)
+        finally:
+            pool.close()
+
+    return asyncio.run(evaluate())
 
 
 def make_engine(settings: Settings) -> Engine:

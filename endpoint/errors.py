@@ -43,9 +43,13 @@ READ_ONLY = (
 class ProtocolError(Exception):
     """A request refused with an HTTP status, a kind of ``KINDS`` and a message in words."""
 
-    def __init__(self, status: int, message: str, kind: str = "bad-request") -> None:
+    def __init__(self, status: int, message: str, kind: str = "bad-request", **extra: object) -> None:
         super().__init__(message)
-        self.status, self.message, self.kind = status, message, kind
+        self.status, self.message, self.kind, self.extra = status, message, kind, extra
+
+    def response(self) -> Response:
+        """The JSON error answer."""
+        return error_response(self.status, self.kind, self.message, **self.extra)
 
 
 def error_response(status: int, kind: str, message: str, **extra: object) -> Response:

@@ -21,6 +21,8 @@ from rdflib.plugins.sparql.parser import Query
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import URIRef, Variable
 
+from tehkg.endpoint.errors import READ_ONLY, ProtocolError
+
 CODEPOINT = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
 PN_LOCAL_ESC = r"\\[_~.\-!$&'()*+,;=/?\#@%]"
 TOKEN = re.compile(
@@ -144,7 +146,8 @@ def canonical(text: str) -> str:
 
 
 def needs_full_parse(text: str) -> bool:
-    """Whether scanning ``text`` (canonical) runs the complete SPARQL parse (slow: run it off the event loop)."""
+    """Whether scanning or vetting ``text`` runs the complete SPARQL parse (slow: run it off the event loop).
+    The raw text will do: the keyword SERVICE cannot be escaped (an escape outside strings is refused)."""
     return _mentions_service(text)
 
 
@@ -223,6 +226,34 @@ def _read_services(text: str, result: QueryScan, keyword_services: int) -> None:
     result.services = targets
     if keyword_services > len(targets):
         result.unreadable = "the query's SERVICE clauses could not be told apart from the rest; it is refused"
+
+
+def vet(text: str, service_allow: tuple[str, ...]) -> tuple[str, QueryScan]:
+    """A query's canonical text and its scan, or ProtocolError saying why no engine may see it: an escape
+    outside strings and IRIs, nesting past MAX_DEPTH, an update, a SERVICE that cannot be ruled out or that
+    is not on ``service_allow``. Slow when the text mentions SERVICE (a complete parse): run it off the event
+    loop then (:func:`needs_full_parse`)."""
+    try:
+        query = canonical(text)
+    except QueryRejected as err:
+        raise ProtocolError(400, str(err), "bad-query") from None
+    found = scan(query)
+    if found.depth > MAX_DEPTH:
+        raise ProtocolError(400, f"the query nests deeper than {MAX_DEPTH} levels", "bad-query")
+    if found.update:
+        raise ProtocolError(403, READ_ONLY, "read-only")
+    if found.unreadable:
+        raise ProtocolError(400, found.unreadable, "bad-query")
+    refused = refused_services(found, service_allow)
+    if refused:
+        raise ProtocolError(
+            403,
+            f"SERVICE is not allowed for {', '.join(refused)}: federated queries may only reach the endpoints on "
+            "this server's allow-list (TEHKG_SERVICE_ALLOW)",
+            "service-refused",
+            refused=refused,
+        )
+    return query, found
 
 
 def refused_services(found: QueryScan, allowed: tuple[str, ...]) -> list[str]:

@@ -17,7 +17,7 @@ from tehkg.endpoint.cache import ResponseCache
 from tehkg.endpoint.engines import Engine
 from tehkg.endpoint.errors import READ_ONLY, ProtocolError, error_response, not_acceptable
 from tehkg.endpoint.execution import QueryAnswer, QueryTask, is_iri
-from tehkg.endpoint.query_scan import MAX_DEPTH, QueryRejected, canonical, needs_full_parse, refused_services, scan
+from tehkg.endpoint.query_scan import needs_full_parse, vet
 from tehkg.endpoint.settings import Settings
 from tehkg.endpoint.workers import QueryTimeout
 
@@ -223,27 +223,14 @@ async def _answer_query(
     charged: list[float],
 ) -> Response:
     """The work of :func:`answer_query`; ``charged[0]`` is set to the seconds the engine ran."""
+    text = sparql.query or ""
     try:
-        query = canonical(sparql.query or "")
-    except QueryRejected as err:
-        return error_response(400, "bad-query", str(err))
-    found = await asyncio.to_thread(scan, query) if needs_full_parse(query) else scan(query)
-    if found.depth > MAX_DEPTH:
-        return error_response(400, "bad-query", f"the query nests deeper than {MAX_DEPTH} levels")
-    if found.update:
-        return error_response(403, "read-only", READ_ONLY)
-    if found.unreadable:
-        return error_response(400, "bad-query", found.unreadable)
-    refused = refused_services(found, settings.service_allow)
-    if refused:
-        return error_response(
-            403,
-            "service-refused",
-            "SERVICE is not allowed for "
-            f"{', '.join(refused)}: federated queries may only reach the "
-            "endpoints on this server's allow-list",
-            refused=refused,
-        )
+        if needs_full_parse(text):
+            query, found = await asyncio.to_thread(vet, text, settings.service_allow)
+        else:
+            query, found = vet(text, settings.service_allow)
+    except ProtocolError as err:
+        return err.response()
     accept = request.headers.get("accept")
     offers = formats.GRAPH_FORMATS if found.form in ("CONSTRUCT", "DESCRIBE") else formats.RESULT_FORMATS
     media = conneg.choose(accept, offers, sparql.format)

@@ -20,6 +20,7 @@ import signal
 import struct
 import threading
 import time
+import weakref
 from collections import deque
 from ctypes import c_byte
 from multiprocessing.connection import Connection
@@ -28,12 +29,14 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from tehkg.endpoint.execution import QueryAnswer, QueryTask, execute
-from tehkg.endpoint.isolation import isolate_network
+from tehkg.endpoint.forwarder import Forwarder
+from tehkg.endpoint.isolation import GATES_CLOSED, HOST_NETWORK, NO_ROUTE, Wall, isolate_network
 from tehkg.loader.store_layout import quad_count
 
 _CONTEXT = mp.get_context("spawn")
 STACK_BYTES = 1 << 30  # the evaluating thread's stack: pyoxigraph's parser and evaluator recurse per operator
 BYTES_PER_QUAD = 700  # an in-memory copy of the store costs about 0.7 GB per million quads
+READY = "ready"  # a worker's first frame: started, its store open; only then is it handed tasks
 BACKOFF_SECONDS = 30.0  # the longest wait before starting a worker again when fresh workers keep dying
 log = logging.getLogger("tehkg.workers")
 
@@ -88,26 +91,32 @@ def _serve(
     conn: Connection,
     memory_quads: int,
     directory: str | None,
-    isolate: bool,
+    wall: Wall | None,
     isolated: c_byte,
     in_memory: c_byte,
     memory_limit: int,
 ) -> None:
-    """Worker process: cap its memory and leave the network when asked (before anything is evaluated), then
-    answer tasks on a thread whose stack is deep enough for what the query scan lets through."""
+    """Worker process: cap its memory and go behind ``wall`` when given (before anything is evaluated), then
+    answer tasks on a thread whose stack is deep enough for what the query scan lets through.
+
+    The relays of the wall's gates listen before that thread starts, and accept once the stack size is back
+    to its default: the threads they start need no deep stack."""
     cap_memory(memory_limit)
     memory_quads = min(memory_quads, memory_limit // 2 // BYTES_PER_QUAD)  # the copy leaves half for queries
-    isolated.value = 1 if isolate and isolate_network() else 0
+    isolated.value, relays = isolate_network(wall) if wall is not None else (HOST_NETWORK, None)
     threading.stack_size(STACK_BYTES)
     serving = threading.Thread(target=_answer_tasks, args=(conn, memory_quads, directory, in_memory))
     serving.start()
     threading.stack_size(0)
+    if relays is not None:
+        relays.start()
     serving.join()
 
 
 def _answer_tasks(conn: Connection, memory_quads: int, directory: str | None, in_memory: c_byte) -> None:
-    """Open ``directory`` at once, then receive (store directory, task) and answer."""
+    """Open ``directory`` at once and say READY, then receive (store directory, task) and answer."""
     snapshot = _open(directory, memory_quads, in_memory) if directory else None
+    conn.send_bytes(pickle.dumps(READY))
     while True:
         try:
             directory, task = conn.recv()
@@ -126,26 +135,28 @@ def _answer_tasks(conn: Connection, memory_quads: int, directory: str | None, in
 class Worker:
     """One worker process and its pipe; it starts opening ``directory`` (when given) at once."""
 
-    def __init__(self, memory_quads: int, directory: str | None, memory_limit: int, isolate: bool = True) -> None:
+    def __init__(
+        self, memory_quads: int, directory: str | None, memory_limit: int, wall: Wall | None = NO_ROUTE
+    ) -> None:
         self.conn, child = _CONTEXT.Pipe()
-        self.isolated = _CONTEXT.Value("b", -1, lock=False)  # -1 until the process says (1: no network)
+        self.isolated = _CONTEXT.Value("b", -1, lock=False)  # -1 until the process says (isolation.py's states)
         self.in_memory = _CONTEXT.Value("b", 0, lock=False)  # 1 while it answers from an in-memory copy
         self.process = _CONTEXT.Process(
             target=_serve,
-            args=(child, memory_quads, directory, isolate, self.isolated, self.in_memory, memory_limit),
+            args=(child, memory_quads, directory, wall, self.isolated, self.in_memory, memory_limit),
             daemon=True,
         )
         self.process.start()
         child.close()
         self.buffer = bytearray()
-        self.answered = 0
+        self.ready = False  # said READY: started, its store open
 
     def alive(self) -> bool:
         """Running, with nothing on its pipe: an idle worker that died shows EOF there."""
         return self.process.is_alive() and not self.conn.poll()
 
-    def read_answer(self) -> QueryAnswer | None:
-        """Read what the pipe holds without blocking; the answer once its frame is complete.
+    def read_answer(self) -> QueryAnswer | str | None:
+        """Read what the pipe holds without blocking; the answer (or READY) once its frame is complete.
 
         Frames are multiprocessing's: a 4-byte big-endian length (or -1 and an 8-byte length).
         """
@@ -180,6 +191,16 @@ class QueryTimeout(Exception):
     """The query ran past its deadline and its worker was killed."""
 
 
+class WorkersFailing(Exception):
+    """Fresh workers die as they start: no worker can be handed out for now."""
+
+
+STARTS_FAILING = (
+    "query workers stop as soon as they start (the store cannot be opened, or memory is short); new ones are "
+    "started with a growing delay"
+)
+
+
 RESERVE_SECONDS = 0.5  # the hard deadline of any query that runs on the reserved worker
 
 
@@ -192,20 +213,37 @@ class WorkerPool:
     an unreserved worker. So ``/health``, pages and small queries keep answering while every other worker
     runs a runaway query, and no query holds the reserve longer than RESERVE_SECONDS, whatever it is and
     however fast it was before.
+
+    A worker is handed tasks only once it has said READY (started, its store open): its start-up never
+    counts against a task's deadline on the reserve, and a worker that dies while starting is replaced
+    without a task ever waiting on it.
     """
 
-    def __init__(self, size: int, memory_quads: int, memory_limit: int, isolate_network: bool = True) -> None:
+    def __init__(
+        self,
+        size: int,
+        memory_quads: int,
+        memory_limit: int,
+        isolate_network: bool = True,
+        service_allow: tuple[str, ...] = (),
+    ) -> None:
         self.size = size
         self.memory_quads = memory_quads
         self.memory_limit = memory_limit  # bytes of data each worker may allocate beyond its stack
-        self.isolate_network = isolate_network  # workers leave the network (no SERVICE allow-list)
+        # the wall each worker builds around itself (None: workers keep the host's network); with SERVICE
+        # allowed somewhere, its gates lead to the forwarder, which holds the allow-list
+        self.forwarder = Forwarder(service_allow) if isolate_network and service_allow else None
+        if self.forwarder is not None:
+            weakref.finalize(self, self.forwarder.close)
+        self.isolate_network = (self.forwarder.wall if self.forwarder else NO_ROUTE) if isolate_network else None
         self.isolation_warned = False
-        self.failed_starts = 0  # workers in a row that died before answering anything
+        self.failed_starts = 0  # workers in a row that died before saying READY
         self.closed = False
         self.reserve = 1 if size > 1 else 0
         self.free: list[Worker] = []
         self.waiters: deque[tuple[bool, asyncio.Future[tuple[Worker, bool]]]] = deque()  # (may take the reserve, …)
         self.workers: set[Worker] = set()
+        self.starting: set[Worker] = set()  # started, not READY yet
         self.directory: str | None = None  # the store the last task ran on: new workers open it
         self.replaced = 0
 
@@ -215,11 +253,42 @@ class WorkerPool:
             self._add()
 
     def _add(self) -> None:
+        """Start a worker; it joins the free ones when it says READY."""
         if self.closed:
             return
         worker = Worker(self.memory_quads, self.directory, self.memory_limit, self.isolate_network)
         self.workers.add(worker)
-        self._release(worker)
+        self.starting.add(worker)
+        os.set_blocking(worker.conn.fileno(), False)
+        asyncio.get_running_loop().add_reader(worker.conn.fileno(), self._on_start, worker)
+
+    def _on_start(self, worker: Worker) -> None:
+        """Free ``worker`` once its READY frame is in; replace it when it died while starting."""
+        try:
+            frame = worker.read_answer()
+        except (EOFError, OSError):
+            self._stop_watching(worker)
+            self._replace(worker)
+            if self.failed_starts > self.size:
+                self._fail_waiters()
+            return
+        if frame == READY:
+            self._stop_watching(worker)
+            worker.ready = True
+            self.failed_starts = 0
+            self._release(worker)
+
+    def _stop_watching(self, worker: Worker) -> None:
+        """No more start-up reads of ``worker`` (before its pipe may close: a new pipe may reuse the number)."""
+        self.starting.discard(worker)
+        asyncio.get_running_loop().remove_reader(worker.conn.fileno())
+
+    def _fail_waiters(self) -> None:
+        """Fresh workers keep dying: every waiting task gets the 503 that says so."""
+        for _, waiter in self.waiters:
+            if not waiter.done():
+                waiter.set_exception(WorkersFailing(STARTS_FAILING))
+        self.waiters.clear()
 
     def _release(self, worker: Worker) -> None:
         self.free.append(worker)
@@ -259,14 +328,23 @@ class WorkerPool:
     def network_isolated(self) -> bool | None:
         """Whether every worker that has started is cut off the network (None before any has)."""
         states = [worker.isolated.value for worker in self.workers if worker.isolated.value != -1]
-        return all(state == 1 for state in states) if states else None
+        return all(state != HOST_NETWORK for state in states) if states else None
 
     def _note_isolation(self, worker: Worker) -> None:
-        if self.isolate_network and worker.isolated.value == 0 and not self.isolation_warned:
+        """Log, once, a wall a worker could not build."""
+        if self.isolate_network is None or self.isolation_warned:
+            return
+        if worker.isolated.value == HOST_NETWORK:
             self.isolation_warned = True
             log.warning(
                 "query workers could not leave the network (no network namespace: unshare(CLONE_NEWNET) "
-                "was refused); SERVICE is refused by the query check alone"
+                "was refused); SERVICE is guarded by the query check alone"
+            )
+        elif worker.isolated.value == GATES_CLOSED:
+            self.isolation_warned = True
+            log.warning(
+                "query workers are cut off the network but could not open the way to the allow-listed SERVICE "
+                "endpoints (bringing up their loopback or mounting /etc/hosts was refused); SERVICE fails"
             )
 
     def _replace(self, worker: Worker) -> None:
@@ -274,7 +352,7 @@ class WorkerPool:
         worker.kill()
         self.workers.discard(worker)
         self.replaced += 1
-        self.failed_starts = 0 if worker.answered else self.failed_starts + 1
+        self.failed_starts = 0 if worker.ready else self.failed_starts + 1
         if self.failed_starts > self.size:
             delay = min(BACKOFF_SECONDS, 0.1 * 2 ** (self.failed_starts - self.size))
             asyncio.get_running_loop().call_later(delay, self._add)
@@ -285,16 +363,15 @@ class WorkerPool:
         """A free worker that is still running (dead ones are replaced) and whether it is the reserve, or the 503
         when fresh workers keep dying."""
         while True:
-            worker, reserved = await self._acquire(may_reserve, max(0.0, deadline - time.monotonic()))
+            if self.failed_starts > self.size:
+                return QueryAnswer(status=503, error=STARTS_FAILING)
+            try:
+                worker, reserved = await self._acquire(may_reserve, max(0.0, deadline - time.monotonic()))
+            except WorkersFailing as err:
+                return QueryAnswer(status=503, error=str(err))
             if worker.alive():
                 return worker, reserved
             self._replace(worker)
-            if self.failed_starts > self.size:
-                return QueryAnswer(
-                    status=503,
-                    error="query workers stop as soon as they start (the store cannot be opened, or memory is "
-                    "short); new ones are started with a growing delay",
-                )
 
     async def run(self, directory: str, task: QueryTask, timeout: float) -> QueryAnswer:
         """Answer ``task`` on the store in ``directory`` within ``timeout`` seconds."""
@@ -328,7 +405,7 @@ class WorkerPool:
                 loop.remove_reader(worker.conn.fileno())
                 done.set_exception(err)
                 return
-            if answer is not None:
+            if isinstance(answer, QueryAnswer):  # READY came before the worker was handed out
                 loop.remove_reader(worker.conn.fileno())
                 done.set_result(answer)
 
@@ -358,13 +435,16 @@ class WorkerPool:
                     "a fresh worker replaces it",
                 )
             raise
-        worker.answered += 1
         self._note_isolation(worker)
         self._release(worker)
         return answer
 
     def close(self) -> None:
         self.closed = True
+        for worker in list(self.starting):
+            self._stop_watching(worker)
         for worker in self.workers:
             worker.kill()
         self.workers.clear()
+        if self.forwarder is not None:
+            self.forwarder.close()

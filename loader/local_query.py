@@ -5,23 +5,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from tehkg import formats
 from tehkg.loader.rdf_files import RdfInputError
 from tehkg.loader.store_layout import current_store
-
-RESULT_FORMATS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
-RDF_FORMATS = {
-    "ttl": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "nq": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdf": ox.RdfFormat.RDF_XML,
-}
 
 
 def open_store(root: Path) -> ox.Store:
@@ -32,25 +18,12 @@ def open_store(root: Path) -> ox.Store:
     return ox.Store.read_only(str(directory))
 
 
-def run_query(root: Path, query: str, fmt: str) -> bytes:
-    """Serialise the answer of ``query`` in ``fmt`` (the default graph is the merge of the named graphs)."""
-    try:
-        result = open_store(root).query(query)
-    except SyntaxError as err:
-        print(f"error: {err}", file=sys.stderr)
-        raise SystemExit(2) from None
-    if isinstance(result, ox.QueryTriples):
-        data = ox.serialize(result, format=RDF_FORMATS.get(fmt, ox.RdfFormat.TURTLE))
-    else:
-        data = result.serialize(format=RESULT_FORMATS.get(fmt, ox.QueryResultsFormat.CSV))
-    assert data is not None  # serialising without an output returns the bytes
-    return data
-
-
 def export(root: Path, output: Path | None, fmt: str, graph: str | None) -> None:
     """Dump the whole store, or one named graph, in ``fmt``."""
     store = open_store(root)
-    rdf_format = RDF_FORMATS[fmt]
+    chosen = formats.by_extension(fmt)
+    assert chosen is not None and chosen.rdf is not None, fmt  # the command line offers the graph formats' extensions
+    rdf_format = chosen.rdf
     target = None if graph is None else ox.NamedNode(graph)
     if target is not None:
         data = store.dump(format=rdf_format, from_graph=target)

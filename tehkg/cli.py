@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from tehkg import __version__
+from tehkg import __version__, formats
 from tehkg.endpoint.settings import SettingsError
 from tehkg.loader.rdf_files import RdfInputError
 from tehkg.resources import default_store_root, ontology_dir, shipped_sources
@@ -83,10 +83,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from tehkg.loader.local_query import run_query
+    """Answer a query as the endpoint does (``engines.answer_once``); a query refused, failed or past its
+    deadline exits 2 (as a syntax error always did) with the reason on stderr."""
+    from tehkg.endpoint.engines import answer_once
+    from tehkg.endpoint.errors import ProtocolError
+    from tehkg.endpoint.settings import Settings
+    from tehkg.endpoint.workers import QueryTimeout
 
     text = Path(args.query[1:]).read_text() if args.query.startswith("@") else args.query
-    sys.stdout.buffer.write(run_query(Path(args.store), text, args.format))
+    settings = Settings.from_env(store=args.store, timeout=args.timeout, workers=1)
+    try:
+        answer = answer_once(settings, text, args.format)
+    except ProtocolError as err:
+        print(f"error: {err.message}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    except QueryTimeout as err:
+        print(f"error: {err} (TEHKG_TIMEOUT, or --timeout)", file=sys.stderr)
+        return EXIT_UNREADABLE
+    if answer.status != 200:
+        print(f"error: {answer.error}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    sys.stdout.buffer.write(answer.body)
     return EXIT_OK
 
 
@@ -139,11 +156,12 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("query", help="query text, or @file.rq")
     q.add_argument("--store", default=store)
     q.add_argument("--format", default="csv", help="json, xml, csv, tsv, or an RDF format")
+    q.add_argument("--timeout", type=float, default=None, help="query time limit in seconds (TEHKG_TIMEOUT, 30)")
     q.set_defaults(func=cmd_query)
 
     e = sub.add_parser("export", help="dump a built store (N-Quads, TriG, …)")
     e.add_argument("--store", default=store)
-    e.add_argument("--format", default="nq", help="nq, trig, nt, ttl")
+    e.add_argument("--format", default="nq", choices=[f.extension for f in formats.GRAPH_FORMATS])
     e.add_argument("--graph", help="only this named graph")
     e.add_argument("--output", "-o", help="file (default: standard output)")
     e.set_defaults(func=cmd_export)
