@@ -27,7 +27,7 @@ STATISTICS_PREDICATES = frozenset(
 
 
 def is_builder_statement(quad: ox.Quad) -> bool:
-    """Whether ``quad`` is one the builder writes into the metadata graph (an input may not)."""
+    """Whether ``quad`` is one the builder writes into the metadata graph (an input's are dropped and recomputed)."""
     return quad.predicate in STATISTICS_PREDICATES or (
         quad.subject == ox.NamedNode(DATASET_IRI) and quad.predicate in (MODIFIED, VERSION_INFO)
     )

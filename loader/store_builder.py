@@ -11,6 +11,7 @@ A build that fails never touches ``current`` and removes its partial directory; 
 leaves it, and the next build removes it under the lock (when only a dead build can have left it).
 """
 
+import errno
 import fcntl
 import gc
 import hashlib
@@ -28,7 +29,7 @@ import pyoxigraph as ox
 
 from tehkg import __version__
 from tehkg.loader import statistics
-from tehkg.loader.rdf_files import RdfFile, RdfInputError, collect, guarded, parse_all
+from tehkg.loader.rdf_files import RdfFile, collect, guarded, parse_all
 from tehkg.loader.search_index import SearchIndex
 from tehkg.loader.store_layout import BUILD_INFO, CURRENT, build_info, current_store
 
@@ -66,10 +67,21 @@ def is_up_to_date(sources: list[Path], root: Path) -> bool:
 
 @contextmanager
 def _locked(root: Path) -> Iterator[None]:
+    """Hold ROOT/.lock: one build at a time. The lock file is opened without following a symbolic link and
+    never truncated, so that a link planted there cannot make a build clobber what it points to."""
     root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".lock", "w") as lock:
+    path = root / ".lock"
+    try:
+        lock = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise OSError(err.errno, "the lock file is a symbolic link: remove it", str(path)) from None
+        raise
+    try:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
+    finally:
+        os.close(lock)
 
 
 def _remove_stale(root: Path, keep: set[str]) -> None:
@@ -105,8 +117,6 @@ def build(
     the new directory is removed and the previous store keeps serving."""
     seconds: dict[str, float] = {}
     files = collect(sources)
-    if not files:
-        raise RdfInputError(Path(" ".join(map(str, sources))), "no RDF files found")
     quads: list[ox.Quad] | None = None
     if validate:
         t = time.perf_counter()

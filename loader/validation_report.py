@@ -1,6 +1,7 @@
 """The SHACL validation report graph and its renderings: text, JSON, JUnit XML derived from it, Turtle whole."""
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from xml.sax.saxutils import escape, quoteattr
@@ -9,6 +10,13 @@ import rdflib
 from rdflib.namespace import SH
 
 SEVERITIES = ("Violation", "Warning", "Info")
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")  # outside XML 1.0's Char
+
+
+def xml_chars(text: str) -> str:
+    """``text`` with the characters XML 1.0 cannot hold, even escaped (``\\x01``, ``\\x0b``: a literal may hold
+    them), written as Python escapes: the JUnit report stays well-formed whatever the data."""
+    return NOT_XML.sub(lambda found: found.group().encode("unicode_escape").decode(), text)
 
 
 def _text(term: rdflib.term.Node | None) -> str | None:
@@ -148,13 +156,14 @@ class Report:
         for shape in sorted(by_shape):
             items = by_shape[shape]
             bad = [f for f in items if f.severity == "Violation"]
-            body = "\n".join(f"{f.severity} {f.focus}: {f.message}" for f in items)
+            body = escape(xml_chars("\n".join(f"{f.severity} {f.focus}: {f.message}" for f in items)))
             inner = (
-                (f"<failure message={quoteattr(f'{len(bad)} violation(s)')}>{escape(body)}</failure>")
+                (f"<failure message={quoteattr(f'{len(bad)} violation(s)')}>{body}</failure>")
                 if bad
-                else f"<system-out>{escape(body)}</system-out>"
+                else f"<system-out>{body}</system-out>"
             )
-            cases.append(f'  <testcase classname="tehkg.shapes" name={quoteattr(shape)}>{inner}</testcase>')
+            name = quoteattr(xml_chars(shape))
+            cases.append(f'  <testcase classname="tehkg.shapes" name={name}>{inner}</testcase>')
         cases.append(
             '  <testcase classname="tehkg.shapes" name="conformance"/>'
             if self.conforms
