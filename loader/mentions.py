@@ -162,6 +162,11 @@ def label_pattern(label: str) -> tuple[re.Pattern, bool]:
     return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)"), True
 
 
+def _anchor(label: str) -> str:
+    """The longest word of ``label``, folded: every text that names it holds that word once folded."""
+    return max(fold(label).split(), key=len)
+
+
 @dataclass(frozen=True)
 class Match:
     start: int
@@ -180,7 +185,9 @@ def _node_key(term: ox.NamedNode | ox.BlankNode | ox.Triple) -> str:
 class Matcher:
     """The names of the registry's organisations and the titles of the legal texts, compiled."""
 
-    patterns: list[tuple[re.Pattern, bool, str]] = field(default_factory=list)
+    # (pattern, on the folded text, target, a word of the name the folded text must hold for it to match: a
+    # substring test that spares most of the regular expressions, the check's cost on a large graph)
+    patterns: list[tuple[re.Pattern, bool, str, str]] = field(default_factory=list)
 
     @classmethod
     def from_store(cls, store: ox.Store) -> "Matcher":
@@ -190,10 +197,11 @@ class Matcher:
                 names[row["o"].value].add(row["label"].value)
         matcher = cls()
         for org, labels in sorted(names.items()):
-            matcher.patterns += [(*label_pattern(label), org) for label in sorted(labels)]
+            matcher.patterns += [(*label_pattern(label), org, _anchor(label)) for label in sorted(labels)]
         for row in select(store, LEGAL_LABELS):
             if len(row["label"].value) >= 12:
-                matcher.patterns.append((*label_pattern(row["label"].value), ""))
+                label = row["label"].value
+                matcher.patterns.append((*label_pattern(label), "", _anchor(label)))
         return matcher
 
     def find(self, text: str) -> list[Match]:
@@ -201,7 +209,8 @@ class Matcher:
         folded = fold(text)
         found = [
             Match(m.start(), m.end(), target)
-            for pattern, on_folded, target in self.patterns
+            for pattern, on_folded, target, anchor in self.patterns
+            if anchor in folded
             for m in pattern.finditer(folded if on_folded else text)
         ]
         found.sort(key=lambda m: (m.start - m.end, m.start))

@@ -16,6 +16,7 @@ import pyshacl_turbo
 import rdflib
 from rdflib.namespace import SH
 
+from tehkg.loader import mentions
 from tehkg.loader.rdf_files import collect, parse_all
 from tehkg.loader.select import select
 from tehkg.loader.validation_report import Report, report_node
@@ -127,6 +128,9 @@ def validate(quads: list[ox.Quad], shapes_dir: Path | None = None, progress: Pro
     report = shacl_report(store, shapes)
     say(f"SHACL shapes: {len(set(report.subjects(SH.resultSeverity)))} result(s) in {time.perf_counter() - t:.2f} s")
     add_query_results(report, store, shapes, say)
+    t = time.perf_counter()
+    found = mentions.add_results(report, store, shapes)
+    say(f"mentions and orphan organisations: {found} result(s) in {time.perf_counter() - t:.2f} s")
     labels = {row["s"].value: row["label"].value for row in select(store, LABEL_QUERY)}
     return Report.from_graph(
         report,
