@@ -35,7 +35,7 @@ from run import QUERIES, WORK, count_rows, free_port, start_tehkg, tree_cpu, wai
 from tehkg import vocab
 from tehkg.endpoint.engines import reads_named_graphs
 from tehkg.endpoint.query_scan import scan
-from tehkg.loader.rdf_files import MAX_INPUT_BYTES
+from tehkg.settings import GateSettings
 from tests.virtuoso import DBA, Virtuoso
 
 HERE = Path(__file__).resolve().parent
@@ -121,7 +121,7 @@ def no_dataset(query: str) -> list[tuple[str, str]]:
 
 def build_env(data: Path) -> dict[str, str]:
     """The environment of a build of ``data``: its size within the input limit (10M quads are 2 GB)."""
-    size = str(max(data.stat().st_size, MAX_INPUT_BYTES))
+    size = str(max(data.stat().st_size, GateSettings.load().max_input_bytes))
     return {**os.environ, "TEHKG_MAX_INPUT_BYTES": size, "TEHKG_WARN_INPUT_BYTES": size}
 
 

@@ -20,9 +20,9 @@ from tehkg.endpoint.errors import ProtocolError, error_response
 from tehkg.endpoint.guard import GuardAndLog
 from tehkg.endpoint.http_methods import HttpMethods, allowed_methods
 from tehkg.endpoint.routes import api_docs, dataset, documents, graph_store, health, site, sparql
-from tehkg.endpoint.settings import Settings
 from tehkg.endpoint.sparql_protocol import QueryLayer
 from tehkg.endpoint.workers import QueryTimeout
+from tehkg.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
 HTTP_KINDS = {400: "bad-request", 404: "not-found", 405: "method-not-allowed", 406: "not-acceptable"}
@@ -95,7 +95,7 @@ def create_app(settings: Settings | None = None) -> Callable:
     application (every other route); the framework's own middleware thus stays off the hot path
     of queries.
     """
-    settings = settings or Settings.from_env()
+    settings = settings or Settings.load()
     cache = ResponseCache(settings.cache_entries, settings.cache_bytes, settings.cache_entry_bytes)
     context = Context(settings, make_engine(settings), cache)
     api = create_api(context)

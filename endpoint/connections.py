@@ -6,7 +6,7 @@ response, and any byte cancels it). A few hundred silent or trickling connection
 thus made the endpoint answer 503 to everyone for as long as they were held. Three rules close that:
 
 - ``TEHKG_MAX_CLIENT_CONNECTIONS`` open connections per client address, below ``TEHKG_MAX_CONNECTIONS``
-  (checked at startup), so that one client can never fill the server. A connection past it is closed
+  (a rule of the settings), so that one client can never fill the server. A connection past it is closed
   at once, unread: a 503 written before the request is read could be lost (closing a socket whose
   input is unread resets it, which may discard the answer before the client reads it), and answering
   it reliably would mean holding the very slot being refused.
@@ -33,26 +33,14 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.utils import get_remote_addr
 from uvicorn.server import ServerState
 
-from tehkg.endpoint.settings import Settings, SettingsError
-
-
-def check_connection_limits(settings: Settings) -> None:
-    """SettingsError, naming the variables, unless the head deadline is positive and one client's
-    connections stay below the global cap."""
-    if settings.head_timeout <= 0:
-        raise SettingsError(f"TEHKG_HEAD_TIMEOUT must be positive, not {settings.head_timeout:g}")
-    if not 1 <= settings.max_client_connections < settings.max_connections:
-        raise SettingsError(
-            f"TEHKG_MAX_CLIENT_CONNECTIONS ({settings.max_client_connections}) must be at least 1 and below "
-            f"TEHKG_MAX_CONNECTIONS ({settings.max_connections}): otherwise one client can take every connection"
-        )
+from tehkg.settings import Settings
 
 
 @functools.cache
 def process_settings() -> Settings:
     """The settings of this server process, read once from the ``TEHKG_*`` environment like the
     application's (uvicorn starts each replica as a new process that inherits it)."""
-    return Settings.from_env()
+    return Settings.load()
 
 
 class LimitedH11Protocol(H11Protocol):

@@ -1,5 +1,6 @@
 """What every route needs, injected as a FastAPI dependency: settings, engine, cache and helpers."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,10 +14,11 @@ from tehkg.endpoint.cache import ResponseCache
 from tehkg.endpoint.engines import Engine
 from tehkg.endpoint.errors import ProtocolError, not_acceptable
 from tehkg.endpoint.execution import QueryTask
-from tehkg.endpoint.settings import Settings
+from tehkg.settings import Settings
 from tehkg.vocab import BASE
 
 Row = dict[str, Any]  # a solution's terms by variable name: what they are depends on the query
+Rows = Callable[[str], Awaitable[list[Row]]]  # Context.rows: a SELECT's solutions, as pages and documents read them
 
 
 @dataclass

@@ -20,10 +20,10 @@ from tehkg.endpoint import conneg
 from tehkg.endpoint.errors import ProtocolError, not_acceptable_message
 from tehkg.endpoint.execution import QueryAnswer, QueryTask
 from tehkg.endpoint.query_scan import QueryRejected, QueryScan, portable, scan, vet
-from tehkg.endpoint.settings import Settings
 from tehkg.endpoint.workers import QueryTimeout, WorkerPool
 from tehkg.loader.search_index import ENTRIES_QUERY, SearchIndex
 from tehkg.loader.store_layout import current_store, store_version
+from tehkg.settings import Settings
 
 PUBLICATION_REFRESH = 1.0  # seconds between reads of the publication record of an external engine
 SWITCH_POLL = 0.2  # seconds between reads of the record while a publish switches versions

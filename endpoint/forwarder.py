@@ -30,7 +30,7 @@ import threading
 from urllib.parse import urlsplit
 
 from tehkg.endpoint.isolation import ANSWER_BYTES, CHUNK, IDLE_SECONDS, REQUEST_BYTES, Gate, Wall, pipe
-from tehkg.endpoint.settings import SettingsError
+from tehkg.settings import SettingsError
 
 CONNECTIONS = 64  # connections forwarded at once, all workers together; more are closed at once
 HEAD_BYTES = 64 << 10  # the relay's line, or an http request's head, at most

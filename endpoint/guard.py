@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tehkg.endpoint.errors import error_response
-from tehkg.endpoint.settings import Settings
+from tehkg.settings import Settings
 
 log = logging.getLogger("tehkg.access")
 SLOW_SECONDS = 1.0  # requests at least this slow are logged even without the access log

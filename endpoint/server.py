@@ -6,11 +6,11 @@ import os
 
 import uvicorn
 
-from tehkg.endpoint.connections import LimitedH11Protocol, check_connection_limits
-from tehkg.endpoint.settings import Settings
+from tehkg.endpoint.connections import LimitedH11Protocol
 from tehkg.loader.store_builder import BuildRejected, build, is_up_to_date
 from tehkg.loader.store_layout import current_store
 from tehkg.resources import shipped_sources
+from tehkg.settings import Settings
 
 
 def ensure_store(settings: Settings, shipped: bool) -> None:
@@ -33,29 +33,20 @@ def ensure_store(settings: Settings, shipped: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve with the flags of ``tehkg serve`` over the ``TEHKG_*`` environment."""
-    settings = Settings.from_env(
-        store=args.store,
-        backend=args.backend,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        timeout=args.timeout,
-    )
-    check_connection_limits(settings)
+    """Serve with the flags of ``tehkg serve`` (each the setting of its name) over the ``TEHKG_*`` environment.
+
+    The application is loaded by uvicorn in each replica, from the environment: every setting, flags
+    included, is written back there first."""
+    settings = Settings.load(**{name: getattr(args, name, None) for name in Settings.model_fields})
     ensure_store(settings, shipped=args.store is None)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    os.environ["TEHKG_STORE"] = str(settings.store.resolve())
-    if settings.backend:
-        os.environ["TEHKG_BACKEND"] = settings.backend
-    for name in ("workers", "timeout"):
-        os.environ[f"TEHKG_{name.upper()}"] = str(getattr(settings, name))
-    replicas = int(os.environ.get("TEHKG_REPLICAS", "1"))
+    settings.store = settings.store.resolve()
+    os.environ.update(settings.environment())
     uvicorn.run(
         "tehkg.endpoint.asgi:app",
         host=settings.host,
         port=settings.port,
-        workers=replicas,
+        workers=settings.replicas,
         log_level="info",
         access_log=False,
         # h11 bounds what it buffers of an incomplete request line and headers (400 past it); the subclass

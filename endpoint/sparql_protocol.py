@@ -18,8 +18,8 @@ from tehkg.endpoint.engines import Engine
 from tehkg.endpoint.errors import READ_ONLY, ProtocolError, error_response, not_acceptable
 from tehkg.endpoint.execution import QueryAnswer, QueryTask, is_iri
 from tehkg.endpoint.query_scan import needs_full_parse, vet
-from tehkg.endpoint.settings import Settings
 from tehkg.endpoint.workers import QueryTimeout
+from tehkg.settings import Settings
 
 
 @dataclass

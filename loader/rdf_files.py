@@ -31,6 +31,7 @@ from typing import BinaryIO, NamedTuple, cast
 import pyoxigraph as ox
 
 from tehkg.loader.statistics import is_builder_statement
+from tehkg.settings import GateSettings
 from tehkg.vocab import GRAPH_BASE, METADATA_GRAPH, ONTOLOGY_GRAPH, OWL, RDF, RDFS
 
 FORMATS = {
@@ -75,32 +76,15 @@ class RdfFile:
     source: Path
 
 
-MAX_INPUT_BYTES = 512 << 20  # default of TEHKG_MAX_INPUT_BYTES
-WARN_INPUT_BYTES = 64 << 20  # default of TEHKG_WARN_INPUT_BYTES
-PARSE_MEMORY = 2 << 30  # default of TEHKG_PARSE_MEMORY: about 4 million parsed quads (the gate then needs 8 GiB)
-PARSE_SECONDS = 60  # default of TEHKG_PARSE_SECONDS: 25× what a million quads of N-Quads take
-
-
-def setting(name: str, default: int, unit: str) -> int:
-    """The whole number of ``unit`` in the environment variable ``name``, else ``default``; any other value is
-    an RdfInputError naming the variable (exit 2): a limit never silently falls back to none."""
-    value = os.environ.get(name, "")
-    try:
-        number = int(value) if value else default
-    except ValueError:
-        number = -1
-    if number < 0:
-        raise RdfInputError(Path(name), f"not a number of {unit}: {excerpt(value)}")
-    return number
-
-
 def check_size(path: Path) -> None:
     """Refuse a file over ``TEHKG_MAX_INPUT_BYTES``; warn on stderr over ``TEHKG_WARN_INPUT_BYTES``."""
     size = path.stat().st_size
-    limit = setting("TEHKG_MAX_INPUT_BYTES", MAX_INPUT_BYTES, "bytes")
-    if size > limit:
-        raise RdfInputError(path, f"{size} bytes is over the input limit of {limit} bytes (TEHKG_MAX_INPUT_BYTES)")
-    if size > setting("TEHKG_WARN_INPUT_BYTES", WARN_INPUT_BYTES, "bytes"):
+    limits = GateSettings.load()
+    if size > limits.max_input_bytes:
+        raise RdfInputError(
+            path, f"{size} bytes is over the input limit of {limits.max_input_bytes} bytes (TEHKG_MAX_INPUT_BYTES)"
+        )
+    if size > limits.warn_input_bytes:
         print(
             f"warning: {printable(str(path))}: {size >> 20} MiB; validating it holds every triple in memory",
             file=sys.stderr,
@@ -319,10 +303,8 @@ class ParseLimits(NamedTuple):
 
     @classmethod
     def from_environment(cls) -> "ParseLimits":
-        return cls(
-            setting("TEHKG_PARSE_MEMORY", PARSE_MEMORY, "bytes"),
-            setting("TEHKG_PARSE_SECONDS", PARSE_SECONDS, "seconds"),
-        )
+        limits = GateSettings.load()
+        return cls(limits.parse_memory, limits.parse_seconds)
 
     def over_memory(self, file: RdfFile) -> RdfInputError:
         return RdfInputError(file.path, f"parsing needs more than {self.memory} bytes of memory (TEHKG_PARSE_MEMORY)")

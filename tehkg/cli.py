@@ -5,9 +5,9 @@ import sys
 from pathlib import Path
 
 from tehkg import __version__, formats
-from tehkg.endpoint.settings import SettingsError
 from tehkg.loader.rdf_files import RdfInputError
 from tehkg.resources import default_store_root, ontology_dir, shipped_sources
+from tehkg.settings import SettingsError
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE, EXIT_ENVIRONMENT = 0, 1, 2, 3
 # 0 conforms / done; 1 violations; 2 unreadable input or missing resource; 3 the environment
@@ -87,11 +87,11 @@ def cmd_query(args: argparse.Namespace) -> int:
     deadline exits 2 (as a syntax error always did) with the reason on stderr."""
     from tehkg.endpoint.engines import answer_once
     from tehkg.endpoint.errors import ProtocolError
-    from tehkg.endpoint.settings import Settings
     from tehkg.endpoint.workers import QueryTimeout
+    from tehkg.settings import Settings
 
     text = Path(args.query[1:]).read_text() if args.query.startswith("@") else args.query
-    settings = Settings.from_env(store=args.store, timeout=args.timeout, workers=1)
+    settings = Settings.load(store=args.store, timeout=args.timeout, workers=1)
     try:
         answer = answer_once(settings, text, args.format)
     except ProtocolError as err:
@@ -179,9 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as err:
         print(f"error: {err.strerror or err} ({err.filename or 'no file'}); nothing was swapped in", file=sys.stderr)
         return EXIT_ENVIRONMENT
-    except SettingsError as err:
+    except SettingsError as err:  # a malformed TEHKG_* variable or flag: input to fix, like a broken file
         print(f"error: {err}", file=sys.stderr)
-        return EXIT_ENVIRONMENT
+        return EXIT_UNREADABLE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

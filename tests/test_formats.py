@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from tehkg import formats
 from tehkg.endpoint.app import create_app
-from tehkg.endpoint.settings import Settings
+from tehkg.settings import Settings
 
 MEASURE = "/id/plan/2019-2021/measure/16"
 N3 = formats.graph_format(ox.RdfFormat.N3, "n3")

@@ -15,9 +15,9 @@ import pytest
 
 from tehkg.endpoint.execution import QueryTask
 from tehkg.endpoint.forwarder import Forwarder, allowed_endpoints
-from tehkg.endpoint.settings import SettingsError
 from tehkg.endpoint.workers import WorkerPool
 from tehkg.loader.store_layout import current_store
+from tehkg.settings import SettingsError
 from tests.conftest import run_tehkg
 from tests.test_safety import RUNAWAY
 

@@ -16,7 +16,7 @@ import pytest
 from tehkg import vocab
 from tehkg.endpoint import engines, serializers
 from tehkg.endpoint.execution import QueryTask
-from tehkg.endpoint.settings import Settings
+from tehkg.settings import Settings
 
 RECORD = vocab.PUBLICATION_GRAPH
 JSON = "application/sparql-results+json"

@@ -7,7 +7,7 @@ import pytest
 
 from tehkg.endpoint import guard as app_module
 from tehkg.endpoint.guard import GuardAndLog
-from tehkg.endpoint.settings import Settings
+from tehkg.settings import Settings
 
 
 def serve_once(status: int, access_log: bool, seconds: float = 0.0) -> None:
@@ -56,6 +56,6 @@ def test_what_is_logged(caplog, status, access_log, seconds, logged):
 
 def test_access_log_setting_reads_the_environment(monkeypatch):
     monkeypatch.setenv("TEHKG_ACCESS_LOG", "true")
-    assert Settings.from_env().access_log is True
+    assert Settings.load().access_log is True
     monkeypatch.setenv("TEHKG_ACCESS_LOG", "0")
-    assert Settings.from_env().access_log is False
+    assert Settings.load().access_log is False

@@ -11,7 +11,7 @@ from tehkg.endpoint.app import create_api, create_app
 from tehkg.endpoint.cache import ResponseCache
 from tehkg.endpoint.context import Context
 from tehkg.endpoint.engines import make_engine
-from tehkg.endpoint.settings import Settings
+from tehkg.settings import Settings
 
 MEASURE = "/id/plan/2019-2021/measure/16"
 
