@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint typecheck validate browser-deps node-deps virtuoso-deps bench clean
+.PHONY: serve test lint typecheck validate browser-deps java-deps node-deps virtuoso-deps bench clean
 
 # Coverage of the package, server and worker subprocesses included (see [tool.coverage] in pyproject.toml);
 # the whole suite measured 94 % (3518 statements), the floor leaves room for platform-dependent skips
@@ -30,6 +30,11 @@ serve: $(VENV)/.installed
 browser-deps:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+
+# A Java runtime for HermiT, the OWL 2 reasoner owlready2 runs in tests/test_owl_reasoner.py: Debian's when missing
+java-deps:
+	@command -v java >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; }
 
 # The JavaScript SPARQL clients of the interop tests (tests/interop/js): Debian's Node.js and npm when missing
 node-deps:
@@ -62,7 +67,7 @@ typecheck: $(VENV)/.installed-test
 	ln -s $(CURDIR)/loader $(TYPECHECK)/tehkg/loader && ln -s $(CURDIR)/endpoint $(TYPECHECK)/tehkg/endpoint
 	cd $(TYPECHECK) && MYPYPATH=. $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml -p tehkg
 
-test: $(VENV)/.installed-test browser-deps node-deps virtuoso-deps lint typecheck validate
+test: $(VENV)/.installed-test browser-deps java-deps node-deps virtuoso-deps lint typecheck validate
 	rm -rf var/coverage && mkdir -p var/coverage
 	$(BIN)/coverage run -m pytest -q
 	$(BIN)/coverage combine -q
