@@ -29,7 +29,7 @@ lutte contre la traite… ») is that text's. Generic groups (``org:classificati
 ``concept/org-kind/group``, « associations ») stand for the role lines that list them: prose uses of the
 common noun are not scanned.
 
-The exception file (``data/mention-exceptions.csv``) lists organisations, or node and organisation pairs,
+The exception file (``data/ttl/mention-exceptions.csv``) lists organisations, or node and organisation pairs,
 that may stay unlinked, each with its reason. An *orphan* is a registry organisation that takes part in no
 statement of any document graph (types, labels and the ORG hierarchy aside): :data:`ORPHANS`.
 
@@ -55,7 +55,7 @@ from rdflib.namespace import SH
 from tehkg.loader.rdf_files import collect, parse_all
 from tehkg.loader.select import select
 from tehkg.loader.validation_report import report_node
-from tehkg.resources import checkout, data_dir, shipped_sources
+from tehkg.resources import data_dir, shipped_sources
 from tehkg.vocab import (
     CV,
     DCTERMS,
@@ -397,9 +397,8 @@ class Exceptions:
 
 
 def exceptions_path() -> Path:
-    """``data/mention-exceptions.csv``: beside ``data/ttl`` in a checkout (and in a wheel that ships it)."""
-    root = checkout()
-    return (root / "data" if root is not None else data_dir().parent) / EXCEPTIONS_NAME
+    """``data/ttl/mention-exceptions.csv``: beside the data it is about, shipped with it (``tehkg.data``)."""
+    return data_dir() / EXCEPTIONS_NAME
 
 
 def _absolute(iri: str) -> str:

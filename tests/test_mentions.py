@@ -200,7 +200,11 @@ def test_results_for_the_gate_carry_the_declared_severity_and_message():
     assert mentions.add_results(report, store, shapes) == 3  # the mention (once), two orphans
     messages = {str(m) for m in report.objects(None, rdflib.SH.resultMessage)}
     assert "This text names org/office-essai (« Ocesse ») but its node does not link it in this graph" in messages
-    assert set(report.objects(None, rdflib.SH.resultSeverity)) == {rdflib.SH.Warning}
+    severities = {
+        str(report.value(result, rdflib.SH.sourceShape)).rsplit("#", 1)[-1]: report.value(result, rdflib.SH.resultSeverity)
+        for result in report.objects(node, rdflib.SH.result)
+    }
+    assert severities == {"MentionsLinked": rdflib.SH.Warning, "OrganisationsTakePart": rdflib.SH.Violation}
 
 
 # ------------------------------------------------------------------------------------------ the shape
