@@ -18,6 +18,9 @@ in any step drops the stages and the mark and leaves the previous version answer
 query see the switch half done (Virtuoso 7.2 does): ``tehkg serve --backend`` sends no query while the record
 is marked and asks again any query that overlapped a mark (engines.RemoteEngine), so no answer mixes versions.
 Without an update endpoint each graph is PUT in place, one by one.
+On Virtuoso, a graph new in this version is made readable by the public (the account of its anonymous ``/sparql``,
+which serves tehkg) once the record is marked, where graphs are private by default (deploy/virtuoso/harden.sql):
+a graph holds nothing until the switch moves its stage in, and the stages are never readable.
 Credentials come from ``TEHKG_TARGET_USER`` and ``TEHKG_TARGET_PASSWORD`` (HTTP digest, as Virtuoso asks)
 and appear in no message.
 """
@@ -39,6 +42,12 @@ from tehkg.loader.store_builder import quality_gate
 
 # Virtuoso's Graph Store endpoints and the SPARQL endpoint that takes updates with the same credentials
 VIRTUOSO_UPDATE = {"/sparql-graph-crud-auth": "/sparql-auth", "/sparql-graph-crud": "/sparql"}
+# Virtuoso: let the public read each graph of VALUES it cannot read yet (its graph-level security procedures)
+VIRTUOSO_MAKE_PUBLIC = (
+    "SELECT (COUNT(?made) AS ?graphs) WHERE {{ VALUES ?graph {{ {graphs} }} "
+    "BIND(IF(bif:bit_and(sql:RDF_GRAPH_USER_PERMS_GET(?graph, 'nobody'), 1) = 0, "
+    "sql:RDF_GRAPH_USER_PERMS_SET(?graph, 'nobody', 1), 0) AS ?made) }}"
+)
 
 
 class PublishFailed(OSError):
@@ -95,11 +104,12 @@ def credentials() -> httpx.DigestAuth | None:
     return httpx.DigestAuth(user, os.environ.get("TEHKG_TARGET_PASSWORD", "")) if user else None
 
 
-def _put(client: httpx.Client, target: str, graph: str, triples: list[ox.Triple]) -> None:
+def _put(client: httpx.Client, target: str, graph: str, triples: list[ox.Triple]) -> httpx.Response:
     body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
     params = {"graph": graph} if graph else {"default": ""}
     response = client.put(target, params=params, content=body, headers={"Content-Type": "application/n-triples"})
     _check(response, f"PUT of graph <{graph}>" if graph else "PUT of the default graph")
+    return response
 
 
 def _check(response: httpx.Response, what: str) -> None:
@@ -128,10 +138,13 @@ def _staged(
     record = vocab.PUBLICATION_GRAPH
     mark = f"GRAPH <{record}> {{ <{record}> <{vocab.DCTERMS}isReplacedBy> {ox.Literal(version)} }}"
     try:
+        server = ""
         for graph, stage in stages.items():
-            _put(client, target, stage, named[graph])
+            server = _put(client, target, stage, named[graph]).headers.get("server", "")
             print(f"staged {graph}: {len(named[graph])} triples")
         _update(client, update, f"INSERT DATA {{ {mark} }}", "marking the publication record")
+        if server.startswith("Virtuoso"):
+            _make_public(client, update, [record, *stages])
         time.sleep(vocab.SWITCH_NOTICE)
         try:
             _update(client, update, _switch(stages, previous, version), "the switch to the new version")
@@ -181,6 +194,13 @@ def _switch(stages: dict[str, str], previous: list[str], version: str) -> str:
         f"FILTER(?p = <{vocab.DCTERMS}isReplacedBy> || ?o NOT IN ({kept})) }} }}",
     ]
     return " ;\n".join(operations)
+
+
+def _make_public(client: httpx.Client, update: str, graphs: list[str]) -> None:
+    """Let the public read ``graphs`` on Virtuoso: a no-op where it reads every graph already, the grant of a new
+    graph where the deployer made graphs private by default (the serving account then reads only what is published)."""
+    query = VIRTUOSO_MAKE_PUBLIC.format(graphs=" ".join(str(ox.Literal(g)) for g in graphs))
+    _check(client.post(update, data={"query": query}), "making the published graphs readable")
 
 
 def _update(client: httpx.Client, update: str, request: str, what: str) -> None:

@@ -2,8 +2,9 @@
 
 The test suite and the benchmarks both start their engine with :class:`Virtuoso`. The ini is Debian's
 with our paths and ports; ``sparql`` settings override its ``[SPARQL]`` section (``MaxQueryExecutionTime``
-bounds every query on the engine itself). The fresh database's ``dba`` account has the password ``dba``:
-the server listens on 127.0.0.1 only and lives as long as its caller.
+bounds every query on the engine itself), and ``ini`` sections (a deployer's fragment, :func:`read_ini`) override
+everything. The fresh database's ``dba`` account has the password ``dba``: the server listens on 127.0.0.1 only
+and lives as long as its caller.
 """
 
 import configparser
@@ -25,6 +26,14 @@ def available() -> bool:
     return bool(shutil.which("virtuoso-t") and shutil.which("isql-vt"))
 
 
+def read_ini(path: Path) -> dict[str, dict[str, str]]:
+    """The sections and keys of an ini file or fragment, keys in their case (Virtuoso's are case-sensitive)."""
+    ini = configparser.ConfigParser(strict=False, interpolation=None, inline_comment_prefixes=(";",))
+    ini.optionxform = str  # type: ignore[assignment,method-assign]
+    ini.read(path)
+    return {section: dict(ini[section]) for section in ini.sections()}
+
+
 def _free_port() -> int:
     import socket
 
@@ -37,12 +46,17 @@ class Virtuoso:
     """``virtuoso-t +foreground`` as a child process, database in ``directory`` (wiped on start)."""
 
     def __init__(
-        self, directory: Path, allowed: list[Path] | None = None, sparql: dict[str, int] | None = None
+        self,
+        directory: Path,
+        allowed: list[Path] | None = None,
+        sparql: dict[str, int] | None = None,
+        ini: dict[str, dict[str, str]] | None = None,
     ) -> None:
         self.dir = directory
         self.allowed = allowed or []
         self.sparql = {"ResultSetMaxRows": 10_000_000, "MaxQueryExecutionTime": 0, "MaxQueryCostEstimationTime": 0}
         self.sparql.update(sparql or {})
+        self.ini = ini or {}
         self.sql_port, self.http_port = _free_port(), _free_port()
         self.process: subprocess.Popen | None = None
         self.startup = 0.0
@@ -90,6 +104,8 @@ class Virtuoso:
             "URIQA": {"DefaultHost": f"127.0.0.1:{self.http_port}"},
             "SPARQL": dict(self.sparql),
         }
+        for section, overrides in self.ini.items():
+            settings[section] = {**settings.get(section, {}), **overrides}
         for section, values in settings.items():
             if not ini.has_section(section):
                 ini.add_section(section)
@@ -111,6 +127,21 @@ class Virtuoso:
         out = done.stdout + done.stderr
         if done.returncode != 0 or "*** Error" in out:
             raise RuntimeError(f"isql-vt: {sql!r} failed: {out.strip()[-2000:]}")
+        return out
+
+    def script(self, path: Path, timeout: float = 120) -> str:
+        """Run an isql script (``deploy/virtuoso/harden.sql``) as dba, as a deployer would; raise on any error in it
+        (isql itself goes on past a failed statement and exits 0)."""
+        done = subprocess.run(
+            ["isql-vt", f"127.0.0.1:{self.sql_port}", *DBA, "VERBOSE=OFF", "BANNER=OFF"],
+            input=path.read_text(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        out = done.stdout + done.stderr
+        if done.returncode != 0 or "*** Error" in out:
+            raise RuntimeError(f"isql-vt {path.name} failed: {out.strip()[-2000:]}")
         return out
 
     def start(self, seconds: float = 900) -> None:
