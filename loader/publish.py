@@ -25,7 +25,6 @@ Credentials come from ``TEHKG_TARGET_USER`` and ``TEHKG_TARGET_PASSWORD`` (HTTP 
 and appear in no message.
 """
 
-import os
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -35,10 +34,11 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pyoxigraph as ox
 
-from tehkg import vocab
+from tehkg import formats, vocab
 from tehkg.loader import statistics
 from tehkg.loader.rdf_files import collect, parse_all
 from tehkg.loader.store_builder import quality_gate
+from tehkg.settings import PublishSettings
 
 # Virtuoso's Graph Store endpoints and the SPARQL endpoint that takes updates with the same credentials
 VIRTUOSO_UPDATE = {"/sparql-graph-crud-auth": "/sparql-auth", "/sparql-graph-crud": "/sparql"}
@@ -65,7 +65,7 @@ def publish(
 
     ``timeout`` bounds each request (``TEHKG_TARGET_TIMEOUT``, default an hour: the switch of a large
     dataset is one long transaction)."""
-    timeout = timeout or float(os.environ.get("TEHKG_TARGET_TIMEOUT", "3600"))
+    settings = PublishSettings.load(target_timeout=timeout)
     quads = parse_all(collect(sources), allow_shared_graphs)
     if validate:
         quality_gate(quads)
@@ -77,20 +77,21 @@ def publish(
     for quad in memory.quads_for_pattern(None, None, None, None):
         name = "" if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
         graphs[name].append(quad.triple)
-    update = update_endpoint(target)
-    with httpx.Client(timeout=timeout, auth=credentials()) as client:
+    update = update_endpoint(target, settings)
+    with httpx.Client(timeout=settings.target_timeout, auth=credentials(settings)) as client:
         try:
             if update is None:
                 return _put_in_place(client, target, graphs)
-            return _staged(client, target, update, graphs, built.strftime("%Y%m%dT%H%M%S%fZ"))
+            query = settings.target_query or update
+            return _staged(client, target, update, query, graphs, built.strftime("%Y%m%dT%H%M%S%fZ"))
         except httpx.HTTPError as err:
             raise PublishFailed(f"{type(err).__name__} from the target: {err}") from None
 
 
-def update_endpoint(target: str) -> str | None:
+def update_endpoint(target: str, settings: PublishSettings) -> str | None:
     """The SPARQL Update endpoint that goes with the Graph Store ``target``, or None when there is none."""
-    if os.environ.get("TEHKG_TARGET_UPDATE"):
-        return os.environ["TEHKG_TARGET_UPDATE"]
+    if settings.target_update:
+        return settings.target_update
     parts = urlsplit(target)
     for store_path, update_path in VIRTUOSO_UPDATE.items():
         if parts.path.endswith(store_path):
@@ -98,16 +99,16 @@ def update_endpoint(target: str) -> str | None:
     return None
 
 
-def credentials() -> httpx.DigestAuth | None:
-    """Digest credentials from the environment, if any."""
-    user = os.environ.get("TEHKG_TARGET_USER")
-    return httpx.DigestAuth(user, os.environ.get("TEHKG_TARGET_PASSWORD", "")) if user else None
+def credentials(settings: PublishSettings) -> httpx.DigestAuth | None:
+    """Digest credentials from the settings, if any."""
+    user = settings.target_user
+    return httpx.DigestAuth(user, settings.target_password.get_secret_value()) if user else None
 
 
 def _put(client: httpx.Client, target: str, graph: str, triples: list[ox.Triple]) -> httpx.Response:
     body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
     params = {"graph": graph} if graph else {"default": ""}
-    response = client.put(target, params=params, content=body, headers={"Content-Type": "application/n-triples"})
+    response = client.put(target, params=params, content=body, headers={"Content-Type": formats.N_TRIPLES})
     _check(response, f"PUT of graph <{graph}>" if graph else "PUT of the default graph")
     return response
 
@@ -127,14 +128,15 @@ def _put_in_place(client: httpx.Client, target: str, graphs: dict[str, list[ox.T
 
 
 def _staged(
-    client: httpx.Client, target: str, update: str, graphs: dict[str, list[ox.Triple]], version: str
+    client: httpx.Client, target: str, update: str, query: str, graphs: dict[str, list[ox.Triple]], version: str
 ) -> dict[str, int]:
-    """Stage every graph under this version's IRIs, then switch them in with one update request."""
+    """Stage every graph under this version's IRIs, then switch them in with one update request (``query``: the
+    endpoint that reads the publication record)."""
     merge = list(dict.fromkeys(t for triples in graphs.values() for t in triples))
     named = {g: t for g, t in graphs.items() if g}
     named[vocab.PUBLISHED_DEFAULT_GRAPH] = merge
     stages = {graph: f"{vocab.PUBLICATION_GRAPH}/{version}/{i}" for i, graph in enumerate(sorted(named))}
-    previous = _published_graphs(client, update)
+    previous = _published_graphs(client, query)
     record = vocab.PUBLICATION_GRAPH
     mark = f"GRAPH <{record}> {{ <{record}> <{vocab.DCTERMS}isReplacedBy> {ox.Literal(version)} }}"
     try:
@@ -166,14 +168,13 @@ def _staged(
     return {graph: len(named[graph]) for graph in stages}
 
 
-def _published_graphs(client: httpx.Client, update: str) -> list[str]:
+def _published_graphs(client: httpx.Client, query_endpoint: str) -> list[str]:
     """The graphs the publication record lists, stages of failed publishes included."""
     query = (
         f"SELECT DISTINCT ?g WHERE {{ {{ GRAPH <{vocab.PUBLICATION_GRAPH}> {{ ?r <{vocab.DCTERMS}hasPart> ?g }} }}"
         f" UNION {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), '{vocab.PUBLICATION_GRAPH}/')) }} }}"
     )
-    endpoint = os.environ.get("TEHKG_TARGET_QUERY") or update
-    response = client.post(endpoint, data={"query": query}, headers={"Accept": "application/sparql-results+json"})
+    response = client.post(query_endpoint, data={"query": query}, headers={"Accept": formats.JSON_RESULTS})
     _check(response, "reading the publication record")
     return [row["g"]["value"] for row in response.json()["results"]["bindings"]]
 
