@@ -397,7 +397,7 @@ def _reserialise(task: QueryTask, response: Reply) -> QueryAnswer:
             if len(rows) == task.max_rows:
                 truncated = True  # a solution past the cap, not merely as many as the cap
                 break
-            rows.append([solution[i] for i in range(len(variables))])
+            rows.append([None if (term := solution[i]) is None else _canonical(term) for i in range(len(variables))])
         if task.rows_only:
             return QueryAnswer(variables=variables, rows=rows, count=len(rows), truncated=truncated)
         chosen = conneg.choose(task.accept, formats.RESULT_FORMATS, task.format)
@@ -409,7 +409,10 @@ def _reserialise(task: QueryTask, response: Reply) -> QueryAnswer:
             truncated=truncated,
             body=serializers.select(chosen, variables, rows, truncated),
         )
-    triples = list(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
+    triples = [
+        ox.Triple(t.subject, t.predicate, _canonical(t.object))
+        for t in ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)
+    ]
     chosen = conneg.choose(task.accept, formats.GRAPH_FORMATS, task.format)
     if chosen is None:
         return QueryAnswer(status=406, error=not_acceptable_message(formats.GRAPH_FORMATS))
@@ -440,6 +443,19 @@ def _json_to_json(content: bytes, max_rows: int) -> QueryAnswer | None:
     return QueryAnswer(media_type=JSON_RESULTS, count=len(rows), truncated=truncated, body=body)
 
 
+# Virtuoso stores a boolean as a number and writes it back as "1"^^xsd:boolean: the canonical form is "true"
+XSD_BOOLEAN = vocab.XSD + "boolean"
+BOOLEAN_FORMS = {"1": "true", "0": "false"}
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+
+def _canonical(term: Term) -> Term:
+    """``term`` with a boolean's lexical form made canonical (see BOOLEAN_FORMS)."""
+    if isinstance(term, ox.Literal) and term.datatype.value == XSD_BOOLEAN and term.value in BOOLEAN_FORMS:
+        return ox.Literal(BOOLEAN_FORMS[term.value], datatype=term.datatype)
+    return term
+
+
 def _json_term(term: dict) -> dict:
     kind, value = term["type"], term["value"]
     if kind == "uri":
@@ -453,7 +469,11 @@ def _json_term(term: dict) -> dict:
     datatype = term.get("datatype")
     if datatype is None or datatype == XSD_STRING:
         return {"type": "literal", "value": value}
-    return {"type": "literal", "value": value, "datatype": datatype}
+    return {
+        "type": "literal",
+        "value": BOOLEAN_FORMS.get(value, value) if datatype == XSD_BOOLEAN else value,
+        "datatype": datatype,
+    }
 
 
 Engine = EmbeddedEngine | RemoteEngine

@@ -13,12 +13,14 @@ over ``--backend`` the same parse decides which functions and graphs a query may
 
 import logging
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rdflib.plugins.sparql.algebra import translateQuery, traverse
 from rdflib.plugins.sparql.parser import Query
 from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.plugins.sparql.sparql import Query as AlgebraQuery
 from rdflib.term import URIRef, Variable
 
 from tehkg.endpoint.errors import READ_ONLY, ProtocolError
@@ -199,6 +201,17 @@ def _scan(text: str) -> QueryScan:
     return result
 
 
+_PARSING = threading.Lock()  # rdflib's grammar (pyparsing) keeps state while it parses: one parse at a time
+
+
+def _parsed(text: str) -> AlgebraQuery:
+    """``text`` read by rdflib's complete SPARQL 1.1 grammar and translated to its algebra (any exception: the
+    text is not SPARQL 1.1). Parses run one at a time: run concurrently from threads, the grammar's parse
+    actions mix their states up and fail on valid queries."""
+    with _PARSING:
+        return translateQuery(Query.parse_string(text, parse_all=True))
+
+
 def _read_services(text: str, result: QueryScan, keyword_services: int) -> None:
     """Fill ``result.services`` from a complete parse of ``text`` (canonical), or set ``unreadable``."""
     if result.update:
@@ -210,7 +223,7 @@ def _read_services(text: str, result: QueryScan, keyword_services: int) -> None:
         )
         return
     try:
-        algebra = translateQuery(Query.parse_string(text, parse_all=True)).algebra
+        algebra = _parsed(text).algebra
     except Exception as err:  # noqa: BLE001 - whatever stops the parse, SERVICE cannot be ruled out
         result.unreadable = f"the query mentions SERVICE and could not be checked by a SPARQL 1.1 parser: {err}"
         return
@@ -289,7 +302,7 @@ def portable(text: str) -> PortableQuery:
 @lru_cache(maxsize=1024)
 def _portable(text: str) -> PortableQuery:
     try:
-        query = translateQuery(Query.parse_string(text, parse_all=True))
+        query = _parsed(text)
     except Exception as err:  # noqa: BLE001 - whatever stops the parse, the query is not plain SPARQL 1.1
         raise QueryRejected(
             f"only SPARQL 1.1 queries reach the engine, and this one could not be read as one: {err}"

@@ -3,6 +3,7 @@
 import asyncio
 import random
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -11,7 +12,7 @@ import pytest
 
 from tehkg.endpoint.cache import ResponseCache
 from tehkg.endpoint.execution import QueryTask
-from tehkg.endpoint.query_scan import MAX_DEPTH, QueryRejected, canonical
+from tehkg.endpoint.query_scan import MAX_DEPTH, PortableQuery, QueryRejected, canonical, portable
 from tehkg.endpoint.sparql_protocol import ClientSlots
 from tehkg.endpoint.workers import WorkerPool
 from tehkg.loader.store_layout import current_store
@@ -254,3 +255,12 @@ def test_redoc_asks_no_cdn(fixture_server):
     script = httpx.get(fixture_server + "/docs/assets/redoc.standalone.js")
     assert script.status_code == 200 and b"cdn.redoc.ly" not in script.content
     assert b"docs/assets/favicon.png" in script.content
+
+
+def test_the_complete_parse_holds_when_queries_arrive_at_once():
+    """rdflib's grammar keeps state while it parses: concurrent parses from the endpoint's threads failed on valid
+    queries ('Param.postParse2() missing … tokenList'), which --backend then refused as not SPARQL 1.1."""
+    texts = [f"SELECT ?s WHERE {{ ?s ?p ?o FILTER(?o = {n}) }} # {n}" for n in range(200)]
+    with ThreadPoolExecutor(8) as pool:
+        read = list(pool.map(portable, texts))
+    assert read == [PortableQuery()] * len(texts)
