@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint typecheck validate browser-deps java-deps node-deps virtuoso-deps bench clean
+.PHONY: serve test lint typecheck validate messages browser-deps java-deps node-deps virtuoso-deps bench clean
 
 # Coverage of the package, server and worker subprocesses included (see [tool.coverage] in pyproject.toml);
 # the whole suite measured 94 % (3518 statements), the floor leaves room for platform-dependent skips
@@ -55,6 +55,15 @@ virtuoso-deps:
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The pages' words (endpoint/pages/locale): extract them from the templates and code, update both catalogues,
+# compile them. The .mo files are committed, so a checkout and a wheel serve without this step; run it after
+# changing a word, translate the new French entries, run it again (tests/test_pages_in_process.py checks both).
+PAGES := endpoint/pages
+messages: $(VENV)/.installed
+	mkdir -p var && $(BIN)/pybabel -q extract -F $(PAGES)/babel.cfg --no-location --sort-output -o var/messages.pot $(PAGES)
+	$(BIN)/pybabel -q update -i var/messages.pot -d $(PAGES)/locale --no-fuzzy-matching --width 120
+	$(BIN)/pybabel -q compile -d $(PAGES)/locale
 
 validate: $(VENV)/.installed
 	$(BIN)/tehkg validate

@@ -1,5 +1,6 @@
 """The published quality information (W3C Data on the Web Best Practices 7): the latest validation report of the
-served data at a stable IRI, as an HTML page and as the SHACL report graph, and the shapes it was checked against.
+served data at a stable IRI, as the SHACL report graph (its page: endpoint/pages/templates/quality.html), and the
+shapes it was checked against.
 
 The report is computed at the first request for it, once per store version, in a thread: the served named graphs
 (the canonical dump, what the build validated) against the shipped shapes, by the quality gate itself, so its
@@ -8,18 +9,14 @@ graph is the one ``tehkg validate --format turtle`` writes for the same data.
 
 import asyncio
 import json
-from typing import TypedDict
 
 import pyoxigraph as ox
-from fastapi import Request
 
 from tehkg import formats
-from tehkg.endpoint import dumps, pages
+from tehkg.endpoint import dumps
 from tehkg.endpoint.context import Context
 from tehkg.resources import shapes_dir
 from tehkg.vocab import DATASET_IRI, DCTERMS, DQV, QUALITY_REPORT_IRI, RDF, SH, SHAPES_IRI
-
-e = pages.e
 
 
 def _validate(nquads: bytes) -> bytes:
@@ -63,67 +60,3 @@ def record_triples() -> list[ox.Triple]:
         ox.Triple(report, n(DCTERMS + "conformsTo"), n(SH.removesuffix("#"))),
         ox.Triple(report, n(DCTERMS + "references"), shapes),
     ]
-
-
-class Words(TypedDict):
-    """The report page's text in one language."""
-
-    title: str
-    intro: str
-    shapes: str
-    rdf: str
-    conforms: str
-    fails: str
-    counts: str
-    columns: tuple[str, ...]
-    none: str
-
-
-TEXT: dict[str, Words] = {
-    "fr": {
-        "title": "Rapport de qualité",
-        "intro": "Dernière validation des données servies par les formes SHACL de tehkg",
-        "shapes": "les formes",
-        "rdf": "le rapport SHACL (Turtle)",
-        "conforms": "conformes",
-        "fails": "NON conformes",
-        "counts": "{} violation(s), {} avertissement(s), {} triplets",
-        "columns": ("Gravité", "Nœud", "Forme", "Chemin", "Message"),
-        "none": "Aucun résultat.",
-    },
-    "en": {
-        "title": "Quality report",
-        "intro": "Latest validation of the served data with the tehkg SHACL shapes",
-        "shapes": "the shapes",
-        "rdf": "the SHACL report (Turtle)",
-        "conforms": "conform",
-        "fails": "do NOT conform",
-        "counts": "{} violation(s), {} warning(s), {} triples",
-        "columns": ("Severity", "Node", "Shape", "Path", "Message"),
-        "none": "No result.",
-    },
-}
-
-
-def page(request: Request, report: dict) -> str:
-    """The report as an HTML page in the site's layout: verdict, counts and every finding."""
-    t = TEXT[pages.lang_of(request)]
-    verdict = t["conforms"] if report["conforms"] else t["fails"]
-    counts = t["counts"].format(report["violations"], report["warnings"], report["triples"])
-    rows = "".join(
-        "<tr>"
-        f"<td>{e(f['severity'])}</td>"
-        f"<td>{pages.link_html(f['focus'], e(f['label'] or f['focus']))}</td>"
-        f"<td>{e(f['shape'])}</td><td>{e(pages.short(f['path'] or ''))}</td><td>{e(f['message'])}</td>"
-        "</tr>"
-        for f in sorted(report["findings"], key=lambda f: (f["severity"] != "Violation", f["focus"], f["shape"]))
-    )
-    head = "".join(f"<th>{e(c)}</th>" for c in t["columns"])
-    table = f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>" if rows else f"<p>{t['none']}</p>"
-    body = (
-        f"<h1>{e(t['title'])}</h1>"
-        f'<p>{e(t["intro"])} (<a href="{pages.local(SHAPES_IRI)}">{e(t["shapes"])}</a>): '
-        f'<strong class="verdict">{e(verdict)}</strong>, <span class="counts">{e(counts)}</span>.</p>'
-        f'<p><a href="{pages.local(QUALITY_REPORT_IRI)}?format=ttl">{e(t["rdf"])}</a></p>{table}'
-    )
-    return pages.layout(request, t["title"], body)

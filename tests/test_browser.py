@@ -60,7 +60,7 @@ def test_organisation_page_links_to_a_measure(browser, server):
     links = [
         a
         for a in browser.find_elements(By.CSS_SELECTOR, "main a")
-        if re.search(r"/measure/\d+$", a.get_attribute("href") or "")
+        if re.search(r"/measure/\d+\?lang=fr$", a.get_attribute("href") or "")  # links keep the page's language
     ]
     link = links[0]
     target = link.get_attribute("href")
@@ -89,7 +89,7 @@ def test_organisation_hierarchy_chart(browser, server):
         box for box in boxes if "Health" in box.find_element(By.TAG_NAME, "title").get_attribute("textContent")
     )
     browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", parent)
-    assert browser.current_url.endswith("/id/org/ministere-solidarites-sante")
+    assert browser.current_url.endswith("/id/org/ministere-solidarites-sante?lang=en")  # still in English
 
 
 def test_search_as_you_type_and_keyboard(browser, server):

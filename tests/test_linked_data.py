@@ -71,8 +71,8 @@ def test_link_header_lists_alternates(mini_server):
 def test_browser_gets_a_page(mini_server):
     r = httpx.get(mini_server + MEASURE, headers={"Accept": "text/html,application/xhtml+xml"})
     assert r.headers["content-type"].startswith("text/html")
-    assert '<h1 class="measure-title"><span class="number">Mesure 1</span> Mesure d&#x27;essai</h1>' in r.text
-    assert '<a href="/id/org/direction-essai"' in r.text  # the pilot, linked
+    assert '<h1 class="measure-title"><span class="number">Mesure 1</span> Mesure d&#39;essai</h1>' in r.text
+    assert '<a href="/id/org/direction-essai?lang=fr"' in r.text  # the pilot, linked in the page's language
     assert "Axe 1 › Action 1 › Mesure 1" in r.text  # provenance passage
     english = httpx.get(mini_server + MEASURE + "?lang=en", headers={"Accept": "text/html"})
     assert '<h1 class="measure-title"><span class="number">Measure 1</span> Test measure</h1>' in english.text
@@ -80,7 +80,7 @@ def test_browser_gets_a_page(mini_server):
 
 def test_incoming_links_on_organisation_page(mini_server):
     r = httpx.get(mini_server + "/id/org/direction-essai", headers={"Accept": "text/html"})
-    assert f'href="{MEASURE}"' in r.text
+    assert f'href="{MEASURE}?lang=fr"' in r.text
 
 
 @pytest.mark.parametrize("accept", ["text/turtle", "text/html"])
@@ -136,5 +136,7 @@ def test_dataset_page_plots_its_series(mini_server):
 
 def test_plan_page_shows_tree_and_charts(mini_server):
     r = httpx.get(mini_server + "/id/plan/2030-2032", headers={"Accept": "text/html"})
-    assert 'href="/id/plan/2030-2032/axis/1"' in r.text and 'href="/id/plan/2030-2032/measure/1"' in r.text
+    assert (
+        'href="/id/plan/2030-2032/axis/1?lang=fr"' in r.text and 'href="/id/plan/2030-2032/measure/1?lang=fr"' in r.text
+    )
     assert "<svg" in r.text  # status breakdown and pilots

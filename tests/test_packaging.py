@@ -58,6 +58,8 @@ def test_wheel_installs_one_top_level_name(dist):
         "tehkg/shapes/tehkg-shapes.ttl",
         "tehkg/queries/01-measures-per-plan.rq",
         "tehkg/endpoint/static/editor.js",
+        "tehkg/endpoint/pages/templates/frame.html",
+        "tehkg/endpoint/pages/locale/fr/LC_MESSAGES/messages.mo",
     ):
         assert resource in names
 
@@ -145,6 +147,8 @@ def test_build_serve_query_and_report_from_the_wheel(installed, tmp_path):
             timeout=30,
         )
         assert json.loads(answer.text)["results"]["bindings"][0]["n"]["value"] == "68"
+        page = httpx.get(base + "/id/plan/2019-2021/measure/1", headers={"Accept": "text/html"}, timeout=30)
+        assert page.status_code == 200 and "Pilote(s)" in page.text  # the templates and French catalogue installed
     finally:
         stop(process)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tehkg.endpoint.page_text import clip, snippet
+from tehkg.endpoint.pages.text import clip, snippet
 from tests.test_browser import browser  # noqa: F401 (the headless Chromium fixture)
 
 SCREENSHOTS = Path(__file__).parent / "artifacts" / "screenshots"

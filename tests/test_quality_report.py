@@ -56,7 +56,7 @@ def test_page_shows_the_verdict_and_every_finding(server, served_report):
     rows = re.findall(r"<tr><td>(Violation|Warning|Info)</td>", page.text)
     assert len(rows) == len(set(served_report.subjects(SH.resultSeverity)))
     for focus in set(served_report.objects(None, SH.focusNode)):
-        assert f'href="{str(focus).removeprefix("https://w3id.org/tehkg")}"' in page.text
+        assert f'href="{str(focus).removeprefix("https://w3id.org/tehkg")}?lang=en"' in page.text
 
 
 def test_record_links_the_report_and_the_shapes(server):

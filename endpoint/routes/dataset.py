@@ -4,10 +4,10 @@ from typing import Annotated
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
 from tehkg import formats
-from tehkg.endpoint import conneg, description, dumps, freshness, quality_report, serializers
+from tehkg.endpoint import conneg, description, dumps, freshness, pages, quality_report, serializers
 from tehkg.endpoint.context import Context, get_context, local_path, wants_html
 from tehkg.endpoint.errors import error_response, not_acceptable
 from tehkg.endpoint.execution import QueryTask
@@ -101,7 +101,7 @@ async def quality(
         return current
     report = await quality_report.latest(ctx)
     if html:
-        return HTMLResponse(quality_report.page(request, report), headers=headers)
+        return pages.quality_page(request, report, headers)
     turtle = report["turtle"].encode()
     if media != formats.TURTLE:
         turtle = serializers.graph(media, list(ox.parse(turtle, format=ox.RdfFormat.TURTLE)))

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 
 from tehkg import formats
 from tehkg.endpoint import conneg, freshness, pages, serializers
@@ -28,7 +28,7 @@ Ctx = Annotated[Context, Depends(get_context)]
 async def ontology(request: Request, ctx: Ctx, format: str | None = None) -> Response:  # noqa: A002
     """The ontology: HTML documentation or RDF by content negotiation."""
     if wants_html(request, format):
-        return HTMLResponse(await pages.ontology_page(request, ctx.rows))
+        return await pages.ontology_page(request, ctx.rows)
     found = await ctx.rows(f"SELECT ?s ?p ?o {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?s ?p ?o }} }}")
     triples = [ox.Triple(r["s"], r["p"], r["o"]) for r in found]
     return graph_response(request, triples, format, location=request.url.path)
@@ -69,12 +69,12 @@ async def describe(request: Request, ctx: Context, iri: str, fmt: str | None, wh
     incoming = await ctx.rows(f"SELECT ?s ?p ?g {{ GRAPH ?g {{ ?s ?p <{safe}> }} }} LIMIT 2000")
     if not found and not incoming:  # before the validators: `If-None-Match: *` must not match what does not exist
         if html:
-            return HTMLResponse(pages.not_found(request, iri), status_code=404)
+            return pages.not_found(request, iri)
         return error_response(404, "not-found", f"nothing is known about {iri}")
     if (current := freshness.not_modified(request, headers)) is not None:
         return current
     if html:
-        return HTMLResponse(await pages.entity_page(request, iri, found, incoming, ctx.rows), headers=headers)
+        return await pages.entity_page(request, iri, found, incoming, ctx.rows, headers)
     subject = ox.NamedNode(iri)
     quads = [ox.Quad(subject, r["p"], r["o"], r["g"]) for r in found]
     nested = await ctx.rows(f"SELECT ?b ?p ?o ?g {{ GRAPH ?g {{ <{safe}> ?x ?b . ?b ?p ?o FILTER(isBlank(?b)) }} }}")

@@ -7,10 +7,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from tehkg import formats
-from tehkg.endpoint import page_compare, page_text, pages
+from tehkg.endpoint import pages
 from tehkg.endpoint.context import Context, get_context, wants_html
 from tehkg.endpoint.errors import ProtocolError
-from tehkg.loader.search_index import QueryTooLong, query_words
+from tehkg.loader.search_index import QueryTooLong
 
 router = APIRouter()
 Ctx = Annotated[Context, Depends(get_context)]
@@ -19,15 +19,14 @@ Ctx = Annotated[Context, Depends(get_context)]
 @router.get("/", response_class=HTMLResponse)
 async def landing(request: Request, ctx: Ctx) -> HTMLResponse:
     """What the dataset is, counts, entry points, example questions, downloads, licence."""
-    return HTMLResponse(await pages.landing(request, ctx.rows))
+    return await pages.landing_page(request, ctx.rows)
 
 
 @router.get("/compare", response_class=HTMLResponse)
 async def compare(request: Request, ctx: Ctx) -> HTMLResponse:
     """The two plans compared: 2014-2016 measures, their CNCDH status and their 2019-2021 follow-ups; a timeline of
     the source documents."""
-    title, body = await page_compare.compare_body(ctx.rows, pages.lang_of(request))
-    return HTMLResponse(pages.layout(request, title, body))
+    return await pages.compare_page(request, ctx.rows)
 
 
 VARY = {"Vary": "Accept"}  # /search answers HTML or JSON by the Accept header
@@ -45,22 +44,10 @@ async def search(request: Request, ctx: Ctx, q: str = "", limit: int = 20) -> Re
         found = await asyncio.to_thread(index.search, q, max(1, min(limit, 100)))
     except QueryTooLong as err:
         raise ProtocolError(400, str(err), "query-too-long") from None
-    words = query_words(q)
-    names = await pages.labels(ctx.rows, {h.iri for h in found}, pages.lang_of(request))
-    hits = [
-        {
-            "iri": h.iri,
-            "path": pages.local(h.iri),
-            "label": page_text.clip(names.get(h.iri, h.text), 120),
-            "text": page_text.snippet(h.text, words, 160),
-            "score": h.score,
-        }
-        for h in found
-        if pages.web_link(h.iri)  # a hit is a link to follow: other schemes have no page to open
-    ]
+    hits = await pages.search_hits(request, ctx.rows, q, found)
     fmt = request.query_params.get("format") or (
         None if formats.HTML.media_type in request.headers.get("accept", "") else "json"
     )
     if wants_html(request, fmt):
-        return HTMLResponse(await pages.search_page(request, q, hits), headers=VARY)
+        return pages.search_page(request, q, hits, headers=VARY)
     return JSONResponse({"query": q, "results": hits}, headers=VARY)

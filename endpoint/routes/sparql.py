@@ -4,7 +4,7 @@ description for machines, the query editor for people."""
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 
 from tehkg import formats
 from tehkg.endpoint import description, pages
@@ -65,7 +65,7 @@ async def sparql(request: Request, ctx: Annotated[Context, Depends(get_context)]
     """
     parsed: SparqlRequest = request.scope["tehkg.sparql"]  # QueryLayer answered any query a page was not preferred for
     if parsed.query is not None or (request.method == "GET" and wants_html(request, parsed.format)):
-        return HTMLResponse(await pages.query_editor(request), headers={"Vary": "Accept"})
+        return pages.query_editor(request, headers={"Vary": "Accept"})
     graphs = [r["g"].value for r in await ctx.rows("SELECT DISTINCT ?g { GRAPH ?g { } }")]
     url = str(request.url_for("sparql"))
     triples = description.service_description(

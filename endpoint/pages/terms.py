@@ -1,9 +1,8 @@
-"""French and English labels of the reused vocabulary terms (W3C, EU, Dublin Core…) the pages show.
+"""Names the pages give to IRIs without a label in the store: the French and English labels of the reused
+vocabulary terms (W3C, EU, Dublin Core…), and a compact ``prefix:name`` for anything else.
 
 The tehkg ontology labels its own terms; the terms it reuses from other vocabularies carry no label in the
 store, so the pages name them from this table instead of printing a CURIE."""
-
-import pyoxigraph as ox
 
 from tehkg.vocab import EXTRA_PREFIXES, PREFIXES
 
@@ -51,6 +50,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "xsd:string": ("texte", "text"),
     "xsd:integer": ("nombre entier", "integer"),
     "xsd:decimal": ("nombre décimal", "decimal"),
+    "xsd:boolean": ("booléen", "boolean"),
     "rdf:langString": ("texte avec langue", "text with language"),
     # properties
     "rdf:type": ("type", "type"),
@@ -96,6 +96,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "dcterms:source": ("source", "source"),
     "dcterms:spatial": ("couverture géographique", "spatial coverage"),
     "dcterms:subject": ("sujet", "subject"),
+    "dcterms:temporal": ("couverture temporelle", "temporal coverage"),
     "dcterms:title": ("titre", "title"),
     "dcterms:type": ("type de document", "type"),
     "qb:attribute": ("attribut", "attribute"),
@@ -194,16 +195,17 @@ _LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-_NAMESPACES = PREFIXES | EXTRA_PREFIXES
+NAMESPACES = PREFIXES | EXTRA_PREFIXES
 
 
-def _expand(curie: str) -> str:
+def expand(curie: str) -> str:
+    """The IRI of ``prefix:name``."""
     prefix, _, name = curie.partition(":")
-    return _NAMESPACES[prefix] + name
+    return NAMESPACES[prefix] + name
 
 
 TERM_LABELS: dict[str, dict[str, str]] = {
-    lang: {_expand(curie): pair[i] for curie, pair in _LABELS.items()} for i, lang in enumerate(("fr", "en"))
+    lang: {expand(curie): pair[i] for curie, pair in _LABELS.items()} for i, lang in enumerate(("fr", "en"))
 }
 
 
@@ -212,40 +214,9 @@ def term_label(iri: str, lang: str) -> str | None:
     return TERM_LABELS[lang].get(iri)
 
 
-async def derived_labels(rows, iris: set[str], lang: str, labels) -> dict[str, str]:  # noqa: ANN001
-    """Labels of unlabelled structural nodes from what they point to: a participation or membership as « role :
-    organisation », a VoID partition by its class or property, a passage by its locator, an observation by its
-    indicator and year, an annotation by kind and number; any other typed node by its class."""
-    values = " ".join(f"<{i}>" for i in iris if ":" in i and not set(i) & set('<>" {}|^`\\'))
-    if not values:
-        return {}
-    found = await rows(f"""SELECT ?s ?rank ?role ?who ?part ?type ?n ?by {{ VALUES ?s {{ {values} }}
-        {{ ?s <{_expand("cv:role")}>|<{_expand("org:role")}> ?role ;
-             <{_expand("cv:hasParticipant")}>|<{_expand("org:organization")}> ?who BIND(0 AS ?rank) }}
-        UNION {{ ?s <{_expand("void:class")}>|<{_expand("void:property")}>|<{_expand("teh:locator")}> ?part
-          BIND(0 AS ?rank) }}
-        UNION {{ ?s <{_expand("teh:indicator")}> ?part ; <{_expand("teh:refYear")}> ?n BIND(0 AS ?rank) }}
-        UNION {{ ?s a ?type ; <{_expand("skos:notation")}> ?n FILTER(STRSTARTS(STR(?type), "{_expand("teh:")}"))
-          OPTIONAL {{ ?s <{_expand("dcterms:creator")}> ?by }} BIND(1 AS ?rank) }}
-        UNION {{ ?s a ?type BIND(2 AS ?rank) }} }}""")
-    keys = ("role", "who", "part", "type", "by")
-    targets = {r[k].value for r in found for k in keys if isinstance(r.get(k), ox.NamedNode)}
-    names = await labels(rows, targets, lang) if targets else {}
-    colon = " : " if lang == "fr" else ": "
-    out: dict[str, tuple[int, str]] = {}
-    for r in found:
-        name = {k: names.get(r[k].value, r[k].value) for k in keys if k in r}
-        if "role" in r:
-            label = name["role"] + colon + name["who"]
-        elif "part" in r:
-            label = name["part"] + (f" ({r['n'].value})" if "n" in r else "")
-        elif "n" in r:
-            label = f"{name['type'].capitalize()} {r['n'].value}" + (f" — {name['by']}" if "by" in name else "")
-        elif r["type"].value in names:
-            label = names[r["type"].value].capitalize()
-        else:
-            continue
-        rank = int(r["rank"].value)
-        if r["s"].value not in out or rank < out[r["s"].value][0]:
-            out[r["s"].value] = (rank, label)
-    return {iri: label for iri, (_, label) in out.items()}
+def short(iri: str) -> str:
+    """A compact name: prefix:local when a known prefix matches, else the IRI."""
+    for prefix, ns in sorted(PREFIXES.items(), key=lambda p: -len(p[1])):
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns) :]}"
+    return iri

@@ -7,6 +7,10 @@ from tehkg.vocab import EXTRA_PREFIXES, PREFIXES
 
 EDITOR_PREFIXES = PREFIXES | EXTRA_PREFIXES
 _PREFIX_LINE = re.compile(r"^\s*PREFIX\s+([\w-]*):\s*<([^>]*)>\s*$", re.IGNORECASE)
+INITIAL_QUERY = """SELECT ?measure ?title WHERE {
+  ?measure a teh:Measure ; skos:prefLabel ?title .
+  FILTER(lang(?title) = "fr")
+} LIMIT 20"""
 
 
 def example_body(text: str) -> str:

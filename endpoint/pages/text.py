@@ -1,4 +1,4 @@
-"""Text helpers of the pages: cutting at word boundaries."""
+"""Cutting text at word boundaries: labels and graph names cut short, search snippets around the match."""
 
 from tehkg.loader.search_index import fold
 
