@@ -10,7 +10,6 @@ PORT ?= 8000
 # Coverage of the package, server and worker subprocesses included (see [tool.coverage] in pyproject.toml);
 # the whole suite measured 94 % (3518 statements), the floor leaves room for platform-dependent skips
 COVERAGE_FLOOR ?= 90
-TYPECHECK := $(VENV)/typecheck
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,13 +67,9 @@ messages: $(VENV)/.installed
 validate: $(VENV)/.installed
 	$(BIN)/tehkg validate
 
-# mypy cannot follow the package-dir mapping of an editable install: it checks a tree of links
-# laid out as the wheel is (tehkg/, tehkg/loader -> loader/, tehkg/endpoint -> endpoint/)
+# tehkg/loader and tehkg/endpoint are links to the top-level folders: mypy follows them as it follows any package
 typecheck: $(VENV)/.installed-test
-	rm -rf $(TYPECHECK) && mkdir -p $(TYPECHECK)/tehkg
-	ln -s $(CURDIR)/tehkg/*.py $(TYPECHECK)/tehkg/
-	ln -s $(CURDIR)/loader $(TYPECHECK)/tehkg/loader && ln -s $(CURDIR)/endpoint $(TYPECHECK)/tehkg/endpoint
-	cd $(TYPECHECK) && MYPYPATH=. $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml -p tehkg
+	$(BIN)/mypy -p tehkg
 
 test: $(VENV)/.installed-test browser-deps java-deps node-deps virtuoso-deps lint typecheck validate
 	rm -rf var/coverage && mkdir -p var/coverage

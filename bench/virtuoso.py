@@ -33,8 +33,8 @@ import httpx
 from run import QUERIES, WORK, count_rows, free_port, start_tehkg, tree_cpu, wait_up
 
 from tehkg import vocab
-from tehkg.endpoint.engines import reads_named_graphs
-from tehkg.endpoint.query_scan import scan
+from tehkg.endpoint.engines.remote import reads_named_graphs
+from tehkg.endpoint.query.scan import scan
 from tehkg.settings import GateSettings
 from tests.virtuoso import DBA, Virtuoso
 

@@ -13,15 +13,15 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from tehkg import __version__
-from tehkg.endpoint.cache import ResponseCache
 from tehkg.endpoint.context import Context
+from tehkg.endpoint.documents.cache import ResponseCache
 from tehkg.endpoint.engines import make_engine
+from tehkg.endpoint.engines.workers import QueryTimeout
 from tehkg.endpoint.errors import ProtocolError, error_response
-from tehkg.endpoint.guard import GuardAndLog
-from tehkg.endpoint.http_methods import HttpMethods, allowed_methods
+from tehkg.endpoint.http.guard import GuardAndLog
+from tehkg.endpoint.http.methods import HttpMethods, allowed_methods
+from tehkg.endpoint.http.protocol import QueryLayer
 from tehkg.endpoint.routes import api_docs, dataset, documents, graph_store, health, site, sparql
-from tehkg.endpoint.sparql_protocol import QueryLayer
-from tehkg.endpoint.workers import QueryTimeout
 from tehkg.settings import Settings
 
 STATIC = Path(__file__).parent / "static"

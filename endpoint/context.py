@@ -9,11 +9,11 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from tehkg import formats
-from tehkg.endpoint import conneg, serializers
-from tehkg.endpoint.cache import ResponseCache
+from tehkg.endpoint.documents.cache import ResponseCache
 from tehkg.endpoint.engines import Engine
+from tehkg.endpoint.engines.execution import QueryTask
 from tehkg.endpoint.errors import ProtocolError, not_acceptable
-from tehkg.endpoint.execution import QueryTask
+from tehkg.endpoint.query import conneg, serializers
 from tehkg.settings import Settings
 from tehkg.vocab import BASE
 

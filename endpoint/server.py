@@ -6,7 +6,7 @@ import os
 
 import uvicorn
 
-from tehkg.endpoint.connections import LimitedH11Protocol
+from tehkg.endpoint.http.connections import LimitedH11Protocol
 from tehkg.loader.store_builder import BuildRejected, build, is_up_to_date
 from tehkg.loader.store_layout import current_store
 from tehkg.resources import shipped_sources

@@ -6,16 +6,13 @@ import pyoxigraph as ox
 
 from tehkg.loader.rdf_files import collect, parse_all
 from tehkg.loader.select import select
+from tehkg.vocab import sparql_prefixes
 
-PREFIXES = """PREFIX teh: <https://w3id.org/tehkg/ontology#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX eli: <http://data.europa.eu/eli/ontology#> PREFIX oa: <http://www.w3.org/ns/oa#>
-PREFIX qb: <http://purl.org/linked-data/cube#>
-"""
+PREFIXES = sparql_prefixes("teh", "skos", "dcterms", "org", "eli", "oa", "qb", "plan")
 # (row label, class pattern binding ?x, {column: condition on ?x})
 ROWS: list[tuple[str, str, dict[str, str]]] = [
-    ("measures 2014-2016", "?x a teh:Measure ; teh:inPlan <https://w3id.org/tehkg/id/plan/2014-2016>", {}),
-    ("measures 2019-2021", "?x a teh:Measure ; teh:inPlan <https://w3id.org/tehkg/id/plan/2019-2021>", {}),
+    ("measures 2014-2016", "?x a teh:Measure ; teh:inPlan plan:2014-2016", {}),
+    ("measures 2019-2021", "?x a teh:Measure ; teh:inPlan plan:2019-2021", {}),
     (
         "organisations",
         "?x a org:Organization",

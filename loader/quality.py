@@ -16,21 +16,25 @@ import pyshacl_turbo
 import rdflib
 from rdflib.namespace import SH
 
+from tehkg import vocab
 from tehkg.loader import mentions
 from tehkg.loader.rdf_files import collect, parse_all
 from tehkg.loader.select import select
 from tehkg.loader.validation_report import Report, report_node
 from tehkg.resources import shapes_dir as shapes_dir_default
 
-TEHSH = rdflib.Namespace("https://w3id.org/tehkg/shapes#")
+TEHSH = rdflib.Namespace(vocab.TEHSH)
 PROGRESS_QUADS = 200_000  # inputs from this size on report progress on stderr and their peak memory
-LABEL_QUERY = """
+LABEL_QUERY = (
+    vocab.sparql_prefixes("skos", "rdfs", "dcterms")
+    + """
 SELECT ?s (SAMPLE(?l) AS ?label) {
-  { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l FILTER(lang(?l) = "fr") }
-  UNION { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l FILTER(lang(?l) IN ("fr", "en", "")) }
-  UNION { ?s <http://purl.org/dc/terms/title> ?l FILTER(lang(?l) = "fr") }
+  { ?s skos:prefLabel ?l FILTER(lang(?l) = "fr") }
+  UNION { ?s rdfs:label ?l FILTER(lang(?l) IN ("fr", "en", "")) }
+  UNION { ?s dcterms:title ?l FILTER(lang(?l) = "fr") }
 } GROUP BY ?s
 """
+)
 Progress = Callable[[str], None]
 
 

@@ -15,16 +15,19 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from tehkg.loader.select import select
+from tehkg.vocab import sparql_prefixes
 
 FILE = "SEARCH.json"
 MAX_QUERY_CHARS = 200  # longer search queries are refused: the cost grows with words × entries
 MAX_QUERY_WORDS = 16
 
-ENTRIES_QUERY = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+ENTRIES_QUERY = (
+    sparql_prefixes("skos", "rdfs", "dcterms", "foaf")
+    + """
 SELECT DISTINCT ?s ?p ?t { VALUES ?p { skos:prefLabel skos:altLabel skos:notation
-  <http://www.w3.org/2000/01/rdf-schema#label> <http://purl.org/dc/terms/title>
-  <http://purl.org/dc/terms/description> <http://xmlns.com/foaf/0.1/name> }
+  rdfs:label dcterms:title dcterms:description foaf:name }
   ?s ?p ?t FILTER(isIRI(?s) && isLiteral(?t)) }"""
+)
 
 
 def fold(text: str) -> str:

@@ -5,12 +5,11 @@ import hashlib
 import pyoxigraph as ox
 
 from tehkg.loader.select import select
-from tehkg.vocab import DATASET_IRI, METADATA_GRAPH
+from tehkg.vocab import DATASET_IRI, DCTERMS, METADATA_GRAPH, OWL, VOID, XSD
 
-VOID = "http://rdfs.org/ns/void#"
-XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
-MODIFIED = ox.NamedNode("http://purl.org/dc/terms/modified")
-VERSION_INFO = ox.NamedNode("http://www.w3.org/2002/07/owl#versionInfo")
+XSD_INTEGER = ox.NamedNode(XSD + "integer")
+MODIFIED = ox.NamedNode(DCTERMS + "modified")
+VERSION_INFO = ox.NamedNode(OWL + "versionInfo")
 STATISTICS_PREDICATES = frozenset(
     ox.NamedNode(VOID + term)
     for term in (
@@ -80,7 +79,7 @@ def as_quads(stats: dict, built: str, version: str) -> list[ox.Quad]:
         ox.Quad(ds, v("entities"), _count(stats["entities"]), g),
         ox.Quad(ds, v("classes"), _count(len(stats["classes"])), g),
         ox.Quad(ds, v("properties"), _count(len(stats["properties"])), g),
-        ox.Quad(ds, MODIFIED, ox.Literal(built, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")), g),
+        ox.Quad(ds, MODIFIED, ox.Literal(built, datatype=ox.NamedNode(XSD + "dateTime")), g),
         ox.Quad(ds, VERSION_INFO, ox.Literal(version), g),
     ]
     for graph, n in stats["graphs"].items():

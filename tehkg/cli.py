@@ -85,9 +85,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_query(args: argparse.Namespace) -> int:
     """Answer a query as the endpoint does (``engines.answer_once``); a query refused, failed or past its
     deadline exits 2 (as a syntax error always did) with the reason on stderr."""
-    from tehkg.endpoint.engines import answer_once
+    from tehkg.endpoint.engines.embedded import answer_once
+    from tehkg.endpoint.engines.workers import QueryTimeout
     from tehkg.endpoint.errors import ProtocolError
-    from tehkg.endpoint.workers import QueryTimeout
     from tehkg.settings import Settings
 
     text = Path(args.query[1:]).read_text() if args.query.startswith("@") else args.query

@@ -11,7 +11,7 @@ LINKS_GRAPH = GRAPH_BASE + "links"
 PUBLISHED_DEFAULT_GRAPH = GRAPH_BASE + "default"
 PUBLICATION_GRAPH = GRAPH_BASE + "publication"
 # seconds between a publish's mark on the publication record and its switch: readers trust answers for this long
-# after a read that found the record settled (loader/publish.py, endpoint/engines.py)
+# after a read that found the record settled (loader/publish.py, endpoint/engines/remote.py)
 SWITCH_NOTICE = 4.0
 DATASET_IRI = ID_BASE + "dataset/tehkg"
 SHAPES_IRI = BASE + "shapes"  # the shipped SHACL shapes, as one document
@@ -50,6 +50,8 @@ SPARQL_RESULTS = "http://www.w3.org/2005/sparql-results#"
 FORMATS = "http://www.w3.org/ns/formats/"
 IANA_MEDIA_TYPES = "http://www.iana.org/assignments/media-types/"
 EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
+OPENLINK_SCHEMAS = "http://www.openlinksw.com/schemas/"  # Virtuoso's own functions and pragmas (bif:, sql: too)
+CC_BY_4 = "https://creativecommons.org/licenses/by/4.0/"  # the data's licence
 
 # the prefixes RDF documents and dumps are written with (and the JSON-LD context compacts with)
 PREFIXES = {
@@ -83,3 +85,9 @@ EXTRA_PREFIXES = {
     "bibo": BIBO,
     "vann": VANN,
 }
+
+
+def sparql_prefixes(*names: str) -> str:
+    """SPARQL ``PREFIX`` declarations of ``names``, from the tables above."""
+    known = PREFIXES | EXTRA_PREFIXES
+    return "\n".join(f"PREFIX {name}: <{known[name]}>" for name in names) + "\n"

@@ -6,8 +6,8 @@ import threading
 import httpx
 import pytest
 
-from tehkg.endpoint.cache import ENTRY_OVERHEAD, ResponseCache
-from tehkg.endpoint.execution import QueryAnswer
+from tehkg.endpoint.documents.cache import ENTRY_OVERHEAD, ResponseCache
+from tehkg.endpoint.engines.execution import QueryAnswer
 from tehkg.loader.store_builder import build
 from tests.conftest import FIXTURES, run_tehkg, start_server, stop
 

@@ -5,7 +5,7 @@ from ctypes import c_byte
 import pyoxigraph as ox
 import pytest
 
-from tehkg.endpoint.workers import Snapshot
+from tehkg.endpoint.engines.workers import Snapshot
 from tehkg.loader.store_layout import current_store
 from tests.competency import all_questions, answer
 

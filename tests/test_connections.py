@@ -1,4 +1,4 @@
-"""Connection limits (endpoint/connections.py): a cap on open connections per client address and a
+"""Connection limits (endpoint/http/connections.py): a cap on open connections per client address and a
 deadline for each request head, over real TCP on loopback.
 
 Each test's clients bind their own source address in 127/8 (Linux routes all of it to lo), so that the

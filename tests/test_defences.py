@@ -10,11 +10,11 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from tehkg.endpoint.cache import ResponseCache
-from tehkg.endpoint.execution import QueryTask
-from tehkg.endpoint.query_scan import MAX_DEPTH, PortableQuery, QueryRejected, canonical, portable
-from tehkg.endpoint.sparql_protocol import ClientSlots
-from tehkg.endpoint.workers import WorkerPool
+from tehkg.endpoint.documents.cache import ResponseCache
+from tehkg.endpoint.engines.execution import QueryTask
+from tehkg.endpoint.engines.workers import WorkerPool
+from tehkg.endpoint.http.protocol import ClientSlots
+from tehkg.endpoint.query.scan import MAX_DEPTH, PortableQuery, QueryRejected, canonical, portable
 from tehkg.loader.store_layout import current_store
 from tests.test_safety import RUNAWAY, Listener
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tehkg.endpoint.http_methods import HttpMethods
+from tehkg.endpoint.http.methods import HttpMethods
 from tests.conftest import PROJECT_ROOT, free_port, start_serve, stop, wait_until_up
 
 PAGES_AND_DOCUMENTS = [

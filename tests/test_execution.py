@@ -5,8 +5,8 @@ import json
 import pyoxigraph as ox
 import pytest
 
-from tehkg.endpoint import execution
-from tehkg.endpoint.execution import QueryTask, execute
+from tehkg.endpoint.engines import execution
+from tehkg.endpoint.engines.execution import QueryTask, execute
 from tehkg.loader.store_builder import merge_into_default_graph
 
 EX = "http://example.org/"

@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tehkg.endpoint.execution import QueryTask
-from tehkg.endpoint.query_scan import MAX_DEPTH, PARSED_LENGTH, QueryRejected, canonical, scan
-from tehkg.endpoint.workers import WorkerPool
+from tehkg.endpoint.engines.execution import QueryTask
+from tehkg.endpoint.engines.workers import WorkerPool
+from tehkg.endpoint.query.scan import MAX_DEPTH, PARSED_LENGTH, QueryRejected, canonical, scan
 from tehkg.loader.store_layout import current_store
 from tests.test_safety import RUNAWAY, Listener
 

@@ -12,9 +12,9 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from tehkg.endpoint.cache import DocumentCache, ResponseCache
-from tehkg.endpoint.execution import QueryAnswer
-from tehkg.endpoint.guard import printable
+from tehkg.endpoint.documents.cache import DocumentCache, ResponseCache
+from tehkg.endpoint.engines.execution import QueryAnswer
+from tehkg.endpoint.http.guard import printable
 from tehkg.loader.search_index import MAX_QUERY_CHARS, MAX_QUERY_WORDS, QueryTooLong, SearchIndex
 from tests.conftest import start_server, stop
 

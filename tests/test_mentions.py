@@ -201,7 +201,9 @@ def test_results_for_the_gate_carry_the_declared_severity_and_message():
     messages = {str(m) for m in report.objects(None, rdflib.SH.resultMessage)}
     assert "This text names org/office-essai (« Ocesse ») but its node does not link it in this graph" in messages
     severities = {
-        str(report.value(result, rdflib.SH.sourceShape)).rsplit("#", 1)[-1]: report.value(result, rdflib.SH.resultSeverity)
+        str(report.value(result, rdflib.SH.sourceShape)).rsplit("#", 1)[-1]: report.value(
+            result, rdflib.SH.resultSeverity
+        )
         for result in report.objects(node, rdflib.SH.result)
     }
     assert severities == {"MentionsLinked": rdflib.SH.Warning, "OrganisationsTakePart": rdflib.SH.Violation}

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tehkg.endpoint.execution import QueryTask
-from tehkg.endpoint.forwarder import Forwarder, allowed_endpoints
-from tehkg.endpoint.workers import WorkerPool
+from tehkg.endpoint.engines.execution import QueryTask
+from tehkg.endpoint.engines.forwarder import Forwarder, allowed_endpoints
+from tehkg.endpoint.engines.workers import WorkerPool
 from tehkg.loader.store_layout import current_store
 from tehkg.settings import SettingsError
 from tests.conftest import run_tehkg

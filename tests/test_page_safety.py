@@ -10,7 +10,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from tehkg.endpoint.guard import PAGE_POLICY
+from tehkg.endpoint.http.guard import PAGE_POLICY
 from tehkg.settings import Settings, SettingsError
 from tests.browser import csp_refusals, start_chromium
 from tests.conftest import run_tehkg, start_server, stop

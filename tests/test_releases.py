@@ -11,7 +11,7 @@ import pytest
 import rdflib
 
 from tehkg import __version__
-from tehkg.endpoint.dumps import canonical_nquads, trig_of
+from tehkg.endpoint.documents.dumps import canonical_nquads, trig_of
 from tehkg.loader.store_layout import build_info, current_store
 from tehkg.vocab import DATASET_IRI
 

@@ -1,4 +1,4 @@
-"""The ``--backend`` client (endpoint/engines.py RemoteEngine) and the publisher (loader/publish.py) against a
+"""The ``--backend`` client (endpoint/engines/remote.py RemoteEngine) and the publisher (loader/publish.py) against a
 scripted SPARQL engine: no answer mixes two published versions, a failed switch releases the readers, the
 published dataset goes with the queries that need it, the engine's JSON comes out as the embedded store writes
 it, and oversized or header-heavy answers are handled."""
@@ -14,8 +14,9 @@ import pyoxigraph as ox
 import pytest
 
 from tehkg import vocab
-from tehkg.endpoint import engines, serializers
-from tehkg.endpoint.execution import QueryTask
+from tehkg.endpoint.engines import remote as engines
+from tehkg.endpoint.engines.execution import QueryTask
+from tehkg.endpoint.query import serializers
 from tehkg.settings import Settings
 
 RECORD = vocab.PUBLICATION_GRAPH

@@ -5,8 +5,8 @@ import logging
 
 import pytest
 
-from tehkg.endpoint import guard as app_module
-from tehkg.endpoint.guard import GuardAndLog
+from tehkg.endpoint.http import guard as app_module
+from tehkg.endpoint.http.guard import GuardAndLog
 from tehkg.settings import Settings
 
 

@@ -8,8 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tehkg.endpoint.app import create_api, create_app
-from tehkg.endpoint.cache import ResponseCache
 from tehkg.endpoint.context import Context
+from tehkg.endpoint.documents.cache import ResponseCache
 from tehkg.endpoint.engines import make_engine
 from tehkg.settings import Settings
 

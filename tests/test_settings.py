@@ -44,7 +44,9 @@ def test_flags_override_the_environment(monkeypatch):
 
 
 def test_every_setting_reaches_the_replicas_through_the_environment(monkeypatch):
-    settings = Settings.load(timeout=7, service_allow="http://a.example/sparql,http://b.example/sparql", access_log=True)
+    settings = Settings.load(
+        timeout=7, service_allow="http://a.example/sparql,http://b.example/sparql", access_log=True
+    )
     for name, value in settings.environment().items():
         monkeypatch.setenv(name, value)
     assert Settings.load() == settings

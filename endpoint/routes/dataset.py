@@ -7,10 +7,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from tehkg import formats
-from tehkg.endpoint import conneg, description, dumps, freshness, pages, quality_report, serializers
+from tehkg.endpoint import pages
 from tehkg.endpoint.context import Context, get_context, local_path, wants_html
+from tehkg.endpoint.documents import description, dumps, freshness
+from tehkg.endpoint.documents import quality as quality_report
+from tehkg.endpoint.engines.execution import QueryTask
 from tehkg.endpoint.errors import error_response, not_acceptable
-from tehkg.endpoint.execution import QueryTask
+from tehkg.endpoint.query import conneg, serializers
 from tehkg.vocab import DATASET_IRI
 
 router = APIRouter()

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from tehkg import formats
-from tehkg.endpoint import conneg, freshness, pages, serializers
+from tehkg.endpoint import pages
 from tehkg.endpoint.context import (
     Context,
     checked_iri,
@@ -17,7 +17,9 @@ from tehkg.endpoint.context import (
     local_path,
     wants_html,
 )
+from tehkg.endpoint.documents import freshness
 from tehkg.endpoint.errors import error_response, not_acceptable
+from tehkg.endpoint.query import conneg, serializers
 from tehkg.vocab import GRAPH_BASE, ID_BASE, ONTOLOGY_GRAPH
 
 router = APIRouter()

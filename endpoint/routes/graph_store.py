@@ -6,9 +6,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from tehkg import formats
-from tehkg.endpoint import conneg, dumps
 from tehkg.endpoint.context import Context, checked_iri, get_context
+from tehkg.endpoint.documents import dumps
 from tehkg.endpoint.errors import error_response, not_acceptable
+from tehkg.endpoint.query import conneg
 
 router = APIRouter()
 

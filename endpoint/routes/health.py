@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from tehkg import __version__
 from tehkg.endpoint.context import Context, get_context
-from tehkg.endpoint.execution import QueryTask
+from tehkg.endpoint.engines.execution import QueryTask
 
 router = APIRouter()
 HEALTH_SECONDS = 5.0

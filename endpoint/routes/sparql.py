@@ -7,9 +7,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from tehkg import formats
-from tehkg.endpoint import description, pages
+from tehkg.endpoint import pages
 from tehkg.endpoint.context import Context, get_context, graph_response, wants_html
-from tehkg.endpoint.sparql_protocol import SparqlRequest
+from tehkg.endpoint.documents import description
+from tehkg.endpoint.http.protocol import SparqlRequest
 
 router = APIRouter()
 

@@ -28,9 +28,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from tehkg.endpoint.execution import QueryAnswer, QueryTask, execute
-from tehkg.endpoint.forwarder import Forwarder
-from tehkg.endpoint.isolation import GATES_CLOSED, HOST_NETWORK, NO_ROUTE, Wall, isolate_network
+from tehkg.endpoint.engines.execution import QueryAnswer, QueryTask, execute
+from tehkg.endpoint.engines.forwarder import Forwarder
+from tehkg.endpoint.engines.isolation import GATES_CLOSED, HOST_NETWORK, NO_ROUTE, Wall, isolate_network
 from tehkg.loader.store_layout import quad_count
 
 _CONTEXT = mp.get_context("spawn")

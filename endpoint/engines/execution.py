@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from tehkg import formats
-from tehkg.endpoint import conneg, serializers
 from tehkg.endpoint.errors import not_acceptable_message
-from tehkg.endpoint.merged_dataset import dataset_clauses, merged
-from tehkg.endpoint.query_scan import scan
+from tehkg.endpoint.query import conneg, serializers
+from tehkg.endpoint.query.dataset import dataset_clauses, merged
+from tehkg.endpoint.query.scan import scan
 from tehkg.formats import Format
 
 

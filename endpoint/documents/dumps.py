@@ -18,10 +18,10 @@ from collections.abc import Awaitable, Callable
 import pyoxigraph as ox
 
 from tehkg import __version__, formats, vocab
-from tehkg.endpoint import serializers
 from tehkg.endpoint.context import Context
+from tehkg.endpoint.engines.execution import QueryTask
 from tehkg.endpoint.errors import ProtocolError
-from tehkg.endpoint.execution import QueryTask
+from tehkg.endpoint.query import serializers
 from tehkg.loader.store_layout import build_info
 
 QUADS_QUERY = "SELECT ?s ?p ?o ?g { GRAPH ?g { ?s ?p ?o } }"

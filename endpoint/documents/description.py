@@ -8,6 +8,7 @@ import pyoxigraph as ox
 from tehkg import __version__, formats
 from tehkg.vocab import (
     BASE,
+    CC_BY_4,
     DATASET_IRI,
     DCAT,
     DCTERMS,
@@ -108,7 +109,7 @@ WHERE {{
 """
 CATALOG_IRI = ID_BASE + "catalog/tehkg"
 PUBLISHER_IRI = ID_BASE + "org/tehkg-editors"
-LICENCE = "https://creativecommons.org/licenses/by/4.0/"
+LICENCE = CC_BY_4
 KEYWORDS = (
     ("traite des êtres humains", "fr"),
     ("trafficking in human beings", "en"),

@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 
 import pyoxigraph as ox
 
-from tehkg.endpoint.query_scan import TOKEN
+from tehkg.endpoint.query.scan import TOKEN
 
 
 def dataset_clauses(query: str, base_iri: str | None = None) -> tuple[list[str], list[str]]:

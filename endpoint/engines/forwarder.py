@@ -29,7 +29,7 @@ import tempfile
 import threading
 from urllib.parse import urlsplit
 
-from tehkg.endpoint.isolation import ANSWER_BYTES, CHUNK, IDLE_SECONDS, REQUEST_BYTES, Gate, Wall, pipe
+from tehkg.endpoint.engines.isolation import ANSWER_BYTES, CHUNK, IDLE_SECONDS, REQUEST_BYTES, Gate, Wall, pipe
 from tehkg.settings import SettingsError
 
 CONNECTIONS = 64  # connections forwarded at once, all workers together; more are closed at once

@@ -12,13 +12,13 @@ from fastapi.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tehkg import formats
-from tehkg.endpoint import conneg
-from tehkg.endpoint.cache import ResponseCache
+from tehkg.endpoint.documents.cache import ResponseCache
 from tehkg.endpoint.engines import Engine
+from tehkg.endpoint.engines.execution import QueryAnswer, QueryTask, is_iri
+from tehkg.endpoint.engines.workers import QueryTimeout
 from tehkg.endpoint.errors import READ_ONLY, ProtocolError, error_response, not_acceptable
-from tehkg.endpoint.execution import QueryAnswer, QueryTask, is_iri
-from tehkg.endpoint.query_scan import needs_full_parse, vet
-from tehkg.endpoint.workers import QueryTimeout
+from tehkg.endpoint.query import conneg
+from tehkg.endpoint.query.scan import needs_full_parse, vet
 from tehkg.settings import Settings
 
 

@@ -10,7 +10,7 @@ from starlette.routing import Match, Mount
 from starlette.types import Scope
 
 from tehkg.endpoint.errors import error_response
-from tehkg.endpoint.guard import printable
+from tehkg.endpoint.http.guard import printable
 
 log = logging.getLogger("tehkg.errors")
 ROUTED_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")

@@ -24,6 +24,7 @@ from rdflib.plugins.sparql.sparql import Query as AlgebraQuery
 from rdflib.term import URIRef, Variable
 
 from tehkg.endpoint.errors import READ_ONLY, ProtocolError
+from tehkg.vocab import OPENLINK_SCHEMAS, XSD
 
 CODEPOINT = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
 PN_LOCAL_ESC = r"\\[_~.\-!$&'()*+,;=/?\#@%]"
@@ -275,11 +276,10 @@ def refused_services(found: QueryScan, allowed: tuple[str, ...]) -> list[str]:
 
 
 SPARQL_CASTS = frozenset(
-    f"http://www.w3.org/2001/XMLSchema#{name}"
-    for name in ("boolean", "double", "float", "decimal", "integer", "dateTime", "string")
+    XSD + name for name in ("boolean", "double", "float", "decimal", "integer", "dateTime", "string")
 )
 # IRIs that name an engine's own functions, procedures or pragmas (Virtuoso: bif:, sql:, its schemas)
-ENGINE_NAMESPACES = ("bif:", "sql:", "http://www.openlinksw.com/schemas/")
+ENGINE_NAMESPACES = ("bif:", "sql:", OPENLINK_SCHEMAS)
 
 
 @dataclass(frozen=True)

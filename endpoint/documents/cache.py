@@ -6,7 +6,7 @@ import os
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
-from tehkg.endpoint.execution import QueryAnswer
+from tehkg.endpoint.engines.execution import QueryAnswer
 
 ENTRY_OVERHEAD = 512  # bytes counted per entry beside its body: key, headers, bookkeeping
 

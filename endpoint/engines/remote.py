@@ -1,14 +1,12 @@
-"""Where queries run: the embedded store (worker processes) or an external SPARQL 1.1 engine."""
+"""An external SPARQL 1.1 engine (Virtuoso, Oxigraph server, Fuseki, GraphDB, QLever) behind ``--backend``."""
 
 import asyncio
 import functools
 import json
 import math
 import os
-import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import cast
 from urllib.parse import urlencode
 
@@ -16,13 +14,12 @@ import aiohttp
 import pyoxigraph as ox
 
 from tehkg import formats, vocab
-from tehkg.endpoint import conneg
+from tehkg.endpoint.engines.execution import QueryAnswer, QueryTask
+from tehkg.endpoint.engines.workers import QueryTimeout
 from tehkg.endpoint.errors import ProtocolError, not_acceptable_message
-from tehkg.endpoint.execution import QueryAnswer, QueryTask
-from tehkg.endpoint.query_scan import QueryRejected, QueryScan, portable, scan, vet
-from tehkg.endpoint.workers import QueryTimeout, WorkerPool
+from tehkg.endpoint.query import conneg
+from tehkg.endpoint.query.scan import QueryRejected, QueryScan, portable, scan
 from tehkg.loader.search_index import ENTRIES_QUERY, SearchIndex
-from tehkg.loader.store_layout import current_store, store_version
 from tehkg.settings import Settings
 
 PUBLICATION_REFRESH = 1.0  # seconds between reads of the publication record of an external engine
@@ -45,47 +42,6 @@ ANSWER_BYTES = 256 << 20  # the largest answer read from the engine (502 past it
 ENGINE_HEADERS = 100_000
 # Virtuoso's timeout is an "anytime" budget it overruns while it winds down: it gets this share of the deadline
 VIRTUOSO_TIMEOUT_SHARE = 0.5
-
-
-class EmbeddedEngine:
-    """A built Oxigraph store, read-only, queried by a pool of worker processes."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.root = Path(settings.store)
-        # workers leave the network, a wall behind the query check; allow-listed SERVICE goes through the forwarder
-        self.pool = WorkerPool(
-            settings.workers, settings.memory_quads, settings.worker_memory, service_allow=settings.service_allow
-        )
-        self._index: tuple[str | None, SearchIndex] = (None, SearchIndex([]))
-
-    def start(self) -> None:
-        directory = self.directory()
-        self.pool.start(str(directory) if directory else None)
-
-    async def close(self) -> None:
-        self.pool.close()
-
-    def directory(self) -> Path | None:
-        return current_store(self.root)
-
-    def version(self) -> str | None:
-        """The built store's identity: changes with every build (cache keys use it)."""
-        return store_version(self.root)
-
-    async def run(self, task: QueryTask, timeout: float) -> QueryAnswer:
-        directory = self.directory()
-        if directory is None:
-            return QueryAnswer(status=503, error="no store is built yet")
-        return await self.pool.run(str(directory), task, timeout)
-
-    async def search_index(self) -> SearchIndex:
-        """The index the build wrote next to the served store."""
-        version, directory = self.version(), self.directory()
-        if directory is None:
-            raise ProtocolError(503, "no store is built yet", "backend")
-        if self._index[0] != version:
-            self._index = (version, SearchIndex.read(directory))
-        return self._index[1]
 
 
 class RemoteEngine:
@@ -374,7 +330,7 @@ class AnswerTooLarge(Exception):
 
 def _reserialise(task: QueryTask, response: Reply) -> QueryAnswer:
     """Turn the backend's JSON results or N-Triples into the answer the client asked for."""
-    from tehkg.endpoint import serializers
+    from tehkg.endpoint.query import serializers
 
     if response.media_type == JSON_RESULTS and not task.rows_only:
         if conneg.choose(task.accept, formats.RESULT_FORMATS, task.format) == JSON_RESULTS:
@@ -427,7 +383,7 @@ def _json_to_json(content: bytes, max_rows: int) -> QueryAnswer | None:
     ``nodeID://`` blank nodes normalised, unbound variables left out, the row cap applied) without building terms:
     a quarter of the CPU of parsing and writing them. None for an answer with a term it does not know (an RDF-star
     triple): the general path reads it."""
-    from tehkg.endpoint import serializers
+    from tehkg.endpoint.query import serializers
 
     parsed = json.loads(content)
     if "results" not in parsed:
@@ -474,34 +430,3 @@ def _json_term(term: dict) -> dict:
         "value": BOOLEAN_FORMS.get(value, value) if datatype == XSD_BOOLEAN else value,
         "datatype": datatype,
     }
-
-
-Engine = EmbeddedEngine | RemoteEngine
-
-
-def answer_once(settings: Settings, text: str, fmt: str | None) -> QueryAnswer:
-    """One query answered as the endpoint answers it, every row of it (``tehkg query``): vetted the same way, then
-    evaluated in one query worker behind the network wall (SERVICE to the allow-list only, through the
-    forwarder), killed at ``settings.timeout``. ``fmt`` is read as ``format=`` is; one that names no format of
-    the query's form falls back to CSV for solutions, Turtle for graphs. ProtocolError when the query is
-    refused, QueryTimeout past the deadline."""
-    directory = current_store(settings.store)
-    if directory is None:
-        return QueryAnswer(status=503, error=f"no built store under {settings.store}; run `tehkg build` first")
-    query, _ = vet(text, settings.service_allow)
-    task = QueryTask(query=query, accept=f"{formats.CSV}, {formats.TURTLE}", format=fmt, max_rows=sys.maxsize)
-
-    async def evaluate() -> QueryAnswer:
-        pool = WorkerPool(1, 0, settings.worker_memory, service_allow=settings.service_allow)  # no copy: one query
-        pool.start(str(directory))
-        try:
-            return await pool.run(str(directory), task, settings.timeout)
-        finally:
-            pool.close()
-
-    return asyncio.run(evaluate())
-
-
-def make_engine(settings: Settings) -> Engine:
-    """The engine the settings ask for."""
-    return RemoteEngine(settings) if settings.backend else EmbeddedEngine(settings)

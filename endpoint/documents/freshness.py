@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from tehkg.endpoint.context import Context
-from tehkg.endpoint.engines import EmbeddedEngine
+from tehkg.endpoint.engines.embedded import EmbeddedEngine
 from tehkg.loader.store_layout import build_info
 
 _BUILT: dict[str, datetime] = {}

@@ -13,8 +13,8 @@ import json
 import pyoxigraph as ox
 
 from tehkg import formats
-from tehkg.endpoint import dumps
 from tehkg.endpoint.context import Context
+from tehkg.endpoint.documents import dumps
 from tehkg.resources import shapes_dir
 from tehkg.vocab import DATASET_IRI, DCTERMS, DQV, QUALITY_REPORT_IRI, RDF, SH, SHAPES_IRI
 
