@@ -22,6 +22,7 @@ from tehkg.loader.store_layout import current_store
 from tests import virtuoso
 from tests.competency import all_questions, answer, render
 from tests.conftest import FIXTURES, PROJECT_ROOT, free_port, start_serve, stop
+from tests.test_safety import Listener
 
 pytestmark = pytest.mark.skipif(
     not virtuoso.available(),
@@ -267,3 +268,29 @@ def test_two_replicas_serve_through_a_publish(engine, published, embedded, tmp_p
             stop(process)
     assert {status for status, _ in answers} == {200}, {text for status, text in answers if status != 200}
     assert {value for _, value in answers} == {"1 | 1", f"{full} | {full}"}
+
+
+# the findings of the hostile probe that reached Virtuoso through --backend; the canary is a loopback listener
+THROUGH_THE_BACKEND = [
+    'SELECT (bif:http_get("{canary}") AS ?x) WHERE {{}}',
+    'PREFIX bif: <bif:> SELECT (bif:http_get("{canary}") AS ?x) WHERE {{}}',
+    'SELECT (<bif:http_client>("{canary}", NULL, "POST") AS ?x) WHERE {{}}',
+    'SELECT (STRLEN(bif:repeat("x", 4000000)) AS ?n) WHERE {{}}',
+    r'SELECT * {{ BIND("\u0022" AS ?a) SERVICE <{canary}> {{ ?s ?p ?o }} BIND("\u0022" AS ?b) }}',
+    r'SELECT * {{ BIND("\u0022" AS ?a) }} INSERT DATA {{ <http://a> <http://b> <http://c> }} # "\u0022',
+    'DEFINE input:storage "" SELECT * {{ ?s ?p ?o }}',
+]
+
+
+@pytest.mark.parametrize("template", THROUGH_THE_BACKEND)
+def test_hostile_queries_never_reach_virtuoso(tehkg_over, engine, template):
+    """Findings (critical, high): bif: functions, a SERVICE hidden by an escaped quote and a hidden update went
+    through --backend; bif:repeat killed the engine. Refused by tehkg, no connection, the engine still answers."""
+    canary = Listener()
+    try:
+        r = ask(tehkg_over, template.format(canary=f"http://127.0.0.1:{canary.port}/x"))
+        assert r.status_code in (400, 403), r.text
+        assert canary.connections == 0
+    finally:
+        canary.close()
+    assert engine.quads() > 0 and ask(tehkg_over, "ASK { ?s ?p ?o }").status_code == 200
