@@ -106,6 +106,8 @@ def _groups(plans: list[Plan]) -> list[list[Plan]]:
 GROUP_OF = {p.case.name: index for index, group in enumerate(_groups(PLANS)) for p in group}
 
 
+DEFAULT_SEEDS = "https://w3id.org/tehkg/graph/w3c-default-seeds"
+
 class Stores:
     """One server per group of compatible plans, started when a case first needs it."""
 
@@ -120,8 +122,10 @@ class Stores:
                 if GROUP_OF[plan_.case.name] == index:
                     for key, graph in plan_.seeds.items():
                         seeds.setdefault(key, graph)
+            # the default graph is the merge of the named graphs: its seeds go to a graph of their own (a quad
+            # file's default graph is refused, even unvalidated: its triples would have no owner)
             lines = [
-                f"{s.n3()} {p.n3()} {o.n3()} {'' if key == DEFAULT else f'<{key}>'} .\n"
+                f"{s.n3()} {p.n3()} {o.n3()} <{DEFAULT_SEEDS if key == DEFAULT else key}> .\n"
                 for key, graph in seeds.items()
                 for s, p, o in graph
             ]
