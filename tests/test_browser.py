@@ -1,4 +1,5 @@
-"""The pages in a real headless Chromium: landing, query editor, organisation → measure, phone width."""
+"""The pages in a real headless Chromium: landing, query editor, organisation → measure (its measures and their
+sources in both languages), phone width."""
 
 from pathlib import Path
 
@@ -127,3 +128,56 @@ def test_phone_width_has_no_horizontal_scroll(browser, server):
         browser.save_screenshot(str(ARTIFACTS / "phone-plan.png"))
     finally:
         browser.set_window_size(1280, 900)
+
+
+OCRTEH = {  # what the OCRTEH's page lists, in each language: relations, then each node with its source document
+    "fr": {
+        "relations": ["Partenaire (1)", "Mentionne (2)"],
+        "partner": "Mesure 9 — Publier annuellement les données administratives disponibles en France",
+        "named by": ["Évaluation (mesure 23)", "Mesure 31 — Mobiliser les moyens d'enquête"],
+        "documents": [
+            "Évaluation de la mise en œuvre du plan d'action national contre la traite des êtres humains (2014-2016)",
+            "2nd plan d'action national contre la traite des êtres humains 2019-2021",
+        ],
+    },
+    "en": {
+        "relations": ["Partner (1)", "Mentions (2)"],
+        "partner": "Measure 9 — Publish the available administrative data in France every year",
+        "named by": ["Assessment (measure 23)", "Measure 31 — Mobilise investigative resources"],
+        "documents": [
+            "Evaluation of the implementation of the national action plan against trafficking in human beings "
+            "(2014-2016)",
+            "2nd national action plan against trafficking in human beings 2019-2021",
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_organisation_page_shows_its_measures_and_their_sources(browser, server, lang):
+    """The OCRTEH's page: the measure whose partners' line names it, then the nodes of two documents that name it
+    in passing, each with its source document, the place in it and the quoted words, which unfold on a click."""
+    from selenium.webdriver.common.by import By
+
+    expected = OCRTEH[lang]
+    browser.get(server + f"/id/org/ocrteh?lang={lang}")
+    section = browser.find_element(By.CSS_SELECTOR, "section.involvement")
+    assert [dt.text for dt in section.find_elements(By.TAG_NAME, "dt")] == expected["relations"]
+    partner = section.find_element(By.CSS_SELECTOR, "dd.relation-partner li")
+    measure = partner.find_element(By.CSS_SELECTOR, ":scope > a")
+    assert measure.text == expected["partner"]
+    assert measure.get_attribute("href").endswith(f"/id/plan/2019-2021/measure/9?lang={lang}")
+    source = partner.find_element(By.CSS_SELECTOR, ".source")
+    assert source.text.startswith(expected["documents"][1] + " — Axe 1 › Action n° 3 › Mesure 9")
+    quote = source.find_element(By.TAG_NAME, "blockquote")
+    assert not quote.is_displayed()  # folded until asked for
+    source.find_element(By.TAG_NAME, "summary").click()
+    assert quote.is_displayed() and "OCRTEH" in quote.text and not quote.text.startswith("Pilote")
+    named = section.find_elements(By.CSS_SELECTOR, "dd.relation-mentions > ul > li")
+    assert [li.find_element(By.CSS_SELECTOR, ":scope > a").text for li in named] == expected["named by"]
+    assert [li.find_element(By.CSS_SELECTOR, ".source a").text for li in named] == expected["documents"]
+    browser.execute_script("arguments[0].scrollIntoView()", section)
+    browser.save_screenshot(str(ARTIFACTS / f"organisation-ocrteh-{lang}.png"))
+    measure.click()  # the measure's page, in the same language
+    assert browser.current_url.endswith(f"/id/plan/2019-2021/measure/9?lang={lang}")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == lang

@@ -1,7 +1,8 @@
 """What a French (or English) reader sees in headless Chromium: every page class names terms by their labels in
 the page's language (no CURIE, no raw IRI of the dataset, no template word of the other language), fits a phone's
-width, and the measure page's first screen shows its title, text and pilots. Screenshots go to
-tests/artifacts/screenshots/."""
+width, and the measure page's first screen shows its title, text and pilots; an organisation leads with what it
+takes part in, a person's page says what each document says of them, a plan opens with its foreword. Screenshots go
+to tests/artifacts/screenshots/."""
 
 import re
 from pathlib import Path
@@ -21,6 +22,7 @@ PAGES = {
     "measure-2019": "/id/plan/2019-2021/measure/1",
     "measure-2014": "/id/plan/2014-2016/measure/3",
     "organisation": "/id/org/miprof",
+    "person": "/id/person/genevieve-colas",
     "legal-text": "/id/legal/fr/code-penal/art/225-4-1",
     "instrument": "/id/legal/int/coe-convention-197",
     "assessment": "/id/assessment/cncdh-2017/measure/3",
@@ -170,7 +172,7 @@ def test_measure_page_sections_in_reading_order(browser, server):  # noqa: F811
 
 @pytest.mark.parametrize(
     "page",
-    ["landing", "plan", "organisation", "ontology", "dataset", "sparql", "compare"]
+    ["landing", "plan", "organisation", "person", "ontology", "dataset", "sparql", "compare"]
     + ["plan-section", "legal-text", "instrument", "assessment", "recommendation", "statistics", "not-found"],
 )
 def test_screenshots_of_page_classes(browser, server, page):  # noqa: F811
@@ -323,13 +325,52 @@ def test_organisation_page_leads_with_its_measures(browser, server):  # noqa: F8
     )
     piloted = int(httpx.get(server + "/sparql", params={"query": query, "format": "csv"}).text.split()[1])
     browser.get(server + "/id/org/miprof")
-    section = browser.find_element(By.CSS_SELECTOR, "section.org-roles")
+    section = browser.find_element(By.CSS_SELECTOR, "section.involvement")
     terms = [dt.text for dt in section.find_elements(By.TAG_NAME, "dt")]
-    assert f"Pilote ({piloted})" in terms
+    assert terms[0] == f"Pilote ({piloted})" and terms[-1].startswith("Cite (")  # roles first, naming alone last
     first = section.find_element(By.CSS_SELECTOR, "dd a")
     assert first.text.startswith("Mesure ") and " — " in first.text
     headings = [h.text for h in browser.find_elements(By.CSS_SELECTOR, "main h2")]
-    assert headings.index("Rôle dans les plans") < headings.index("Propriétés")
+    assert headings.index("Dans les plans et les documents") < headings.index("Propriétés")
+
+
+def test_person_page_says_what_each_document_says_of_them(browser, server):  # noqa: F811
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + PAGES["person"])
+    assert browser.find_element(By.CSS_SELECTOR, "h1.person-title").text == "Geneviève Colas"
+    accounts = browser.find_elements(By.CSS_SELECTOR, ".account")
+    documents = [a.find_element(By.CSS_SELECTOR, ".source a").text for a in accounts]
+    assert documents == [
+        "Plan d'action national contre la traite des êtres humains 2014-2016 et suivant — constats et propositions",
+        "Compte-rendu de la réunion « informelle » du 27 janvier 2014",
+    ]
+    facts = accounts[1].find_element(By.CSS_SELECTOR, "dl.facts").text.splitlines()
+    assert facts[:2] == ["Note", "qui coordonne le Collectif « Ensemble contre la traite des êtres humains »"]
+    assert "Membre de" in facts and "Secours Catholique" in facts
+    named = browser.find_element(By.CSS_SELECTOR, "section.involvement dd.relation-participant li")
+    assert named.find_element(By.TAG_NAME, "a").text.startswith("Réunion « informelle » du 27 janvier 2014")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOTS / "person-colas-fr.png"))
+
+
+@pytest.mark.parametrize(("lang", "foreword"), [("fr", "Avant-propos"), ("en", "Foreword")])
+def test_plan_page_opens_with_its_foreword_and_introduction(browser, server, lang, foreword):  # noqa: F811
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + f"/id/plan/2019-2021?lang={lang}")
+    texts = browser.find_elements(By.CSS_SELECTOR, "section.prose")
+    assert [t.find_element(By.TAG_NAME, "h2").text for t in texts] == [foreword, "Introduction"]
+    opening = texts[0].find_element(By.CSS_SELECTOR, ".prose-text")
+    assert opening.get_attribute("lang") == "fr"  # as printed, in either page language
+    assert opening.find_element(By.TAG_NAME, "p").text.startswith("La traite des êtres humains et l'exploitation")
+    places = [s.text.split(" — ")[1].splitlines()[0] for s in texts[0].find_elements(By.CSS_SELECTOR, ".source")]
+    assert places == ["Avant-propos", "Avant-propos"]  # the two passages that quote it
+    headings = [h.text for h in browser.find_elements(By.CSS_SELECTOR, "main h2")]
+    assert headings.index("Introduction") < headings.index("Structure")  # the texts, then the tree
+    browser.execute_script("arguments[0].scrollIntoView()", texts[0])
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOTS / f"plan-foreword-{lang}.png"))
 
 
 def test_source_document_page_lists_what_it_states(browser, server):  # noqa: F811

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from tehkg.endpoint.pages import document, legal, measure, organisation, section, statement, statistics
+from tehkg.endpoint.pages import document, legal, measure, organisation, person, section, statement, statistics
 from tehkg.endpoint.pages.common import Named, Source, sources
 from tehkg.endpoint.pages.reader import Reader
 from tehkg.endpoint.pages.terms import short
 from tehkg.endpoint.pages.text import clip
-from tehkg.vocab import ORG, QB, RDF, SKOS, TEH
+from tehkg.vocab import FOAF, ORG, QB, RDF, SKOS, TEH
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ PAGE_CLASSES: list[tuple[tuple[str, ...], PageClass]] = [
     ((TEH + "ActionPlan",), PageClass("section.html", section.gather_plan, head=False)),
     ((TEH + "SourceDocument",), PageClass("document.html", document.gather, head=False)),
     ((ORG + "Organization",), PageClass("organisation.html", organisation.gather, head=False)),
+    ((FOAF + "Person",), PageClass("person.html", person.gather, head=True)),
 ]
 
 

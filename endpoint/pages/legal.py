@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from tehkg.endpoint.pages.common import (
     Named,
     Source,
+    Titled,
     named,
     number,
-    numbered,
     passages_by,
-    statement_name,
+    titled,
     upper_first,
     values_of,
 )
@@ -63,17 +63,17 @@ async def gather(reader: Reader, iri: str) -> Legal:
     notes = await reader.rows(f"""SELECT ?note ?p ?doc ?loc ?exact {{ GRAPH ?g {{ <{iri}> <{NOTE}> ?note
         OPTIONAL {{ <{iri}> <{TEH}passage> ?p . ?p <{OA}hasSource> ?doc OPTIONAL {{ ?p <{TEH}locator> ?loc }}
         OPTIONAL {{ ?p <{OA}hasSelector>/<{OA}exact> ?exact }} }} }} }}""")
-    citing = await reader.rows(f"""PREFIX teh: <{TEH}> SELECT DISTINCT ?s ?type ?n ?via ?group ?tt ?tn {{
-        ?s teh:refersTo ?via . ?via <{PART}>* <{iri}> . ?s a ?type FILTER(STRSTARTS(STR(?type), "{TEH}"))
-        OPTIONAL {{ ?s <{SKOS}notation> ?n }}
-        OPTIONAL {{ ?s <{OA}hasTarget> ?t . ?t <{SKOS}notation> ?tn ; a ?tt FILTER(STRSTARTS(STR(?tt), "{TEH}")) }}
+    citing = await reader.rows(f"""PREFIX teh: <{TEH}> SELECT DISTINCT ?s ?via ?group {{
+        ?s teh:refersTo ?via . ?via <{PART}>* <{iri}>
+        FILTER EXISTS {{ ?s a ?type FILTER(STRSTARTS(STR(?type), "{TEH}")) }}
         OPTIONAL {{ ?s teh:isComponentOf* ?plan . ?plan a teh:ActionPlan }}
         OPTIONAL {{ ?s teh:passage/<{OA}hasSource> ?doc }}
         BIND(COALESCE(?plan, ?doc, ?s) AS ?group) }}""")
     refs = {o.value for p in (TYPE, PART, RATIFIED) for o in values[p]} | {r["a"].value for r in articles}
     named_ = {iri, TYPE, PART, DATE, LOCAL, RATIFIED, SKOS + "notation"} | refs
-    named_ |= {r[k].value for r in citing for k in ("s", "type", "via", "group", "tt") if k in r}
+    named_ |= {r[k].value for r in citing for k in ("via", "group")}
     names = await reader.labels(named_)
+    titles = await titled(reader, {r["s"].value for r in citing})
 
     def fact(prop: str, link: Named | None = None, date: str = "", text: str = "") -> Fact:
         return Fact(upper_first(names.get(prop, "")), link, date, text)
@@ -90,11 +90,8 @@ async def gather(reader: Reader, iri: str) -> Legal:
         groups[r["group"].value].setdefault(r["s"].value, r)
     cited_by = []
     for group in sorted(groups, key=lambda g: names.get(g, g)):
-        ordered = sorted(
-            groups[group].values(),
-            key=lambda r: (names.get(r["type"].value, ""), number(r.get("tn")), number(r.get("n")), r["s"].value),
-        )
-        cited_by.append((named(group, names), [_citing(r, iri, names) for r in ordered]))
+        ordered = sorted(groups[group].values(), key=lambda r: titles[r["s"].value].key)
+        cited_by.append((named(group, names), [_citing(r, iri, titles, names) for r in ordered]))
     return Legal(
         title=names.get(iri, iri),
         facts=facts,
@@ -106,14 +103,9 @@ async def gather(reader: Reader, iri: str) -> Legal:
     )
 
 
-def _citing(r: dict, iri: str, names: dict[str, str]) -> Citing:
-    """One citing node by kind, number and title; the article it cites when it is not the text itself."""
-    s, kind = r["s"].value, names.get(r["type"].value, "")
-    if "tn" in r:  # a statement: by what it is about
-        text = statement_name(kind, r["n"].value if "n" in r else "", names.get(r["tt"].value, ""), r["tn"].value)
-    else:
-        text = numbered(kind, r["n"].value, names.get(s, "")) if "n" in r else names.get(s, s)
-    return Citing(named(s, names, text), named(r["via"].value, names) if r["via"].value != iri else None)
+def _citing(r: dict, iri: str, titles: dict[str, Titled], names: dict[str, str]) -> Citing:
+    """One citing node as lists name it; the article it cites when it is not the text itself."""
+    return Citing(titles[r["s"].value].link, named(r["via"].value, names) if r["via"].value != iri else None)
 
 
 def _authority(url: str, spaces: list[dict]) -> str:

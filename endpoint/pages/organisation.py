@@ -1,72 +1,27 @@
-"""The organisation page: the measures it pilots, partners or implements, by plan and role, in plan order; the
-organisation among its parents and units; its attachments over time as each document states them."""
+"""The organisation page: everything the sources say it takes part in, across both plans and every document, by
+relation (its roles in the plans, then what the prose says it does, then where it is only named), each node with its
+source; the organisation among its parents and units; its attachments over time as each document states them."""
 
 from collections import defaultdict
 from dataclasses import dataclass
 
-from tehkg.endpoint.pages import charts
-from tehkg.endpoint.pages.common import Named
+from tehkg.endpoint.pages import charts, involvement
 from tehkg.endpoint.pages.reader import Reader
-from tehkg.vocab import CV, DCTERMS, OA, ORG, SKOS, TEH, TIME
-
-ROLES = ("pilot", "partner", "implementer")  # the last segment of a role concept's IRI, in the order shown
-
-
-@dataclass(frozen=True)
-class Carried:
-    """A measure the organisation carries: its page, number and title."""
-
-    iri: str
-    n: str
-    name: str
-
-
-@dataclass(frozen=True)
-class PlanRoles:
-    plan: Named
-    roles: list[tuple[str, list[Carried]]]  # (one of ROLES, measures in plan order)
+from tehkg.vocab import DCTERMS, OA, ORG, SKOS, TEH, TIME
 
 
 @dataclass(frozen=True)
 class Organisation:
-    roles: list[PlanRoles]
+    involvement: list[involvement.Relation]
     hierarchy: charts.Hierarchy | None
     attachments: charts.Attachments | None
 
 
 async def gather(reader: Reader, iri: str) -> Organisation:
     """What the organisation page adds to the generic one."""
-    return Organisation(await roles(reader, iri), await hierarchy(reader, iri), await attachments(reader, iri))
-
-
-async def roles(reader: Reader, org: str) -> list[PlanRoles]:
-    """Per plan, per role, the measures (number and title) the organisation carries."""
-    lang = reader.lang
-    found = await reader.rows(f"""PREFIX teh: <{TEH}> PREFIX skos: <{SKOS}>
-        SELECT ?m ?role ?plan ?planLabel ?n ?title {{ ?m <{CV}hasParticipation> ?x ; teh:inPlan ?plan ;
-          skos:notation ?n . ?x <{CV}hasParticipant> <{org}> ; <{CV}role> ?role .
-          OPTIONAL {{ ?m skos:prefLabel ?t1 FILTER(lang(?t1) = "{lang}") }}
-          OPTIONAL {{ ?m skos:prefLabel ?t2 FILTER(lang(?t2) = "fr") }} BIND(COALESCE(?t1, ?t2, "") AS ?title)
-          OPTIONAL {{ ?plan skos:prefLabel ?p1 FILTER(lang(?p1) = "{lang}") }}
-          OPTIONAL {{ ?plan skos:prefLabel ?p2 FILTER(lang(?p2) = "fr") }}
-          BIND(COALESCE(?p1, ?p2, STR(?plan)) AS ?planLabel) }}""")
-    grouped: dict[tuple[str, str], dict[str, set[tuple[int, str, str, str]]]] = defaultdict(lambda: defaultdict(set))
-    for r in found:
-        n = r["n"].value
-        grouped[(r["plan"].value, r["planLabel"].value)][r["role"].value.rsplit("/", 1)[-1]].add(
-            (int(n) if n.isdigit() else 10**6, r["m"].value, n, r["title"].value)
-        )
-    return [
-        PlanRoles(
-            Named(plan, title),
-            [
-                (role, [Carried(m, n, t) for _, m, n, t in sorted(grouped[(plan, title)][role])])
-                for role in ROLES
-                if grouped[(plan, title)].get(role)
-            ],
-        )
-        for plan, title in sorted(grouped)
-    ]
+    return Organisation(
+        await involvement.gather(reader, iri), await hierarchy(reader, iri), await attachments(reader, iri)
+    )
 
 
 async def hierarchy(reader: Reader, org: str) -> charts.Hierarchy | None:

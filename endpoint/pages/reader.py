@@ -27,20 +27,21 @@ class Reader:
     lang: str
 
     async def labels(self, iris: Iterable[str]) -> dict[str, str]:
-        """Best label of each IRI in the page's language (falling back to the other language, then any); for a
-        reused vocabulary term, its label from terms.py; for an unlabelled structural node, one derived from
-        what it points to (:meth:`derived_labels`)."""
+        """Best label of each IRI in the page's language (falling back to the other language, then any; in one
+        language, the first of LABEL_PROPS it has, whatever order the store answers in); for a reused vocabulary
+        term, its label from terms.py; for an unlabelled structural node, one derived from what it points to
+        (:meth:`derived_labels`)."""
         wanted = set(iris)
         if not wanted:
             return {}
         props = " ".join(f"<{p}>" for p in LABEL_PROPS)
         found = await self.rows(
-            f"SELECT ?s ?l {{ VALUES ?s {{ {values_clause(wanted)} }} VALUES ?p {{ {props} }} ?s ?p ?l }}"
+            f"SELECT ?s ?p ?l {{ VALUES ?s {{ {values_clause(wanted)} }} VALUES ?p {{ {props} }} ?s ?p ?l }}"
         )
-        best: dict[str, tuple[int, str]] = {}
+        best: dict[str, tuple[tuple[int, int], str]] = {}
         for r in found:
             language = getattr(r["l"], "language", None)
-            rank = 0 if language == self.lang else 1 if language else 2
+            rank = (0 if language == self.lang else 1 if language else 2, LABEL_PROPS.index(r["p"].value))
             iri = r["s"].value
             if iri not in best or rank < best[iri][0]:
                 best[iri] = (rank, r["l"].value)

@@ -1,17 +1,31 @@
 """Plans and their sections (priority, axis, action). A section's head: the breadcrumb up to the plan, « Axe 1 —
-title », its source and the legal texts it cites. Below a plan or section: everything under it in printed order,
-each measure with the organisations that pilot it (or, in the 2014-2016 plan, implement it); on a plan's page, the
-CNCDH's statuses of its measures and who carries how many, as bar charts."""
+title », its introduction, its source and the legal texts it cites. A plan's page opens with its own texts (its
+foreword, its introduction, a document's presentation of it), each with its passage. Below a plan or section:
+everything under it in printed order, each measure with the organisations that pilot it (or, in the 2014-2016 plan,
+implement it); on a plan's page, the CNCDH's statuses of its measures and who carries how many, as bar charts."""
 
 from collections import defaultdict
 from dataclasses import dataclass
 
 from tehkg.endpoint.pages import charts
-from tehkg.endpoint.pages.common import Named, Source, crumbs, in_lang, legal_texts, named, sources, upper_first
+from tehkg.endpoint.pages.common import (
+    Named,
+    Source,
+    Text,
+    crumbs,
+    in_lang,
+    legal_texts,
+    named,
+    sources,
+    texts,
+    upper_first,
+)
 from tehkg.endpoint.pages.reader import Reader
-from tehkg.vocab import OA, SKOS, TEH
+from tehkg.vocab import DCTERMS, OA, SKOS, TEH
 
 SECTION_KINDS = tuple(TEH + k for k in ("Priority", "Axis", "Action"))
+# A plan's own texts, in reading order; a section's introduction is its dcterms:description (data/README.md).
+PLAN_TEXTS = (TEH + "foreword", TEH + "introduction", DCTERMS + "description")
 CARRIERS = (TEH + "pilot", TEH + "implementer")  # who carries a measure, as the tree names them
 
 
@@ -31,16 +45,19 @@ class Head:
     kind: str
     notation: str
     title: str
+    text: str  # its introduction
+    text_lang: str
     sources: list[Source]
     legal: list[Named]
 
 
 @dataclass(frozen=True)
 class Section:
-    """A plan's or section's page: its head (a plan has none: its title is the page's), the tree below it, and a
-    plan's charts."""
+    """A plan's or section's page: its head (a plan has none: its title is the page's), a plan's texts, the tree
+    below it, and a plan's charts."""
 
     head: Head | None
+    texts: list[Text]
     tree: list[Node]
     statuses: charts.BarChart | None = None
     carriers: charts.BarChart | None = None
@@ -48,24 +65,29 @@ class Section:
 
 async def gather_section(reader: Reader, iri: str) -> Section:
     """A priority's, axis's or action's page."""
-    values = await reader.rows(f"""PREFIX teh: <{TEH}> SELECT ?type ?n ?title ?text {{ <{iri}> a ?type
+    values = await reader.rows(f"""PREFIX teh: <{TEH}> SELECT ?type ?n ?title ?text ?intro {{ <{iri}> a ?type
         FILTER(STRSTARTS(STR(?type), "{TEH}")) OPTIONAL {{ <{iri}> <{SKOS}notation> ?n }}
-        OPTIONAL {{ <{iri}> <{SKOS}prefLabel> ?title }} OPTIONAL {{ <{iri}> teh:refersTo ?text }} }}""")
+        OPTIONAL {{ <{iri}> <{SKOS}prefLabel> ?title }} OPTIONAL {{ <{iri}> teh:refersTo ?text }}
+        OPTIONAL {{ <{iri}> <{DCTERMS}description> ?intro }} }}""")
     kind = values[0]["type"].value if values else ""
     names = await reader.labels({kind})
+    intros = list({r["intro"].language: r["intro"] for r in values if "intro" in r}.values())
+    intro = in_lang(intros, reader.lang) or ""
     head = Head(
         trail=await crumbs(reader, iri),
         kind=upper_first(names.get(kind, "")),
         notation=next((r["n"].value for r in values if "n" in r), ""),
         title=in_lang([r["title"] for r in values if "title" in r], reader.lang) or "",
+        text=intro,
+        text_lang=next((v.language for v in intros if v.value == intro and v.language), reader.lang),
         sources=(await sources(reader, {iri})).get(iri, []),
         legal=await legal_texts(reader, {r["text"].value for r in values if "text" in r}),
     )
-    return Section(head, await tree(reader, iri))
+    return Section(head, [], await tree(reader, iri))
 
 
 async def gather_plan(reader: Reader, iri: str) -> Section:
-    """A plan's page: the tree of its sections and measures, and its charts."""
+    """A plan's page: its own texts, the tree of its sections and measures, and its charts."""
     statuses = await reader.rows(f"""PREFIX teh: <{TEH}> PREFIX oa: <{OA}> PREFIX skos: <{SKOS}>
         SELECT ?status ?label (COUNT(DISTINCT ?m) AS ?n) {{ ?m teh:inPlan <{iri}> .
         ?a a teh:Assessment ; oa:hasTarget ?m ; teh:status ?status .
@@ -82,7 +104,13 @@ async def gather_plan(reader: Reader, iri: str) -> Section:
             [(r["label"].value if "label" in r else r[key].value, int(r["n"].value), r[key].value) for r in found]
         )
 
-    return Section(None, await tree(reader, iri), bars(statuses, "status"), bars(carriers, "org"))
+    return Section(
+        None,
+        await texts(reader, iri, PLAN_TEXTS),
+        await tree(reader, iri),
+        bars(statuses, "status"),
+        bars(carriers, "org"),
+    )
 
 
 async def tree(reader: Reader, iri: str) -> list[Node]:
