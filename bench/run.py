@@ -44,9 +44,9 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 import pyoxigraph as ox
 
-from tehkg.endpoint.settings import Settings
-from tehkg.endpoint.workers import Snapshot
+from tehkg.endpoint.engines.workers import Snapshot
 from tehkg.loader.store_layout import current_store, quad_count
+from tehkg.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.virtuoso import Virtuoso as VirtuosoServer  # noqa: E402  (the project root, not an installed package)
@@ -58,7 +58,7 @@ WORK = HERE / "out"
 QUERIES = {p.stem: p.read_text() for p in sorted((HERE / "queries").glob("*.rq"))}
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 BIN = Path(sys.executable).parent
-SERVED = Settings.from_env()  # what `tehkg serve` will use: it inherits this environment
+SERVED = Settings.load()  # what `tehkg serve` will use: it inherits this environment
 VIRTUOSO_LOAD = "virtuoso ld_dir + rdf_loader_run + checkpoint"
 VIRTUOSO_LOAD_TIMEOUT = 6 * 3600  # seconds for isql to bulk-load and checkpoint; 10M quads take minutes
 
@@ -80,22 +80,32 @@ def timed_child(cmd: list[str], **kwargs) -> tuple[float, float]:
     return elapsed, usage.ru_maxrss / 1024
 
 
+def process_tree(root: int) -> dict[int, list[str]]:
+    """The ``/proc/PID/stat`` fields (after the command name) of process ``root`` and its live descendants."""
+    stats = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            stats[int(stat.parent.name)] = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+    tree, grown = {root}, {root}
+    while grown:
+        grown = {pid for pid, fields in stats.items() if int(fields[1]) in grown} - tree
+        tree |= grown
+    return {pid: stats[pid] for pid in tree if pid in stats}
+
+
 def tree_cpu(root: int) -> float:
     """CPU seconds (user + system) used so far by process ``root``, its live descendants and the children they
     have reaped (Linux /proc)."""
-    parents, cpu = {}, {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the process ended meanwhile
-        pid = int(stat.parent.name)
-        parents[pid], cpu[pid] = int(fields[1]), sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-    tree, grown = {root}, {root}
-    while grown:
-        grown = {pid for pid, parent in parents.items() if parent in grown} - tree
-        tree |= grown
-    return sum(cpu.get(pid, 0.0) for pid in tree)
+    ticks = os.sysconf("SC_CLK_TCK")
+    return sum(sum(int(f) for f in fields[11:15]) / ticks for fields in process_tree(root).values())
+
+
+def tree_rss(root: int) -> dict[int, int]:
+    """Resident bytes of process ``root`` and of each live descendant."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    return {pid: int(fields[21]) * page for pid, fields in process_tree(root).items()}
 
 
 def wait_up(url: str, seconds: float = 600) -> None:
