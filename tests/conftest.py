@@ -1,22 +1,43 @@
-"""Shared fixtures: the shipped data built once, and a real endpoint over HTTP on 127.0.0.1."""
+"""Shared fixtures: the shipped data built once; the endpoint in this process (FastAPI's TestClient over the whole
+application, query layer and worker pool included) for what needs no real server; a real endpoint over HTTP on
+127.0.0.1 (``tehkg serve`` as a subprocess) for what does (sockets, uvicorn and h11, browsers, interop clients); the
+command line in this process, or as a subprocess where what a user sees must be observed from outside.
 
+The in-process fixtures take the settings of the subprocess ones they stand for (``fixture_client`` those of
+``fixture_server``, and so on), and are session-scoped: each worker pool starts once per run."""
+
+import contextlib
+import io
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
+import anyio
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
+from tehkg import cli
+from tehkg.endpoint.app import create_app
 from tehkg.loader.store_builder import build
 from tehkg.resources import shipped_sources
+from tehkg.settings import PREFIX, Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # InProcessClient honours the timeout of each request, which starlette's TestClient warns it ignores
+    ignored = "You should not use the 'timeout' argument with the TestClient"
+    config.addinivalue_line("filterwarnings", f"ignore:{ignored}:starlette.exceptions.StarletteDeprecationWarning")
 
 
 def free_port() -> int:
@@ -69,6 +90,102 @@ def start_server(store: Path, **env: str) -> tuple[subprocess.Popen, str]:
     return start_serve(["--store", str(store)], store.parent, **env)
 
 
+IN_PROCESS = "http://testserver"  # the base URL of the in-process clients
+T = TypeVar("T")
+
+
+def endpoint_settings(store: Path | None = None, **env: str) -> Settings:
+    """The settings ``start_server(store, **env)`` serves with: ``env`` holds ``TEHKG_*`` variables over the
+    environment, two query workers unless it says otherwise."""
+    environ = {"TEHKG_WORKERS": "2", **env}
+    fields: dict[str, Any] = {name.removeprefix(PREFIX).lower(): value for name, value in environ.items()}
+    if store is not None:
+        fields["store"] = store
+    return Settings(**fields)
+
+
+def within(seconds: float, call: Callable[[], T], what: str) -> T:
+    """What ``call()`` returns (or raises), run in a thread of its own, if it ends within ``seconds``; else
+    TimeoutError naming ``what``. A test then waits on the application in process as a client waits on a server,
+    up to a deadline, instead of for ever."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = call()
+        except BaseException as err:  # raised again in the caller's thread
+            outcome["error"] = err
+
+    thread = threading.Thread(target=run, name=f"within {what}", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise TimeoutError(f"{what}: no answer within {seconds:g} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+class InProcessClient(TestClient):
+    """A TestClient whose requests give up after their read timeout (httpx's 5 s unless ``timeout=`` says otherwise)
+    with httpx.ReadTimeout, as a request over HTTP does: an answer that never comes fails the test, not hangs it.
+    Leaving the ``with`` block cancels what the application still does for requests given up on (the TestClient
+    would wait for them for ever), as a server stopped ends its connections."""
+
+    def __init__(self, app: Callable, **kwargs: Any) -> None:
+        self.running: set[anyio.CancelScope] = set()  # one per request the application is answering
+        self.abandoned = 0
+
+        async def tracked(scope: dict, receive: Callable, send: Callable) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            with anyio.CancelScope() as answering:
+                self.running.add(answering)
+                try:
+                    await app(scope, receive, send)
+                finally:
+                    self.running.discard(answering)
+
+        super().__init__(tracked, **kwargs)
+
+    def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        seconds = request.extensions.get("timeout", {}).get("read")
+        if seconds is None:
+            return super().send(request, **kwargs)
+        try:
+            return within(seconds, lambda: TestClient.send(self, request, **kwargs), f"{request.method} {request.url}")
+        except TimeoutError as err:
+            self.abandoned += 1
+            raise httpx.ReadTimeout(str(err), request=request) from None
+
+    def __exit__(self, *args: object) -> None:
+        if self.abandoned and self.portal is not None:
+            self.portal.call(self._cancel_running)
+        super().__exit__(*args)
+
+    async def _cancel_running(self) -> None:
+        for answering in list(self.running):
+            answering.cancel()
+
+
+def in_process(store: Path | None = None, **env: str) -> InProcessClient:
+    """The whole application (``create_app``: guard, HTTP methods, CORS, query layer, routes) with the settings of
+    ``start_server(store, **env)``, in this process, as a TestClient to use in a ``with`` block: entering it starts
+    the query workers, leaving it stops them. Redirects are not followed, and requests time out, as with httpx. Its
+    base URL is ``IN_PROCESS``: the address the application sees the connection accepted on, which self-built URLs
+    start with."""
+    return InProcessClient(create_app(endpoint_settings(store, **env)), base_url=IN_PROCESS, follow_redirects=False)
+
+
+def own_path(url: str) -> str:
+    """The path (and query) of ``url``, a URL the in-process endpoint built for itself; fails unless it starts with
+    ``IN_PROCESS``. A TestClient sends a request to the application whatever its host, where over HTTP a URL naming
+    another host would not reach the endpoint: requests for URLs read from an answer go through this check."""
+    assert url.startswith(IN_PROCESS + "/"), f"{url} is not a URL of the endpoint"
+    return url.removeprefix(IN_PROCESS)
+
+
 def stop(process: subprocess.Popen) -> None:
     process.terminate()
     try:
@@ -85,12 +202,29 @@ def shipped_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+SHIPPED_ENV = {"TEHKG_MAX_ROWS": "5000"}
+FIXTURE_ENV = {
+    "TEHKG_MAX_ROWS": "3",
+    "TEHKG_TIMEOUT": "2",
+    "TEHKG_MAX_BODY": "20000",
+    "TEHKG_SERVICE_ALLOW": "http://127.0.0.1:1/allowed",
+    "TEHKG_MAX_PER_CLIENT": "64",  # the soak's 32 clients all come from 127.0.0.1
+}
+
+
 @pytest.fixture(scope="session")
 def server(shipped_store: Path) -> Iterator[str]:
     """Base URL of a real endpoint over the shipped data."""
-    process, base = start_server(shipped_store, TEHKG_MAX_ROWS="5000")
+    process, base = start_server(shipped_store, **SHIPPED_ENV)
     yield base
     stop(process)
+
+
+@pytest.fixture(scope="session")
+def shipped_client(shipped_store: Path) -> Iterator[TestClient]:
+    """The endpoint over the shipped data in this process, with the settings of ``server``."""
+    with in_process(shipped_store, **SHIPPED_ENV) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")
@@ -104,23 +238,48 @@ def fixture_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def fixture_server(fixture_store: Path) -> Iterator[str]:
     """Base URL of a real endpoint over the protocol fixture, with a small row cap and timeout."""
-    process, base = start_server(
-        fixture_store,
-        TEHKG_MAX_ROWS="3",
-        TEHKG_TIMEOUT="2",
-        TEHKG_MAX_BODY="20000",
-        TEHKG_SERVICE_ALLOW="http://127.0.0.1:1/allowed",
-        TEHKG_MAX_PER_CLIENT="64",  # the soak's 32 clients all come from 127.0.0.1
-    )
+    process, base = start_server(fixture_store, **FIXTURE_ENV)
     yield base
     stop(process)
 
 
 @pytest.fixture(scope="session")
-def mini_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a real endpoint over the conforming fixture (tests/fixtures/valid)."""
+def fixture_client(fixture_store: Path) -> Iterator[TestClient]:
+    """The endpoint over the protocol fixture in this process, with the settings of ``fixture_server`` (a row cap of
+    3, a 2 s timeout, a 20 kB body, one allowed SERVICE endpoint)."""
+    with in_process(fixture_store, **FIXTURE_ENV) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def mini_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ontology and the conforming fixture (tests/fixtures/valid), validated and built once."""
     root = tmp_path_factory.mktemp("mini") / "store"
     build([PROJECT_ROOT / "ontology", FIXTURES / "valid"], root, log=lambda _: None)
-    process, base = start_server(root)
-    yield base
-    stop(process)
+    return root
+
+
+@pytest.fixture(scope="session")
+def mini_client(mini_store: Path) -> Iterator[TestClient]:
+    """The endpoint over the conforming fixture in this process."""
+    with in_process(mini_store) as client:
+        yield client
+
+
+def tehkg_cli(*args: str) -> subprocess.CompletedProcess:
+    """``tehkg ARGS`` in this process (``tehkg.cli.main``): the exit status, standard output and standard error a user
+    sees, as ``run_tehkg`` gives them, without starting Python for each command. Where what must be seen can only be
+    seen from outside (a crash, a signal, a limit set on the process, the command as installed), use ``run_tehkg``."""
+    out, err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8"), io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = cli.main(list(args))
+        except SystemExit as exit_:  # as the interpreter turns it into an exit status
+            code = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
+            if isinstance(exit_.code, str):
+                print(exit_.code, file=sys.stderr)
+    out.flush()
+    err.flush()
+    return subprocess.CompletedProcess(
+        ["tehkg", *args], code, out.buffer.getvalue().decode(), err.buffer.getvalue().decode()
+    )

@@ -1,9 +1,8 @@
-"""API documentation offline: Swagger UI and ReDoc from the installed package, no CDN, no inline script,
-rendered in headless Chromium that can resolve no host but the loopback."""
+"""API documentation offline: Swagger UI and ReDoc from the installed package, no CDN, no inline script (the
+application in process), rendered in headless Chromium that can resolve no host but the loopback (a started server)."""
 
 import re
 
-import httpx
 import pytest
 
 from tests.browser import csp_refusals, start_chromium
@@ -12,23 +11,23 @@ OFFLINE_FLAGS = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--
 
 
 @pytest.mark.parametrize("page", ["/docs", "/redoc"])
-def test_pages_load_only_their_own_scripts(server, page):
-    response = httpx.get(server + page)
+def test_pages_load_only_their_own_scripts(shipped_client, page):
+    response = shipped_client.get(page)
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", response.text, re.S)
     assert scripts and all(body.strip() == "" for _, body in scripts)  # no inline script
     sources = re.findall(r'(?:src|href)="([^"]+)"', response.text)
     assert sources and all(source.startswith("/") and not source.startswith("//") for source in sources)
     for source in sources:
-        asset = httpx.get(server + source)
+        asset = shipped_client.get(source)
         assert asset.status_code == 200 and len(asset.content) > 100, source
 
 
-def test_assets_are_the_packaged_files(server):
-    bundle = httpx.get(server + "/docs/assets/swagger-ui-bundle.js")
+def test_assets_are_the_packaged_files(shipped_client):
+    bundle = shipped_client.get("/docs/assets/swagger-ui-bundle.js")
     assert bundle.headers["content-type"].startswith("text/javascript") and b"SwaggerUIBundle" in bundle.content
-    assert httpx.get(server + "/docs/assets/..%2Fcore.py").status_code == 404
-    assert httpx.get(server + "/docs/assets/core.py").status_code == 404
+    assert shipped_client.get("/docs/assets/..%2Fcore.py").status_code == 404
+    assert shipped_client.get("/docs/assets/core.py").status_code == 404
 
 
 @pytest.fixture(scope="module")

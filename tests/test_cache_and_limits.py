@@ -1,15 +1,19 @@
 """The response cache (least recently used first out, bounded in bytes, emptied by a rebuild) and the
-bound on requests in flight (503 with Retry-After past TEHKG_MAX_PENDING)."""
+bound on requests in flight (503 with Retry-After past TEHKG_MAX_PENDING). The endpoint and the command line in
+process."""
 
 import threading
+from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from tehkg.endpoint.documents.cache import ENTRY_OVERHEAD, ResponseCache
 from tehkg.endpoint.engines.execution import QueryAnswer
 from tehkg.loader.store_builder import build
-from tests.conftest import FIXTURES, run_tehkg, start_server, stop
+from tests.conftest import FIXTURES, in_process, tehkg_cli
 
 VALID = FIXTURES / "valid" / "mini.trig"
 JSON = {"Accept": "application/sparql-results+json"}
@@ -55,8 +59,8 @@ def test_a_new_store_version_empties_the_cache():
     assert cache.get("v2", "a") is None
 
 
-def labels(base: str) -> httpx.Response:
-    response = httpx.get(base + "/sparql", params={"query": LABELS}, headers=JSON)
+def labels(client: TestClient) -> httpx.Response:
+    response = client.get("/sparql", params={"query": LABELS}, headers=JSON)
     assert response.status_code == 200, response.text
     return response
 
@@ -69,11 +73,10 @@ def test_cache_is_invalidated_by_a_rebuild(tmp_path):
     """The same query, cached, answers the new store's count once a rebuild is swapped in."""
     root = tmp_path / "store"
     build([VALID], root, validate=False, log=lambda _: None)
-    process, base = start_server(root)
-    try:
-        first, again = labels(base), labels(base)
+    with in_process(root) as client:
+        first, again = labels(client), labels(client)
         assert again.headers["etag"] == first.headers["etag"] and count(again) == count(first)
-        hits = httpx.get(base + "/health").json()["cache"]["hits"]
+        hits = client.get("/health").json()["cache"]["hits"]
         assert hits >= 1  # the second answer came from the cache
         extra = tmp_path / "extra.trig"
         extra.write_text(
@@ -81,35 +84,32 @@ def test_cache_is_invalidated_by_a_rebuild(tmp_path):
             + "\n<https://w3id.org/tehkg/graph/test-extra> { <https://w3id.org/tehkg/id/x> "
             + '<http://www.w3.org/2004/02/skos/core#prefLabel> "x"@fr . }\n'
         )
-        assert run_tehkg("build", str(extra), "--store", str(root), "--no-validate").returncode == 0
-        after = labels(base)
+        assert tehkg_cli("build", str(extra), "--store", str(root), "--no-validate").returncode == 0
+        after = labels(client)
         assert count(after) == count(first) + 1
         assert after.headers["etag"] != first.headers["etag"]
-    finally:
-        stop(process)
 
 
 @pytest.fixture
-def one_pending(fixture_store):
-    """A server that admits one request in flight at a time."""
-    process, base = start_server(fixture_store, TEHKG_MAX_PENDING="1", TEHKG_TIMEOUT="3")
-    yield base
-    stop(process)
+def one_pending(fixture_store: Path) -> Iterator[TestClient]:
+    """The endpoint in process, admitting one request in flight at a time."""
+    with in_process(fixture_store, TEHKG_MAX_PENDING="1", TEHKG_TIMEOUT="3") as client:
+        yield client
 
 
-def send_runaway(base: str, results: dict[str, httpx.Response]) -> None:
-    results["runaway"] = httpx.get(base + "/sparql", params={"query": RUNAWAY}, timeout=30)
+def send_runaway(client: TestClient, results: dict[str, httpx.Response]) -> None:
+    results["runaway"] = client.get("/sparql", params={"query": RUNAWAY}, timeout=30)
 
 
-def hold_the_one_place(base: str) -> tuple[threading.Thread, dict, httpx.Response]:
+def hold_the_one_place(client: TestClient) -> tuple[threading.Thread, dict, httpx.Response]:
     """Send the runaway query until it holds the one place: /health is then refused as busy. (A runaway
     that arrived while a /health poll held the place was refused itself, and is sent again.)"""
     for _ in range(20):
         results: dict[str, httpx.Response] = {}
-        thread = threading.Thread(target=send_runaway, args=(base, results))
+        thread = threading.Thread(target=send_runaway, args=(client, results))
         thread.start()
         while thread.is_alive():
-            busy = httpx.get(base + "/health")
+            busy = client.get("/health")
             if busy.status_code == 503 and thread.is_alive():
                 return thread, results, busy
         thread.join()
@@ -117,11 +117,11 @@ def hold_the_one_place(base: str) -> tuple[threading.Thread, dict, httpx.Respons
 
 
 def test_past_max_pending_is_a_503_with_retry_after(one_pending):
-    base = one_pending
-    thread, results, busy = hold_the_one_place(base)
-    refused = httpx.get(base + "/sparql", params={"query": "ASK {}"})
+    client = one_pending
+    thread, results, busy = hold_the_one_place(client)
+    refused = client.get("/sparql", params={"query": "ASK {}"})
     thread.join(30)
     assert (busy.status_code, busy.json()["error"]) == (503, "busy")
     assert (refused.status_code, refused.json()["error"], refused.headers["retry-after"]) == (503, "busy", "1")
     assert results["runaway"].json()["error"] == "timeout", results["runaway"].text
-    assert httpx.get(base + "/sparql", params={"query": "ASK {}"}).status_code == 200  # the place is free again
+    assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200  # the place is free again

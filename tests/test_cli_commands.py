@@ -1,5 +1,5 @@
-"""``tehkg query``, ``export`` and ``report`` on the built shipped store, and ``tehkg serve`` building
-the store it needs: exact answers, compared with the store read without the command line."""
+"""``tehkg query``, ``export`` and ``report`` on the built shipped store (in process), and ``tehkg serve`` building
+the store it needs (the command run): exact answers, compared with the store read without the command line."""
 
 import json
 import os
@@ -12,7 +12,7 @@ import pytest
 
 from tehkg.loader.store_layout import current_store
 from tehkg.vocab import ONTOLOGY_GRAPH
-from tests.conftest import PROJECT_ROOT, free_port, run_tehkg, stop, wait_until_up
+from tests.conftest import PROJECT_ROOT, free_port, stop, tehkg_cli, wait_until_up
 
 TEH = "https://w3id.org/tehkg/ontology#"
 COUNT = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?m a <{TEH}Measure> }}"
@@ -24,7 +24,7 @@ def store(shipped_store) -> ox.Store:
 
 
 def tehkg(*args: str) -> str:
-    done = run_tehkg(*args)
+    done = tehkg_cli(*args)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -49,7 +49,7 @@ def test_query_construct_in_an_rdf_format(shipped_store):
 
 
 def test_query_syntax_error_exits_2(shipped_store):
-    done = run_tehkg("query", "SELECT WHERE {", "--store", str(shipped_store))
+    done = tehkg_cli("query", "SELECT WHERE {", "--store", str(shipped_store))
     assert done.returncode == 2 and done.stderr.startswith("error:")
 
 

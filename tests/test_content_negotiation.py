@@ -1,4 +1,4 @@
-"""The conneg matrix: every result and graph format, q-values, format= override, 406."""
+"""The conneg matrix: every result and graph format, q-values, format= override, 406 (the application in process)."""
 
 import csv
 import io
@@ -8,6 +8,9 @@ import xml.etree.ElementTree as ET
 import httpx
 import pyoxigraph as ox
 import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import IN_PROCESS
 
 SELECT = "SELECT ?s ?o WHERE { ?s <http://example.org/p> ?o } ORDER BY ?s"
 ASK = "ASK { ?s ?p ?o }"
@@ -40,17 +43,17 @@ def parse_select(media: str, body: bytes) -> int:
     return len(body.decode().strip().split("\n")) - 1
 
 
-def get(server, query, **headers_or_params):
+def get(client: TestClient, query: str, **headers_or_params: str) -> httpx.Response:
     params = {"query": query}
     fmt = headers_or_params.pop("format", None)
     if fmt:
         params["format"] = fmt
-    return httpx.get(server + "/sparql", params=params, headers=headers_or_params)
+    return client.get("/sparql", params=params, headers=headers_or_params)
 
 
 @pytest.mark.parametrize("media", RESULT_TYPES)
-def test_select_formats(fixture_server, media):
-    r = get(fixture_server, SELECT, Accept=media)
+def test_select_formats(fixture_client, media):
+    r = get(fixture_client, SELECT, Accept=media)
     assert r.headers["content-type"].split(";")[0] == media
     assert parse_select(media, r.content) == 2
     if media != "text/csv":  # CSV is lossy: pyoxigraph does not read it back
@@ -59,10 +62,10 @@ def test_select_formats(fixture_server, media):
 
 
 @pytest.mark.parametrize("media", RESULT_TYPES)
-def test_ask_formats(fixture_server, media):
-    r = get(fixture_server, ASK, Accept=media)
+def test_ask_formats(fixture_client, media):
+    r = get(fixture_client, ASK, Accept=media)
     assert r.headers["content-type"].split(";")[0] == media
-    none = get(fixture_server, "ASK { ?s <http://example.org/no-such-property> ?o }", Accept=media)
+    none = get(fixture_client, "ASK { ?s <http://example.org/no-such-property> ?o }", Accept=media)
     if media == "text/csv":  # CSV and TSV have no boolean form: one row, one column
         assert (r.text.split(), none.text.split()) == (["_askResult", "true"], ["_askResult", "false"])
     elif media == "text/tab-separated-values":
@@ -75,8 +78,8 @@ def test_ask_formats(fixture_server, media):
 
 
 @pytest.mark.parametrize("media", GRAPH_TYPES)
-def test_construct_formats(fixture_server, media):
-    r = get(fixture_server, CONSTRUCT, Accept=media)
+def test_construct_formats(fixture_client, media):
+    r = get(fixture_client, CONSTRUCT, Accept=media)
     assert r.headers["content-type"].split(";")[0] == media
     assert len(list(ox.parse(r.content, format=ox.RdfFormat.from_media_type(media)))) == 2
 
@@ -85,25 +88,25 @@ def test_construct_formats(fixture_server, media):
     "query,accept",
     [(SELECT, "text/turtle"), (ASK, "application/n-triples"), (CONSTRUCT, "text/csv"), (SELECT, "image/png")],
 )
-def test_not_acceptable(fixture_server, query, accept):
-    assert get(fixture_server, query, Accept=accept).status_code == 406
+def test_not_acceptable(fixture_client, query, accept):
+    assert get(fixture_client, query, Accept=accept).status_code == 406
 
 
-def test_q_values_pick_the_preferred(fixture_server):
-    r = get(fixture_server, SELECT, Accept="text/csv;q=0.5, application/sparql-results+xml;q=0.9")
+def test_q_values_pick_the_preferred(fixture_client):
+    r = get(fixture_client, SELECT, Accept="text/csv;q=0.5, application/sparql-results+xml;q=0.9")
     assert r.headers["content-type"].startswith("application/sparql-results+xml")
-    r = get(fixture_server, CONSTRUCT, Accept="text/turtle;q=0.1, application/ld+json")
+    r = get(fixture_client, CONSTRUCT, Accept="text/turtle;q=0.1, application/ld+json")
     assert r.headers["content-type"].startswith("application/ld+json")
 
 
-def test_q_zero_refuses_a_type(fixture_server):
-    r = get(fixture_server, CONSTRUCT, Accept="text/turtle;q=0, */*")
+def test_q_zero_refuses_a_type(fixture_client):
+    r = get(fixture_client, CONSTRUCT, Accept="text/turtle;q=0, */*")
     assert r.status_code == 200 and not r.headers["content-type"].startswith("text/turtle")
 
 
-def test_wildcards(fixture_server):
-    assert get(fixture_server, SELECT, Accept="text/*").headers["content-type"].startswith("text/csv")
-    assert get(fixture_server, CONSTRUCT, Accept="*/*").headers["content-type"].startswith("text/turtle")
+def test_wildcards(fixture_client):
+    assert get(fixture_client, SELECT, Accept="text/*").headers["content-type"].startswith("text/csv")
+    assert get(fixture_client, CONSTRUCT, Accept="*/*").headers["content-type"].startswith("text/turtle")
 
 
 @pytest.mark.parametrize(
@@ -115,8 +118,8 @@ def test_wildcards(fixture_server):
         ("xml", "application/sparql-results+xml"),
     ],
 )
-def test_format_parameter_overrides_accept(fixture_server, fmt, media):
-    r = get(fixture_server, SELECT, format=fmt, Accept="text/html")
+def test_format_parameter_overrides_accept(fixture_client, fmt, media):
+    r = get(fixture_client, SELECT, format=fmt, Accept="text/html")
     assert r.headers["content-type"].split(";")[0] == media
 
 
@@ -131,22 +134,20 @@ def test_format_parameter_overrides_accept(fixture_server, fmt, media):
         (CONSTRUCT, "n3", "text/turtle"),
     ],
 )
-def test_format_parameter_is_read_for_the_query_form(fixture_server, query, fmt, media):
-    r = get(fixture_server, query, format=fmt)
+def test_format_parameter_is_read_for_the_query_form(fixture_client, query, fmt, media):
+    r = get(fixture_client, query, format=fmt)
     assert r.status_code == 200 and r.headers["content-type"].split(";")[0] == media
 
 
-def test_format_that_does_not_apply_leaves_the_choice_to_accept(fixture_server):
-    r = get(fixture_server, SELECT, format="turtle", Accept="text/csv")
+def test_format_that_does_not_apply_leaves_the_choice_to_accept(fixture_client):
+    r = get(fixture_client, SELECT, format="turtle", Accept="text/csv")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert parse_select("text/csv", r.content) == 2
-    r = get(fixture_server, CONSTRUCT, format="csv", Accept="application/n-triples")
+    r = get(fixture_client, CONSTRUCT, format="csv", Accept="application/n-triples")
     assert r.headers["content-type"].startswith("application/n-triples") and len(r.text.strip().split("\n")) == 2
 
 
-def test_relative_iris_resolve_against_the_endpoint_url(fixture_server):
-    r = get(fixture_server, "CONSTRUCT { <s> <p> 1 } WHERE {}", Accept="application/n-triples")
+def test_relative_iris_resolve_against_the_endpoint_url(fixture_client):
+    r = get(fixture_client, "CONSTRUCT { <s> <p> 1 } WHERE {}", Accept="application/n-triples")
     assert r.status_code == 200
-    assert r.text.strip() == (
-        f'<{fixture_server}/s> <{fixture_server}/p> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .'
-    )
+    assert r.text.strip() == (f'<{IN_PROCESS}/s> <{IN_PROCESS}/p> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .')

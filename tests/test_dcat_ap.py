@@ -1,15 +1,15 @@
-"""The dataset record served over HTTP passes the official DCAT-AP 3.0.0 shapes, and its distributions
-describe the exact bytes the dump route serves."""
+"""The dataset record served (by the application in process) passes the official DCAT-AP 3.0.0 shapes, and its
+distributions describe the exact bytes the dump route serves."""
 
 import hashlib
 from pathlib import Path
 
-import httpx
 import pytest
 import rdflib
 from pyshacl import validate
 
 from tehkg.vocab import DATASET_IRI
+from tests.conftest import own_path
 
 SHAPES = Path(__file__).resolve().parents[2] / "shared" / "reference" / "dcat-ap-3.0.0" / "dcat-ap-SHACL.ttl"
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
@@ -18,8 +18,8 @@ SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
 
 
 @pytest.fixture(scope="module")
-def record(server) -> rdflib.Graph:
-    response = httpx.get(server + "/dataset", headers={"Accept": "text/turtle"})
+def record(shipped_client) -> rdflib.Graph:
+    response = shipped_client.get("/dataset", headers={"Accept": "text/turtle"})
     assert response.status_code == 200
     return rdflib.Graph().parse(data=response.text, format="turtle")
 
@@ -55,12 +55,12 @@ def test_record_has_what_portals_harvest(record):
     assert str(record.value(service, DCAT.endpointURL)).endswith("/sparql")
 
 
-def test_distribution_describes_the_served_bytes(server, record):
+def test_distribution_describes_the_served_bytes(shipped_client, record):
     ds = rdflib.URIRef(DATASET_IRI)
     distributions = list(record.objects(ds, DCAT.distribution))
     assert {str(record.value(d, DCAT.mediaType)).rsplit("/", 1)[-1] for d in distributions} == {"n-quads", "trig"}
     for dist in distributions:
-        body = httpx.get(str(record.value(dist, DCAT.downloadURL))).content
+        body = shipped_client.get(own_path(str(record.value(dist, DCAT.downloadURL)))).content
         assert int(record.value(dist, DCAT.byteSize)) == len(body)
         checksum = record.value(dist, SPDX.checksum)
         assert record.value(checksum, SPDX.algorithm) == SPDX.checksumAlgorithm_sha256

@@ -1,4 +1,5 @@
-"""Limits that hold whatever the query: one regression test per finding of the hostile probe of the endpoint."""
+"""Limits that hold whatever the query: one regression test per finding of the hostile probe of the endpoint (the
+whole application in process, or the worker pool called directly)."""
 
 import asyncio
 import random
@@ -26,9 +27,9 @@ from tests.test_safety import RUNAWAY, Listener
 SMALL_CAP = 256 << 20
 
 
-def ask(base: str, query: str) -> httpx.Response:
-    return httpx.post(
-        base + "/sparql",
+def ask(client: TestClient, query: str) -> httpx.Response:
+    return client.post(
+        "/sparql",
         content=query,
         headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
     )
@@ -116,21 +117,21 @@ def test_a_repaired_store_is_served_by_the_worker_that_could_not_open_it(store_d
 QUOTE_TRICK = r'SELECT * {{ BIND("\u0022" AS ?a) {inner} BIND("\u0022" AS ?b) }}'
 
 
-def test_an_escaped_quote_hides_no_service_from_the_check(fixture_server, canary):
+def test_an_escaped_quote_hides_no_service_from_the_check(fixture_client, canary):
     """Finding (critical): ``"\\u0022"`` made the check read one long string where the engine ran a SERVICE."""
     query = QUOTE_TRICK.format(inner=f"SERVICE <http://127.0.0.1:{canary.port}/t> {{ ?s ?p ?o }}")
-    r = ask(fixture_server, query)
+    r = ask(fixture_client, query)
     assert r.status_code == 403 and r.json()["error"] == "service-refused", r.text
     assert r.json()["refused"] == [f"<http://127.0.0.1:{canary.port}/t>"]
     assert canary.connections == 0
 
 
-def test_an_escaped_quote_hides_no_nesting_from_the_depth_limit(fixture_server):
-    """Finding: the same trick hid nesting (300 000 braces crashed a worker; the fixture server takes 20 kB)."""
-    before = httpx.get(fixture_server + "/health").json()["workers_replaced"]
-    r = ask(fixture_server, QUOTE_TRICK.format(inner="{" * 5_000 + "}" * 5_000))
+def test_an_escaped_quote_hides_no_nesting_from_the_depth_limit(fixture_client):
+    """Finding: the same trick hid nesting (300 000 braces crashed a worker; the fixture's endpoint takes 20 kB)."""
+    before = fixture_client.get("/health").json()["workers_replaced"]
+    r = ask(fixture_client, QUOTE_TRICK.format(inner="{" * 5_000 + "}" * 5_000))
     assert r.status_code == 400 and f"deeper than {MAX_DEPTH}" in r.json()["message"]
-    assert httpx.get(fixture_server + "/health").json()["workers_replaced"] == before
+    assert fixture_client.get("/health").json()["workers_replaced"] == before
 
 
 # tokens whose reading differs between SPARQL's whole-text unescaping and the engines' (inside strings and IRIs)
@@ -227,10 +228,10 @@ def test_a_client_past_its_time_budget_is_refused_until_it_refills():
     assert slots.refusal("a") is None
 
 
-def test_answers_of_volatile_functions_are_not_cached(fixture_server):
+def test_answers_of_volatile_functions_are_not_cached(fixture_client):
     """Finding (low): answers using NOW(), RAND(), STRUUID() were cached: everyone got the same "random" UUID."""
     query = "SELECT (STRUUID() AS ?u) (RAND() AS ?r) WHERE {}"
-    first, second = (ask(fixture_server, query).json()["results"]["bindings"][0]["u"]["value"] for _ in range(2))
+    first, second = (ask(fixture_client, query).json()["results"]["bindings"][0]["u"]["value"] for _ in range(2))
     assert first != second
 
 
@@ -242,22 +243,22 @@ def test_etags_are_keyed_by_a_secret_of_the_process():
     assert cache.etag("v1", key) == cache.etag("v1", key)
 
 
-def test_if_none_match_star_does_not_match_what_does_not_exist(fixture_server):
+def test_if_none_match_star_does_not_match_what_does_not_exist(fixture_client):
     """Finding (low): ``If-None-Match: *`` on a non-existent entity was a 304 with a Link built from the path."""
-    r = httpx.get(fixture_server + "/id/no/such/thing", headers={"Accept": "text/turtle", "If-None-Match": "*"})
+    r = fixture_client.get("/id/no/such/thing", headers={"Accept": "text/turtle", "If-None-Match": "*"})
     assert r.status_code == 404 and "link" not in r.headers
 
 
-def test_search_says_it_varies_on_accept(fixture_server):
+def test_search_says_it_varies_on_accept(fixture_client):
     """Finding (low): /search answers HTML or JSON by Accept, without ``Vary: Accept``."""
     for accept in ("text/html", "application/json"):
-        r = httpx.get(fixture_server + "/search", params={"q": "plan"}, headers={"Accept": accept})
+        r = fixture_client.get("/search", params={"q": "plan"}, headers={"Accept": accept})
         assert r.status_code == 200 and "Accept" in [v.strip() for v in r.headers["vary"].split(",")]
 
 
-def test_redoc_asks_no_cdn(fixture_server):
+def test_redoc_asks_no_cdn(fixture_client):
     """Finding (low): /redoc asked a CDN for its logo (a CSP violation per visit)."""
-    script = httpx.get(fixture_server + "/docs/assets/redoc.standalone.js")
+    script = fixture_client.get("/docs/assets/redoc.standalone.js")
     assert script.status_code == 200 and b"cdn.redoc.ly" not in script.content
     assert b"docs/assets/favicon.png" in script.content
 

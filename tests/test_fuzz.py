@@ -2,15 +2,22 @@
 
 ``/sparql`` declares its protocol parameters and bodies, so the run sends queries, dataset IRIs,
 ``timeout`` and ``format`` values; the test counts them (``pytest -s`` prints the counts, ``--junitxml`` records
-them as properties)."""
+them as properties). The application is called in process, with the settings of ``fixture_server``."""
 
 from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import CheckContext, not_a_server_error
 from schemathesis.core import NotSet
 from schemathesis.core.transport import Response
+from schemathesis.python import asgi
+
+from tehkg.endpoint.app import create_app
+from tests.conftest import FIXTURE_ENV, endpoint_settings, within
 
 PROTOCOL_PARAMETERS = ("query", "default-graph-uri", "named-graph-uri", "timeout", "format")
 
@@ -33,8 +40,16 @@ def no_server_error_but_timeouts(ctx: CheckContext, response: Response, case: sc
     return not_a_server_error(ctx, response, case)
 
 
-def test_no_server_error(fixture_server, subtests, record_property):
-    schema = schemathesis.openapi.from_url(fixture_server + "/openapi.json")
+@pytest.fixture(scope="module")
+def app(fixture_store: Path) -> Iterator[Callable]:
+    """The application over the protocol fixture, with ``fixture_server``'s settings. Schemathesis calls it in
+    process: it starts its lifespan (the query workers) on the first request and keeps it; stopped at the end."""
+    yield create_app(endpoint_settings(fixture_store, **FIXTURE_ENV))
+    asgi.shutdown_lifespans()
+
+
+def test_no_server_error(app, subtests, record_property):
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 10, "the OpenAPI description lists the API's operations"
     counts: Counter[str] = Counter()
@@ -44,8 +59,8 @@ def test_no_server_error(fixture_server, subtests, record_property):
             @given(case=operation.as_strategy())
             @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck), database=None)
             def no_server_error(case: schemathesis.Case) -> None:
-                response = case.call_and_validate(
-                    base_url=fixture_server, checks=[no_server_error_but_timeouts], timeout=30
+                response = within(  # as a client over HTTP would, give up on an answer after 30 s
+                    30, lambda: case.call_and_validate(checks=[no_server_error_but_timeouts]), case.path
                 )
                 if case.path == "/sparql":
                     sent = sent_parameters(case)

@@ -14,7 +14,7 @@ from tehkg.loader import rdf_files, store_builder
 from tehkg.loader.rdf_files import RdfInputError, refuse_entity_declarations
 from tehkg.loader.store_builder import build
 from tehkg.loader.store_layout import current_store
-from tests.conftest import FIXTURES, PROJECT_ROOT, run_tehkg
+from tests.conftest import FIXTURES, PROJECT_ROOT, tehkg_cli
 
 VALID = FIXTURES / "valid"
 HOSTILE = FIXTURES / "hostile"
@@ -36,13 +36,13 @@ def test_another_source_may_not_write_the_metadata_graph(command, tmp_path):
     root = tmp_path / "store"
     evil = HOSTILE / "foreign-metadata.trig"
     store = ["--store", str(root)] if command[0] == "build" else []
-    result = run_tehkg(*command, str(VALID), str(evil), *store)
+    result = tehkg_cli(*command, str(VALID), str(evil), *store)
     assert result.returncode == 2, result.stderr
     assert f"error: {evil}: graph {METADATA} is owned by {VALID / 'mini.trig'}" in result.stderr
     assert "Traceback" not in result.stderr
     if command[0] == "build":
         assert store_dirs(root) == []  # nothing built, nothing left behind
-    shared = run_tehkg(*command, str(VALID), str(evil), *store, "--allow-shared-graphs")
+    shared = tehkg_cli(*command, str(VALID), str(evil), *store, "--allow-shared-graphs")
     assert shared.returncode == 2 and f"graph {METADATA} is owned by" in shared.stderr  # never shared
 
 
@@ -53,10 +53,10 @@ def test_the_builder_statistics_of_an_input_are_recomputed_never_trusted(tmp_pat
     folder.mkdir()
     (folder / "mini.trig").write_bytes((VALID / "mini.trig").read_bytes())
     (folder / "stats.trig").write_bytes((HOSTILE / "builder-statistics.trig").read_bytes())
-    assert run_tehkg("validate", str(folder)).returncode == 0
+    assert tehkg_cli("validate", str(folder)).returncode == 0
     store = tmp_path / "store"
-    assert run_tehkg("build", str(folder), "--store", str(store), "--no-validate").returncode == 0
-    forged = run_tehkg(
+    assert tehkg_cli("build", str(folder), "--store", str(store), "--no-validate").returncode == 0
+    forged = tehkg_cli(
         "query",
         f"ASK {{ GRAPH {METADATA} {{ ?d <http://rdfs.org/ns/void#triples> 999999999 }} }}",
         "--store",
@@ -69,26 +69,26 @@ def test_the_builder_statistics_of_an_input_are_recomputed_never_trusted(tmp_pat
 
 def test_a_document_graph_belongs_to_its_first_source(tmp_path):
     evil = HOSTILE / "foreign-document.trig"
-    result = run_tehkg("validate", str(VALID), str(evil))
+    result = tehkg_cli("validate", str(VALID), str(evil))
     assert result.returncode == 2
     owned = f"error: {evil}: graph <https://w3id.org/tehkg/graph/test-plan> is owned by {VALID / 'mini.trig'}"
     assert owned in result.stderr
-    assert run_tehkg("validate", str(VALID), str(evil), "--allow-shared-graphs").returncode == 0
+    assert tehkg_cli("validate", str(VALID), str(evil), "--allow-shared-graphs").returncode == 0
     folder = tmp_path / "data"  # the files of one folder share their graphs
     folder.mkdir()
     for file in (VALID / "mini.trig", evil):
         (folder / file.name).write_bytes(file.read_bytes())
-    assert run_tehkg("validate", str(folder)).returncode == 0
+    assert tehkg_cli("validate", str(folder)).returncode == 0
 
 
 def test_ontology_files_share_the_ontology_graph_wherever_they_sit(tmp_path):
     ontology = PROJECT_ROOT / "ontology"
     files = [str(ontology / "tehkg.ttl"), str(ontology / "concepts.ttl"), str(VALID)]
-    result = run_tehkg("validate", *files)
+    result = tehkg_cli("validate", *files)
     assert result.returncode == 0, result.stdout + result.stderr
     trig = tmp_path / "ontology.trig"  # a quad file naming the ontology graph is an input like any other
     trig.write_text("<https://w3id.org/tehkg/graph/ontology> { <https://example.org/a> <https://example.org/b> 1 . }")
-    refused = run_tehkg("validate", *files, str(trig))
+    refused = tehkg_cli("validate", *files, str(trig))
     assert refused.returncode == 2
     assert f"{trig}: graph <https://w3id.org/tehkg/graph/ontology> is owned by {files[0]}" in refused.stderr
 
@@ -109,14 +109,14 @@ def with_links(tmp_path: Path, *iris: str) -> Path:
 
 def test_web_links_conform(tmp_path):
     path = with_links(tmp_path, "https://example.org/a", "HTTP://EXAMPLE.ORG/B", "urn:isbn:9782110000000")
-    result = run_tehkg("validate", str(path))
+    result = tehkg_cli("validate", str(path))
     assert result.returncode == 0, result.stdout
     assert "IRI schemes" not in result.stdout
 
 
 @pytest.mark.parametrize("iri", ["javascript:alert(document.cookie)", "data:text/html,x", "file:///etc/passwd"])
 def test_other_schemes_are_violations(iri, tmp_path):
-    result = run_tehkg("validate", str(with_links(tmp_path, "https://example.org/a", iri)))
+    result = tehkg_cli("validate", str(with_links(tmp_path, "https://example.org/a", iri)))
     assert result.returncode == 1, result.stdout
     assert "VIOLATION https://w3id.org/tehkg/id/org/ministere-essai (Ministère de l'essai)" in result.stdout
     assert f"[IRI schemes] value {iri}: {iri} is not an http, https or urn IRI" in result.stdout
@@ -147,7 +147,7 @@ def test_entity_bomb_is_refused_before_parsing(command, tmp_path):
     bomb = billion_laughs(tmp_path / "bomb.rdf")
     assert bomb.stat().st_size < 2048
     store = ["--store", str(tmp_path / "store")] if command == "build" else []
-    result = subprocess.run(
+    result = subprocess.run(  # in its own process: a bomb that went off would take the memory of pytest's
         [sys.executable, "-m", "tehkg.cli", command, str(bomb), *store],
         cwd=PROJECT_ROOT,
         capture_output=True,
@@ -238,9 +238,9 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 def test_a_really_full_disk_is_exit_3(small_disk):
     root = small_disk / "store"
-    assert run_tehkg("build", str(VALID), "--store", str(root)).returncode == 0
+    assert tehkg_cli("build", str(VALID), "--store", str(root)).returncode == 0
     before = current_store(root)
-    result = run_tehkg("build", str(VALID), "--store", str(root))
+    result = tehkg_cli("build", str(VALID), "--store", str(root))
     assert result.returncode == 3, result.stderr
     assert "No space left on device" in result.stderr and "Traceback" not in result.stderr
     assert current_store(root) == before and store_dirs(root) == [before.name]

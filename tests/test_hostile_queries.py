@@ -1,4 +1,5 @@
-"""Hostile queries: no SERVICE gets out (query check and workers without network), and no input kills a worker."""
+"""Hostile queries: no SERVICE gets out (query check and workers without network), and no input kills a worker.
+The endpoint is the whole application in process; the worker pool is also called directly."""
 
 import asyncio
 import random
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from tehkg.endpoint.engines.execution import QueryTask
 from tehkg.endpoint.engines.workers import WorkerPool
@@ -95,40 +97,40 @@ def canary():
     item.close()
 
 
-def _ask(base: str, query: str) -> httpx.Response:
-    return httpx.post(base + "/sparql", content=query, headers={"Content-Type": "application/sparql-query", **JSON})
+def _ask(client: TestClient, query: str) -> httpx.Response:
+    return client.post("/sparql", content=query, headers={"Content-Type": "application/sparql-query", **JSON})
 
 
-def _replaced(base: str) -> int:
-    return httpx.get(base + "/health").json()["workers_replaced"]
+def _replaced(client: TestClient) -> int:
+    return client.get("/health").json()["workers_replaced"]
 
 
 @pytest.mark.parametrize("template", BYPASSES + FORMS)
-def test_service_never_reaches_the_canary(fixture_server, canary, template):
+def test_service_never_reaches_the_canary(fixture_client, canary, template):
     query = template.replace("{canary}", CANARY).replace("{port}", str(canary.port))
-    r = _ask(fixture_server, query)
+    r = _ask(fixture_client, query)
     assert r.status_code in (400, 403), r.text
     assert r.json()["error"] in ("service-refused", "bad-query")
     assert canary.connections == 0
 
 
-def test_fuzzed_lexical_edges_never_reach_the_canary(fixture_server, canary):
+def test_fuzzed_lexical_edges_never_reach_the_canary(fixture_client, canary):
     statuses = set()
     for template in fuzz_cases():
-        r = _ask(fixture_server, template.replace("{port}", str(canary.port)))
+        r = _ask(fixture_client, template.replace("{port}", str(canary.port)))
         statuses.add(r.status_code)
         assert r.status_code in (400, 403), (template, r.text)
     assert canary.connections == 0
     assert 403 in statuses  # most cases parse, and are refused for what they are
 
 
-def test_long_query_mentioning_service_is_refused_unparsed(server, canary):
+def test_long_query_mentioning_service_is_refused_unparsed(shipped_client, canary):
     padding = "#" * PARSED_LENGTH + "\n"  # a comment: the parse would cost time, the lexer finds nothing in it
     query = f"SELECT * {{ {padding} SERVICE {CANARY.format(port=canary.port)} {{ ?x ?y ?z }} }}"
-    r = _ask(server, query)
+    r = _ask(shipped_client, query)
     assert r.status_code == 400 and f"up to {PARSED_LENGTH} characters" in r.json()["message"]
     assert canary.connections == 0
-    short = _ask(server, "SELECT * { SERVICE " + CANARY.format(port=canary.port) + " { ?x ?y ?z } }")
+    short = _ask(shipped_client, "SELECT * { SERVICE " + CANARY.format(port=canary.port) + " { ?x ?y ?z } }")
     assert short.status_code == 403 and canary.connections == 0  # under the limit: parsed and refused for what it is
 
 
@@ -143,12 +145,12 @@ def test_fuzzed_services_are_found_by_the_scan(query):
         assert found.services == ["<http://127.0.0.1:1/x>"] or found.unreadable
 
 
-def test_allowed_service_and_the_word_service_elsewhere_pass_the_check(fixture_server):
-    # the fixture server allows http://127.0.0.1:1/allowed, where nothing listens
-    allowed = _ask(fixture_server, "SELECT * { SERVICE SILENT <http://127.0.0.1:1/allowed> { ?s ?p ?o } }")
+def test_allowed_service_and_the_word_service_elsewhere_pass_the_check(fixture_client):
+    # the fixture's endpoint allows http://127.0.0.1:1/allowed, where nothing listens
+    allowed = _ask(fixture_client, "SELECT * { SERVICE SILENT <http://127.0.0.1:1/allowed> { ?s ?p ?o } }")
     assert allowed.status_code == 200, allowed.text
     words = "PREFIX sd: <http://www.w3.org/ns/sparql-service-description#> SELECT ?service { ?service a sd:Service }"
-    assert _ask(fixture_server, words).status_code == 200
+    assert _ask(fixture_client, words).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -160,30 +162,30 @@ def test_allowed_service_and_the_word_service_elsewhere_pass_the_check(fixture_s
         "ASK { FILTER(1 <" + "(" * 5_000 + "1" + ")" * 5_000 + ">0) }",  # an IRI to a lexer, a comparison here
     ],
 )
-def test_deep_queries_are_refused_before_a_worker(fixture_server, query):
-    before = _replaced(fixture_server)
-    r = _ask(fixture_server, query)
+def test_deep_queries_are_refused_before_a_worker(fixture_client, query):
+    before = _replaced(fixture_client)
+    r = _ask(fixture_client, query)
     assert r.status_code == 400 and f"deeper than {MAX_DEPTH}" in r.json()["message"]
-    assert _replaced(fixture_server) == before
+    assert _replaced(fixture_client) == before
 
 
 @pytest.mark.parametrize("param", ["default-graph-uri", "named-graph-uri"])
-def test_dataset_iris_are_checked(fixture_server, param):
-    before = _replaced(fixture_server)
-    r = httpx.get(fixture_server + "/sparql", params={"query": "ASK {}", param: "not an iri"}, headers=JSON)
+def test_dataset_iris_are_checked(fixture_client, param):
+    before = _replaced(fixture_client)
+    r = fixture_client.get("/sparql", params={"query": "ASK {}", param: "not an iri"}, headers=JSON)
     assert r.status_code == 400 and "not an iri" in r.json()["message"]
-    assert _replaced(fixture_server) == before
+    assert _replaced(fixture_client) == before
 
 
 @pytest.mark.parametrize("value", ["-5", "nan", "abc", "-inf"])
-def test_timeout_must_be_a_number_of_seconds(fixture_server, value):
-    r = httpx.get(fixture_server + "/sparql", params={"query": "ASK {}", "timeout": value}, headers=JSON)
+def test_timeout_must_be_a_number_of_seconds(fixture_client, value):
+    r = fixture_client.get("/sparql", params={"query": "ASK {}", "timeout": value}, headers=JSON)
     assert r.status_code == 400 and "timeout" in r.json()["message"]
 
 
-def test_health_says_whether_workers_are_cut_off(fixture_server):
-    # the fixture server allows one SERVICE endpoint: its workers are walled all the same (the forwarder is their way)
-    assert httpx.get(fixture_server + "/health").json()["workers_network_isolated"] is True
+def test_health_says_whether_workers_are_cut_off(fixture_client):
+    # one SERVICE endpoint is allowed here: the workers are walled all the same (the forwarder is their way)
+    assert fixture_client.get("/health").json()["workers_network_isolated"] is True
 
 
 def _run(pool: WorkerPool, directory: str, query: str, timeout: float = 20):

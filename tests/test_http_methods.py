@@ -1,10 +1,12 @@
-"""HEAD wherever GET is served, OPTIONS with Allow, CORS preflight, 405 with Allow: real HTTP on a started server."""
+"""HEAD wherever GET is served, OPTIONS with Allow, CORS preflight, 405 with Allow. HEAD on a started server (what
+uvicorn sends on the wire for it); the other methods through the whole application in process."""
 
 import socket
 from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from tehkg.endpoint.context import local_path
 
@@ -95,22 +97,22 @@ def test_head_of_a_query_keeps_the_truncation_header(fixture_server: str) -> Non
         ("/static/style.css", "GET, HEAD, OPTIONS"),
     ],
 )
-def test_options_lists_the_allowed_methods(fixture_server: str, path: str, allow: str) -> None:
-    response = httpx.options(fixture_server + path)
+def test_options_lists_the_allowed_methods(fixture_client: TestClient, path: str, allow: str) -> None:
+    response = fixture_client.options(path)
     assert response.status_code == 204
     assert response.headers["allow"] == allow
     assert response.content == b""
 
 
-def test_options_of_an_unknown_path_is_a_json_404(fixture_server: str) -> None:
-    response = httpx.options(fixture_server + "/no-such-page")
+def test_options_of_an_unknown_path_is_a_json_404(fixture_client: TestClient) -> None:
+    response = fixture_client.options("/no-such-page")
     assert response.status_code == 404
     assert response.json() == {"error": "not-found", "message": "nothing is served at /no-such-page"}
 
 
-def test_cors_preflight_still_answered_by_the_cors_layer(fixture_server: str) -> None:
-    response = httpx.options(
-        fixture_server + "/sparql",
+def test_cors_preflight_still_answered_by_the_cors_layer(fixture_client: TestClient) -> None:
+    response = fixture_client.options(
+        "/sparql",
         headers={"Origin": "https://example.org", "Access-Control-Request-Method": "HEAD"},
     )
     assert response.status_code == 200
@@ -123,8 +125,8 @@ def test_cors_preflight_still_answered_by_the_cors_layer(fixture_server: str) ->
     ("method", "path", "allow"),
     [("PUT", "/sparql", "GET, HEAD, POST, OPTIONS"), ("DELETE", "/dump.nq", "GET, HEAD, OPTIONS")],
 )
-def test_wrong_method_is_a_json_405_with_allow(fixture_server: str, method: str, path: str, allow: str) -> None:
-    response = httpx.request(method, fixture_server + path)
+def test_wrong_method_is_a_json_405_with_allow(fixture_client: TestClient, method: str, path: str, allow: str) -> None:
+    response = fixture_client.request(method, path)
     assert response.status_code == 405
     assert response.headers["allow"] == allow
     assert response.json() == {"error": "method-not-allowed", "message": "Method Not Allowed"}

@@ -3,9 +3,9 @@ void:Linkset of the served dataset description counts exactly the links of the l
 
 import re
 
-import httpx
 import pytest
 import rdflib
+from fastapi.testclient import TestClient
 
 from tehkg.vocab import DATASET_IRI, LINKS_GRAPH
 
@@ -26,14 +26,14 @@ PATTERNS = {  # target uriSpace -> (link predicate, the identifier pattern of th
 LINK_PREDICATES = {OWL_SAME_AS, SKOS_EXACT}
 
 
-def links(base: str) -> list[tuple[str, str, str]]:
+def links(client: TestClient) -> list[tuple[str, str, str]]:
     query = f"SELECT ?s ?p ?o {{ GRAPH <{LINKS_GRAPH}> {{ ?s ?p ?o }} }}"
-    rows = httpx.get(base + "/sparql", params={"query": query}, headers={"Accept": "application/json"}).json()
+    rows = client.get("/sparql", params={"query": query}, headers={"Accept": "application/json"}).json()
     return [(b["s"]["value"], b["p"]["value"], b["o"]["value"]) for b in rows["results"]["bindings"]]
 
 
-def test_every_link_follows_its_target_pattern(server):
-    found = links(server)
+def test_every_link_follows_its_target_pattern(shipped_client):
+    found = links(shipped_client)
     assert len(found) >= 7
     for subject, predicate, target in found:
         assert predicate in LINK_PREDICATES, (subject, predicate)
@@ -44,12 +44,12 @@ def test_every_link_follows_its_target_pattern(server):
         assert re.fullmatch(pattern, target), target
 
 
-def test_french_eli_carries_the_date_and_number_of_the_text(server):
+def test_french_eli_carries_the_date_and_number_of_the_text(shipped_client):
     """The Légifrance ELI of a text repeats its eli:date_document and eli:id_local."""
     query = f"""PREFIX eli: <http://data.europa.eu/eli/ontology#>
     SELECT ?o ?date ?number {{ GRAPH <{LINKS_GRAPH}> {{ ?s ?p ?o }} ?s eli:date_document ?date ; eli:id_local ?number
       FILTER(STRSTARTS(STR(?o), "http://www.legifrance.gouv.fr/")) }}"""
-    rows = httpx.get(server + "/sparql", params={"query": query}, headers={"Accept": "application/json"}).json()
+    rows = shipped_client.get("/sparql", params={"query": query}, headers={"Accept": "application/json"}).json()
     bindings = rows["results"]["bindings"]
     assert len(bindings) == 5
     for b in bindings:
@@ -58,13 +58,13 @@ def test_french_eli_carries_the_date_and_number_of_the_text(server):
 
 
 @pytest.fixture(scope="module")
-def description(server) -> rdflib.Graph:
-    body = httpx.get(server + "/dataset", headers={"Accept": "text/turtle"}).text
+def description(shipped_client) -> rdflib.Graph:
+    body = shipped_client.get("/dataset", headers={"Accept": "text/turtle"}).text
     return rdflib.Graph().parse(data=body, format="turtle")
 
 
-def test_each_linkset_counts_its_links(server, description):
-    found = links(server)
+def test_each_linkset_counts_its_links(shipped_client, description):
+    found = links(shipped_client)
     void = rdflib.Namespace("http://rdfs.org/ns/void#")
     linksets = set(description.subjects(rdflib.RDF.type, void.Linkset))
     assert len(linksets) == len(PATTERNS)

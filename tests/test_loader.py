@@ -1,19 +1,22 @@
-"""The loader: errors located, failed or killed builds leave the previous store serving, GSP publish."""
+"""The loader: errors located, failed or killed builds leave the previous store serving, GSP publish. The command
+line and the endpoint in process; a build killed, and the engine published to, in processes of their own."""
 
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from tehkg.loader.search_index import SearchIndex
 from tehkg.loader.store_builder import build
 from tehkg.loader.store_layout import current_store
-from tests.conftest import FIXTURES, free_port, run_tehkg, start_serve, start_server, stop, wait_until_up
+from tests.conftest import FIXTURES, free_port, in_process, stop, tehkg_cli, wait_until_up
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,61 +25,60 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
 @pytest.fixture
-def served(tmp_path):
-    """A store built from the valid fixture and a server on it."""
+def served(tmp_path: Path) -> Iterator[tuple[Path, TestClient]]:
+    """A store built from the valid fixture and the endpoint on it, in process."""
     root = tmp_path / "store"
     build([VALID], root, log=lambda _: None)
-    process, base = start_server(root)
-    yield root, base
-    stop(process)
+    with in_process(root) as client:
+        yield root, client
 
 
-def count(base: str) -> int:
-    r = httpx.get(base + "/sparql", params={"query": COUNT}, headers={"Accept": "text/csv"})
+def count(client: TestClient) -> int:
+    r = client.get("/sparql", params={"query": COUNT}, headers={"Accept": "text/csv"})
     assert r.status_code == 200, r.text
     return int(r.text.split()[1])
 
 
 def test_syntax_error_exit_2_with_position_and_store_untouched(served, tmp_path):
-    root, base = served
-    before, n = current_store(root), count(base)
+    root, client = served
+    before, n = current_store(root), count(client)
     broken = tmp_path / "broken.trig"
     broken.write_text(VALID.read_text() + "\n<https://w3id.org/tehkg/id/x> <http://p> .\n")
     line = len(broken.read_text().splitlines())
     for flags in ([], ["--no-validate"]):
-        result = run_tehkg("build", str(broken), "--store", str(root), *flags)
+        result = tehkg_cli("build", str(broken), "--store", str(root), *flags)
         assert result.returncode == 2, result.stderr
         assert f"{broken}:{line}:" in result.stderr
-    assert current_store(root) == before and count(base) == n
+    assert current_store(root) == before and count(client) == n
 
 
 def test_violation_aborts_build_and_store_untouched(served, tmp_path):
-    root, base = served
-    before, n = current_store(root), count(base)
+    root, client = served
+    before, n = current_store(root), count(client)
     invalid = tmp_path / "invalid.trig"
     invalid.write_text(
         VALID.read_text().replace('skos:notation "1" ; skos:prefLabel "Mesure', 'skos:prefLabel "Mesure')
     )
-    result = run_tehkg("build", str(invalid), "--store", str(root))
+    result = tehkg_cli("build", str(invalid), "--store", str(root))
     assert result.returncode == 1
     assert "VIOLATION https://w3id.org/tehkg/id/plan/2030-2032/measure/1" in result.stderr
     assert "nothing was published or swapped in" in result.stderr
-    assert current_store(root) == before and count(base) == n
+    assert current_store(root) == before and count(client) == n
 
 
 def test_rebuild_swaps_and_server_follows(served, tmp_path):
-    root, base = served
-    n = count(base)
+    root, client = served
+    n = count(client)
     extra = tmp_path / "extra.trig"
     extra.write_text(VALID.read_text().replace("Le texte de la mesure.", "Le texte, modifié."))
-    assert run_tehkg("build", str(extra), "--store", str(root)).returncode == 0
-    r = httpx.get(
-        base + "/sparql",
+    assert tehkg_cli("build", str(extra), "--store", str(root)).returncode == 0
+    r = client.get(
+        "/sparql",
         params={"query": 'ASK { ?m ?p "Le texte, modifié."@fr }'},
         headers={"Accept": "application/sparql-results+json"},
     )
-    assert r.json()["boolean"] is True and count(base) == n
-    hits = httpx.get(base + "/search", params={"q": "texte modifie"}).json()["results"]
+    assert r.json()["boolean"] is True and count(client) == n
+    hits = client.get("/search", params={"q": "texte modifie"}).json()["results"]
     assert [h["path"] for h in hits] == ["/id/plan/2030-2032/measure/1"]  # the new build's index
 
 
@@ -96,8 +98,8 @@ def synthetic(path: Path, triples: int) -> Path:
 
 
 def test_killed_build_leaves_a_working_store(served, tmp_path):
-    root, base = served
-    before, n = current_store(root), count(base)
+    root, client = served
+    before, n = current_store(root), count(client)
     big = synthetic(tmp_path / "big.nq", 1_500_000)
     process = subprocess.Popen(
         [sys.executable, "-m", "tehkg.cli", "build", str(big), "--store", str(root), "--no-validate"],
@@ -112,8 +114,8 @@ def test_killed_build_leaves_a_working_store(served, tmp_path):
     assert process.poll() is None, "the build finished before it could be killed"
     process.send_signal(signal.SIGKILL)
     process.wait(10)
-    assert partial.is_dir() and current_store(root) == before and count(base) == n  # never served
-    assert run_tehkg("build", str(VALID), "--store", str(root)).returncode == 0  # and cleans up
+    assert partial.is_dir() and current_store(root) == before and count(client) == n  # never served
+    assert tehkg_cli("build", str(VALID), "--store", str(root)).returncode == 0  # and cleans up
     assert not partial.exists() and not list(root.glob("*.partial"))
     assert len([d for d in root.glob("v*") if d.is_dir()]) == 2  # the new store and the one it replaced
 
@@ -138,7 +140,7 @@ def test_target_round_trips_every_graph(oxigraph_server):
     from rdflib import Graph
     from rdflib.compare import isomorphic
 
-    result = run_tehkg("build", str(VALID), "--target", oxigraph_server + "/store")
+    result = tehkg_cli("build", str(VALID), "--target", oxigraph_server + "/store")
     assert result.returncode == 0, result.stderr
     graphs = {q.graph_name.value for q in ox.parse(path=str(VALID), format=ox.RdfFormat.TRIG)}
     for graph in graphs - {"https://w3id.org/tehkg/graph/metadata"}:  # metadata also gets statistics
@@ -150,30 +152,29 @@ def test_target_round_trips_every_graph(oxigraph_server):
 
 def test_target_keeps_graph_ownership(oxigraph_server):
     evil = FIXTURES / "hostile" / "foreign-document.trig"
-    refused = run_tehkg("build", str(VALID), str(evil), "--target", oxigraph_server + "/store")
+    refused = tehkg_cli("build", str(VALID), str(evil), "--target", oxigraph_server + "/store")
     assert refused.returncode == 2 and "graph <https://w3id.org/tehkg/graph/test-plan> is owned by" in refused.stderr
-    shared = run_tehkg("build", str(VALID), str(evil), "--target", oxigraph_server + "/store", "--allow-shared-graphs")
+    shared = tehkg_cli("build", str(VALID), str(evil), "--target", oxigraph_server + "/store", "--allow-shared-graphs")
     assert shared.returncode == 0, shared.stderr
     r = httpx.get(oxigraph_server + "/store", params={"graph": "https://w3id.org/tehkg/graph/test-plan"})
     assert "Plan d'un autre" in r.text
 
 
-def test_backend_serves_the_same_answers(oxigraph_server, tmp_path):
-    assert run_tehkg("build", str(VALID), "--target", oxigraph_server + "/store").returncode == 0
-    process, base = start_serve(["--backend", oxigraph_server + "/query"], tmp_path)
-    try:
+def test_backend_serves_the_same_answers(oxigraph_server):
+    assert tehkg_cli("build", str(VALID), "--target", oxigraph_server + "/store").returncode == 0
+    with in_process(TEHKG_BACKEND=oxigraph_server + "/query") as client:
         query = (
             "SELECT ?m ?label WHERE { ?m a <https://w3id.org/tehkg/ontology#Measure> ; "
             "<http://www.w3.org/2004/02/skos/core#prefLabel> ?label } ORDER BY ?label"
         )
-        r = httpx.get(base + "/sparql", params={"query": query}, headers={"Accept": "text/csv"})
+        r = client.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"})
         assert r.status_code == 200, r.text
         assert r.text.splitlines()[1:] == [
             "https://w3id.org/tehkg/id/plan/2030-2032/measure/1,Mesure d'essai",
             "https://w3id.org/tehkg/id/plan/2030-2032/measure/1,Test measure",
         ]
-        scoped = httpx.get(
-            base + "/sparql",
+        scoped = client.get(
+            "/sparql",
             headers={"Accept": "text/csv"},
             params=[
                 ("query", "SELECT ?s WHERE { ?s a <https://w3id.org/tehkg/ontology#Measure> }"),
@@ -181,9 +182,7 @@ def test_backend_serves_the_same_answers(oxigraph_server, tmp_path):
             ],
         )
         assert scoped.status_code == 200 and scoped.text.split() == ["s"]  # no measure in that graph
-        page = httpx.get(base + "/id/plan/2030-2032/measure/1", headers={"Accept": "text/turtle"})
+        page = client.get("/id/plan/2030-2032/measure/1", headers={"Accept": "text/turtle"})
         assert page.status_code == 200 and "Mesure d'essai" in page.text
-        hits = httpx.get(base + "/search", params={"q": "mesure d'essai"}).json()["results"]
+        hits = client.get("/search", params={"q": "mesure d'essai"}).json()["results"]
         assert hits[0]["path"] == "/id/plan/2030-2032/measure/1"
-    finally:
-        stop(process)

@@ -3,7 +3,6 @@ its passage, and every organisation of the registry takes part in a document (lo
 
 import csv
 import subprocess
-import sys
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -14,7 +13,6 @@ from tehkg.loader import mentions
 from tehkg.loader.quality import load_shapes, validate
 from tehkg.loader.rdf_files import collect, parse_all
 from tehkg.resources import ontology_dir, shipped_sources
-from tests.conftest import PROJECT_ROOT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mentions"
 MINI = Path(__file__).parent / "fixtures" / "valid" / "mini.trig"
@@ -172,15 +170,12 @@ def test_an_organisation_linked_to_nothing_is_an_orphan():
     assert findings.orphans == [ID + "org/agence-oubliee"]
 
 
-def test_the_worklist_command(tmp_path):
+def test_the_worklist_command(capsys):
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "tehkg.loader.mentions", *args],
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        """``python -m tehkg.loader.mentions ARGS``, in process."""
+        code = mentions.main(list(args))
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(args, code, out, err)
 
     listed = run(str(FIXTURES / "unlinked.trig"))
     assert listed.returncode == 1

@@ -1,7 +1,7 @@
 """The network wall: query workers have no route out, and an allow-listed SERVICE goes through the forwarder.
 
 The pool is called directly, or the forwarder spoken to as a compromised worker would: the query check is
-bypassed and the wall stands alone. ``tehkg query`` is run end to end.
+bypassed and the wall stands alone. ``tehkg query`` is run whole, in process.
 """
 
 import asyncio
@@ -18,7 +18,7 @@ from tehkg.endpoint.engines.forwarder import Forwarder, allowed_endpoints
 from tehkg.endpoint.engines.workers import WorkerPool
 from tehkg.loader.store_layout import current_store
 from tehkg.settings import SettingsError
-from tests.conftest import run_tehkg
+from tests.conftest import tehkg_cli
 from tests.test_safety import RUNAWAY
 
 WORKER_MEMORY = 1 << 30
@@ -249,7 +249,7 @@ def test_allow_list_endpoints():
 def test_cli_query_service_not_allowed_is_refused_without_a_connection(fixture_store, canaries, monkeypatch):
     monkeypatch.delenv("TEHKG_SERVICE_ALLOW", raising=False)
     a = canaries()
-    done = run_tehkg("query", _service(a.iri()), "--store", str(fixture_store))
+    done = tehkg_cli("query", _service(a.iri()), "--store", str(fixture_store))
     assert done.returncode == 2
     assert done.stderr.startswith("error: SERVICE is not allowed for <" + a.iri() + ">")
     assert a.connections_from_others() == 0
@@ -258,14 +258,14 @@ def test_cli_query_service_not_allowed_is_refused_without_a_connection(fixture_s
 def test_cli_query_allowed_service_goes_through_the_forwarder(fixture_store, canaries, monkeypatch):
     a = canaries()
     monkeypatch.setenv("TEHKG_SERVICE_ALLOW", a.iri("localhost"))
-    done = run_tehkg("query", _service(a.iri("localhost")), "--store", str(fixture_store))
+    done = tehkg_cli("query", _service(a.iri("localhost")), "--store", str(fixture_store))
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["x", "from the canary"]
     assert a.connections_from_others() == 1
 
 
 def test_cli_query_past_its_deadline_exits_2(fixture_store):
-    done = run_tehkg("query", RUNAWAY, "--store", str(fixture_store), "--timeout", "1")
+    done = tehkg_cli("query", RUNAWAY, "--store", str(fixture_store), "--timeout", "1")
     assert done.returncode == 2
     assert done.stderr.startswith("error: ") and "(TEHKG_TIMEOUT, or --timeout)" in done.stderr
     assert "Traceback" not in done.stderr

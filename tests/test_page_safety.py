@@ -1,19 +1,21 @@
 """Page safety (issue 14, findings 9 and 12): security headers on every response, only http(s) links,
-self-built URLs that no ``Host`` header chooses, and query links a browser opens as the editor."""
+self-built URLs that no ``Host`` header chooses, and query links a browser opens as the editor. The application in
+process, but for the ``Host`` of a real connection and for Chromium: a started server."""
 
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from tehkg.endpoint.http.guard import PAGE_POLICY
 from tehkg.settings import Settings, SettingsError
 from tests.browser import csp_refusals, start_chromium
-from tests.conftest import run_tehkg, start_server, stop
+from tests.conftest import IN_PROCESS, in_process, start_server, stop, tehkg_cli
 
 ID = "https://w3id.org/tehkg/id/test/"
 HOSTILE_TRIG = f"""@prefix teh: <https://w3id.org/tehkg/ontology#> .
@@ -47,23 +49,31 @@ def hostile_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("hostile-pages")
     source = root / "hostile.trig"
     source.write_text(HOSTILE_TRIG)
-    result = run_tehkg("build", str(source), "--store", str(root / "store"), "--no-validate")
+    result = tehkg_cli("build", str(source), "--store", str(root / "store"), "--no-validate")
     assert result.returncode == 0, result.stdout + result.stderr
     return root / "store"
 
 
 @pytest.fixture(scope="module")
 def hostile_server(hostile_store: Path) -> Iterator[str]:
+    """A started server over the hostile store: the address its connections are accepted on, and Chromium."""
     process, base = start_server(hostile_store, TEHKG_WORKERS="1")
     yield base
     stop(process)
 
 
 @pytest.fixture(scope="module")
-def public_server(hostile_store: Path) -> Iterator[str]:
-    process, base = start_server(hostile_store, TEHKG_WORKERS="1", TEHKG_PUBLIC_URL=PUBLIC + "/")
-    yield base
-    stop(process)
+def hostile_client(hostile_store: Path) -> Iterator[TestClient]:
+    """The endpoint over the hostile store, in process."""
+    with in_process(hostile_store, TEHKG_WORKERS="1") as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def public_client(hostile_store: Path) -> Iterator[TestClient]:
+    """The endpoint over the hostile store with TEHKG_PUBLIC_URL, in process."""
+    with in_process(hostile_store, TEHKG_WORKERS="1", TEHKG_PUBLIC_URL=PUBLIC + "/") as client:
+        yield client
 
 
 class Tags(HTMLParser):
@@ -81,7 +91,11 @@ class Tags(HTMLParser):
         return [a["href"] or "" for _, a in self.tags if "href" in a]
 
 
-def page(base: str, path: str, **headers: str) -> httpx.Response:
+def page(client: TestClient, path: str, **headers: str) -> httpx.Response:
+    return client.get(path, headers={"Accept": "text/html", **headers}, timeout=30)
+
+
+def page_over_http(base: str, path: str, **headers: str) -> httpx.Response:
     return httpx.get(base + path, headers={"Accept": "text/html", **headers}, timeout=30)
 
 
@@ -114,24 +128,24 @@ def assert_security_headers(response: httpx.Response) -> None:
         ("/health", "*/*", 200),
     ],
 )
-def test_security_headers_on_every_response(hostile_server, path, accept, status):
-    response = httpx.get(hostile_server + path, headers={"Accept": accept}, timeout=30)
+def test_security_headers_on_every_response(hostile_client, path, accept, status):
+    response = hostile_client.get(path, headers={"Accept": accept}, timeout=30)
     assert response.status_code == status, response.text
     assert_security_headers(response)
 
 
-def test_security_headers_on_requests_the_guard_refuses(hostile_server):
-    response = httpx.get(hostile_server + "/", headers={"X-Padding": "a" * 20_000}, timeout=30)
+def test_security_headers_on_requests_the_guard_refuses(hostile_client):
+    response = hostile_client.get("/", headers={"X-Padding": "a" * 20_000}, timeout=30)
     assert response.status_code == 431
     assert_security_headers(response)
-    response = httpx.post(hostile_server + "/sparql", content=b"x" * 1_100_000, timeout=30)
+    response = hostile_client.post("/sparql", content=b"x" * 1_100_000, timeout=30)
     assert response.status_code == 413
     assert_security_headers(response)
 
 
 @pytest.mark.parametrize("path", ["/docs", "/redoc"])
-def test_api_docs_run_only_scripts_of_this_server(hostile_server, path):
-    response = httpx.get(hostile_server + path, timeout=30)
+def test_api_docs_run_only_scripts_of_this_server(hostile_client, path):
+    response = hostile_client.get(path, timeout=30)
     assert response.status_code == 200
     policy = dict(part.strip().split(" ", 1) for part in response.headers["content-security-policy"].split(";"))
     assert policy["script-src"] == "'self'" and policy["frame-ancestors"] == "'none'"
@@ -139,10 +153,10 @@ def test_api_docs_run_only_scripts_of_this_server(hostile_server, path):
     assert response.headers["x-frame-options"] == "DENY" and response.headers["x-content-type-options"] == "nosniff"
 
 
-def pages_of(base: str, paths: list[str]) -> list[tuple[str, Tags]]:
+def pages_of(client: TestClient, paths: list[str]) -> list[tuple[str, Tags]]:
     found = []
     for path in paths:
-        response = page(base, path)
+        response = page(client, path)
         assert response.status_code == 200, path
         found.append((path, Tags(response.text)))
     return found
@@ -150,12 +164,12 @@ def pages_of(base: str, paths: list[str]) -> list[tuple[str, Tags]]:
 
 @pytest.mark.parametrize("which", ["hostile", "shipped"])
 def test_pages_run_no_inline_script_style_or_handler(which, request):
-    base = request.getfixturevalue("hostile_server" if which == "hostile" else "server")
+    client = request.getfixturevalue("hostile_client" if which == "hostile" else "shipped_client")
     paths = ["/", "/sparql", "/sparql?query=" + quote("ASK {}"), "/ontology", "/search?q=plan"]
     paths += (
         HOSTILE_PAGES if which == "hostile" else ["/id/plan/2019-2021", "/id/org/dgcs", "/id/plan/2019-2021/measure/1"]
     )
-    for path, tags in pages_of(base, paths):
+    for path, tags in pages_of(client, paths):
         for tag, attrs in tags.tags:
             assert not [name for name in attrs if name.startswith("on") or name == "style"], (path, tag, attrs)
             if tag == "script":
@@ -167,27 +181,27 @@ def test_pages_run_no_inline_script_style_or_handler(which, request):
 
 
 @pytest.mark.parametrize("path", HOSTILE_PAGES + ["/graph/hostile"])
-def test_pages_link_only_http_iris(hostile_server, path):
-    response = page(hostile_server, path)
+def test_pages_link_only_http_iris(hostile_client, path):
+    response = page(hostile_client, path)
     assert response.status_code == 200
     hrefs = Tags(response.text).hrefs()
     assert hrefs and all(h.startswith(("/", "http://", "https://")) for h in hrefs), hrefs
     assert not [h for h in hrefs if h.startswith("//")]
 
 
-def test_other_schemes_are_shown_as_text(hostile_server):
-    text = page(hostile_server, "/id/test/action").text
+def test_other_schemes_are_shown_as_text(hostile_client):
+    text = page(hostile_client, "/id/test/action").text
     tags = Tags(text)
     assert "https://example.org/ok" in tags.hrefs()  # a web link stays a link
     for iri in ("javascript:alert(1)", "data:text/html,x", "urn:x:y", "javascript:alert(2)", "javascript:alert(6)"):
         assert f'<span title="{iri}"' in text or f">{iri}</span>" in text, iri
-    measure = page(hostile_server, "/id/test/measure").text  # plan trail and roles come first there
+    measure = page(hostile_client, "/id/test/measure").text  # plan trail and roles come first there
     assert re.search(r'<nav class="crumbs"[^>]*><span title="[^"]*">[^<]*3</span></nav>', measure), measure
     assert '<dd class="role-pilot"><ul><li><span>javascript:alert(5)</span></li></ul></dd>' in measure
 
 
-def test_search_offers_no_hit_without_a_page(hostile_server):
-    hits = httpx.get(hostile_server + "/search", params={"q": "piégée", "format": "json"}).json()["results"]
+def test_search_offers_no_hit_without_a_page(hostile_client):
+    hits = hostile_client.get("/search", params={"q": "piégée", "format": "json"}).json()["results"]
     assert sorted(h["iri"] for h in hits) == [ID + "action", ID + "measure"]
 
 
@@ -202,29 +216,32 @@ def test_host_header_is_not_reflected(hostile_server):
     assert f"<{hostile_server}/sparql>" in description and "evil.example" not in description
     void = httpx.get(hostile_server + "/dataset", headers={**EVIL, "Accept": "application/n-triples"}).text
     assert f"<{hostile_server}/sparql>" in void and "evil.example" not in void
-    landing = page(hostile_server, "/", **EVIL).text
+    landing = page_over_http(hostile_server, "/", **EVIL).text
     assert f"<code>{hostile_server}/sparql</code>" in landing and "evil.example" not in landing
 
 
-def relative_iri(base: str, **headers: str) -> str:
+def relative_iri(client: httpx.Client, **headers: str) -> str:
+    """The IRI ``x`` resolves to in a query sent by ``client`` (over HTTP, or a TestClient)."""
     query = 'SELECT (IRI("x") AS ?i) {}'
-    response = httpx.get(base + "/sparql", params={"query": query, "format": "csv"}, headers=headers, timeout=30)
+    response = client.get("/sparql", params={"query": query, "format": "csv"}, headers=headers, timeout=30)
     return response.text.split()[1]
 
 
 def test_relative_iris_resolve_against_the_bound_address(hostile_server):
-    assert relative_iri(hostile_server, **EVIL) == hostile_server + "/x"
+    with httpx.Client(base_url=hostile_server, timeout=30) as client:
+        assert relative_iri(client, **EVIL) == hostile_server + "/x"
 
 
-def test_public_url_is_the_base_of_every_self_built_url(public_server):
-    description = httpx.get(public_server + "/sparql", headers={**EVIL, "Accept": "text/turtle"}).text
-    assert f"<{PUBLIC}/sparql>" in description and "evil.example" not in description and "127.0.0.1" not in description
-    void = httpx.get(public_server + "/dataset", headers={"Accept": "application/n-triples"}).text
+def test_public_url_is_the_base_of_every_self_built_url(public_client):
+    bound = urlsplit(IN_PROCESS).hostname  # the address the in-process connection is accepted on
+    description = public_client.get("/sparql", headers={**EVIL, "Accept": "text/turtle"}).text
+    assert f"<{PUBLIC}/sparql>" in description and "evil.example" not in description and bound not in description
+    void = public_client.get("/dataset", headers={"Accept": "application/n-triples"}).text
     assert f"<http://rdfs.org/ns/void#sparqlEndpoint> <{PUBLIC}/sparql>" in void
     dumps = re.findall(r"<http://rdfs.org/ns/void#dataDump> <([^>]+)>", void)
-    assert dumps and all(url.startswith(PUBLIC + "/") for url in dumps) and "127.0.0.1" not in void
-    assert httpx.get(public_server + "/sparql/", headers=EVIL).headers["location"] == PUBLIC + "/sparql"
-    assert relative_iri(public_server, **EVIL) == PUBLIC + "/x"
+    assert dumps and all(url.startswith(PUBLIC + "/") for url in dumps) and bound not in void
+    assert public_client.get("/sparql/", headers=EVIL).headers["location"] == PUBLIC + "/sparql"
+    assert relative_iri(public_client, **EVIL) == PUBLIC + "/x"
 
 
 @pytest.mark.parametrize(
@@ -256,16 +273,16 @@ def test_public_url_setting_refuses_what_is_not_an_origin(value):
 )
 def test_serve_refuses_unreadable_settings_naming_them(name, value, message, monkeypatch, tmp_path):
     monkeypatch.setenv(name, value)
-    result = run_tehkg("serve", "--store", str(tmp_path / "store"))
+    result = tehkg_cli("serve", "--store", str(tmp_path / "store"))
     assert result.returncode == 2 and f"error: {message}" in result.stderr and "Traceback" not in result.stderr
 
 
-# ---------------------------------------------------------------- query links in a browser, over HTTP
+# ---------------------------------------------------------------- query links as a browser opens them
 
 
-def test_a_browser_opening_a_query_link_gets_the_editor(hostile_server):
+def test_a_browser_opening_a_query_link_gets_the_editor(hostile_client):
     query = "SELECT ?s { ?s a <https://w3id.org/tehkg/ontology#Action> }"
-    response = httpx.get(hostile_server + "/sparql", params={"query": query}, headers={"Accept": CHROMIUM_ACCEPT})
+    response = hostile_client.get("/sparql", params={"query": query}, headers={"Accept": CHROMIUM_ACCEPT})
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     assert "Accept" in response.headers["vary"]
     textarea = re.search(r'<textarea id="query"[^>]*>(.*?)</textarea>', response.text, re.DOTALL).group(1)
@@ -285,17 +302,17 @@ def test_a_browser_opening_a_query_link_gets_the_editor(hostile_server):
         ("application/sparql-results+json", "html", "text/html"),
     ],
 )
-def test_clients_that_prefer_results_keep_them(hostile_server, accept, fmt, media):
+def test_clients_that_prefer_results_keep_them(hostile_client, accept, fmt, media):
     params = {"query": "ASK {}", **({"format": fmt} if fmt else {})}
     headers = {"Accept": accept} if accept else {}
-    response = httpx.get(hostile_server + "/sparql", params=params, headers=headers)
+    response = hostile_client.get("/sparql", params=params, headers=headers)
     assert response.status_code == 200 and response.headers["content-type"].split(";")[0] == media
 
 
-def test_landing_page_examples_are_query_links(server):
-    hrefs = [h for h in Tags(page(server, "/").text).hrefs() if h.startswith("/sparql?query=")]
+def test_landing_page_examples_are_query_links(shipped_client):
+    hrefs = [h for h in Tags(page(shipped_client, "/").text).hrefs() if h.startswith("/sparql?query=")]
     assert len(hrefs) >= 5
-    opened = httpx.get(server + hrefs[0], headers={"Accept": CHROMIUM_ACCEPT})
+    opened = shipped_client.get(hrefs[0], headers={"Accept": CHROMIUM_ACCEPT})
     assert opened.headers["content-type"].startswith("text/html") and '<textarea id="query"' in opened.text
 
 

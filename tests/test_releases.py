@@ -1,11 +1,11 @@
 """Releases: dated, versioned, canonical dumps (N-Quads, TriG, gzip) listed in the DCAT record with the
-size and SHA-256 of the bytes served, the same bytes on every download and for every labelling of the data."""
+size and SHA-256 of the bytes served, the same bytes on every download and for every labelling of the data (the
+application in process)."""
 
 import gzip
 import hashlib
 import random
 
-import httpx
 import pyoxigraph as ox
 import pytest
 import rdflib
@@ -14,6 +14,7 @@ from tehkg import __version__
 from tehkg.endpoint.documents.dumps import canonical_nquads, trig_of
 from tehkg.loader.store_layout import build_info, current_store
 from tehkg.vocab import DATASET_IRI
+from tests.conftest import own_path
 
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
 DCT = rdflib.Namespace("http://purl.org/dc/terms/")
@@ -25,9 +26,9 @@ FORMAT_OF = {"nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
 
 
 @pytest.fixture(scope="module")
-def distributions(server) -> dict[str, tuple[rdflib.Graph, rdflib.term.Node]]:
+def distributions(shipped_client) -> dict[str, tuple[rdflib.Graph, rdflib.term.Node]]:
     """The record's distributions by file extension (nq, trig, nq.gz, trig.gz)."""
-    response = httpx.get(server + "/dataset", headers={"Accept": "text/turtle"}, timeout=60)  # builds every file
+    response = shipped_client.get("/dataset", headers={"Accept": "text/turtle"}, timeout=60)  # builds every file
     record = rdflib.Graph().parse(data=response.text)
     found = {}
     for dist in record.objects(rdflib.URIRef(DATASET_IRI), DCAT.distribution):
@@ -50,25 +51,28 @@ def test_record_lists_each_release_file_dated_and_versioned(distributions, shipp
 
 
 @pytest.mark.parametrize("ext", ["nq", "trig", "nq.gz", "trig.gz"])
-def test_release_file_is_what_the_record_says_on_every_download(distributions, ext):
+def test_release_file_is_what_the_record_says_on_every_download(shipped_client, distributions, ext):
     record, dist = distributions[ext]
-    url = str(record.value(dist, DCAT.downloadURL))
-    first, second = httpx.get(url), httpx.get(url)
+    url = own_path(str(record.value(dist, DCAT.downloadURL)))
+    first, second = shipped_client.get(url), shipped_client.get(url)
     assert first.status_code == 200 and first.content == second.content
     assert int(record.value(dist, DCAT.byteSize)) == len(first.content)
     checksum = record.value(dist, SPDX.checksum)
     assert record.value(checksum, SPDX.algorithm) == SPDX.checksumAlgorithm_sha256
     assert str(record.value(checksum, SPDX.checksumValue)) == hashlib.sha256(first.content).hexdigest()
-    head = httpx.head(url, headers={"Accept-Encoding": "identity"})
+    head = shipped_client.head(url, headers={"Accept-Encoding": "identity"})
     assert head.status_code == 200 and head.content == b""
     assert head.headers["etag"] == first.headers["etag"] and head.headers["last-modified"]
     assert int(head.headers["content-length"]) == len(first.content)
-    assert httpx.get(url, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+    assert shipped_client.get(url, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
 
 
-def test_release_files_hold_the_same_dataset_as_the_dump(server, distributions):
-    served = {ext: httpx.get(str(r.value(d, DCAT.downloadURL))).content for ext, (r, d) in distributions.items()}
-    assert served["nq"] == httpx.get(server + "/dump.nq").content
+def test_release_files_hold_the_same_dataset_as_the_dump(shipped_client, distributions):
+    served = {
+        ext: shipped_client.get(own_path(str(r.value(d, DCAT.downloadURL)))).content
+        for ext, (r, d) in distributions.items()
+    }
+    assert served["nq"] == shipped_client.get("/dump.nq").content
     assert gzip.decompress(served["nq.gz"]) == served["nq"] and gzip.decompress(served["trig.gz"]) == served["trig"]
     quads = ox.Dataset(ox.parse(served["nq"], format=ox.RdfFormat.N_QUADS))
     trig = ox.Dataset(ox.parse(served["trig"], format=ox.RdfFormat.TRIG))
@@ -76,10 +80,10 @@ def test_release_files_hold_the_same_dataset_as_the_dump(server, distributions):
     assert any(isinstance(q.subject, ox.BlankNode) and q.subject.value.startswith("c14n") for q in quads)
 
 
-def test_an_other_release_is_not_found(server, distributions):
+def test_an_other_release_is_not_found(shipped_client, distributions):
     url = str(distributions["nq"][0].value(distributions["nq"][1], DCAT.downloadURL))
     for name in ("tehkg-0.0.0-2000-01-01.nq", url.rsplit("/", 1)[-1] + ".zip", url.rsplit("/", 1)[-1][:-3] + ".ttl"):
-        response = httpx.get(server + "/releases/" + name)
+        response = shipped_client.get("/releases/" + name)
         assert response.status_code == 404 and url.rsplit("/", 1)[-1] in response.text
 
 

@@ -1,6 +1,6 @@
 """``tehkg serve --backend`` when the external engine misbehaves: each failure of the backend becomes
 one JSON error with a status that says whose fault it is (the query's: 400; the backend's: 502; too
-slow: 503 timeout), and the endpoint keeps answering."""
+slow: 503 timeout), and the endpoint keeps answering. The endpoint in process, the backend over HTTP."""
 
 import json
 import threading
@@ -10,8 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
-from tests.conftest import start_serve, stop
+from tests.conftest import in_process
 
 VIRTUOSO_COMPILE = "Virtuoso 37000 Error SP030: SPARQL compiler, line 3: Undefined namespace prefix"
 RELEASE = threading.Event()  # lets the slow answers go at teardown
@@ -68,29 +69,23 @@ class Backend(BaseHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def served() -> Iterator[TestClient]:
+    """The endpoint in process over ``--backend`` (a 1 s timeout), the backend a real HTTP server in a thread."""
     backend = ThreadingHTTPServer(("127.0.0.1", 0), Backend)
     threading.Thread(target=backend.serve_forever, daemon=True).start()
     try:
-        process, base = start_serve(
-            ["--backend", f"http://127.0.0.1:{backend.server_port}/sparql", "--timeout", "1"],
-            tmp_path_factory.mktemp("remote"),
-            ready="/context.jsonld",
-        )
-    except BaseException:
-        backend.shutdown()
-        raise
-    try:
-        yield base
+        with in_process(TEHKG_BACKEND=f"http://127.0.0.1:{backend.server_port}/sparql", TEHKG_TIMEOUT="1") as client:
+            try:
+                yield client
+            finally:
+                RELEASE.set()
     finally:
-        RELEASE.set()
-        stop(process)
         backend.shutdown()
 
 
-def ask(base: str, marker: str) -> httpx.Response:
+def ask(client: TestClient, marker: str) -> httpx.Response:
     query = f'SELECT ?s WHERE {{ ?s ?p "{marker}" }}'
-    return httpx.get(base + "/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"})
+    return client.get("/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"})
 
 
 def test_a_working_backend_answers(served):

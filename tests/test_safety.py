@@ -1,12 +1,12 @@
-"""Safety over real HTTP: time limits that stop work, no SSRF, bounds, caching."""
+"""Safety, through the whole application in process: time limits that stop work, no SSRF, bounds, caching."""
 
 import socket
 import threading
 import time
 import uuid
 
-import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 RUNAWAY = (
     "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . "
@@ -17,43 +17,47 @@ XML = "application/sparql-results+xml"
 
 
 class Listener:
-    """A loopback TCP listener that records whether anything connected."""
+    """A loopback TCP listener that records the address of each connection it accepts."""
 
     def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen()
-        self.sock.settimeout(0.2)
+        self.sock = socket.create_server(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self.running = True
+        self.accepted: list[tuple[str, int]] = []  # peer addresses, in the order of the listen queue
+        self.probes: set[tuple[str, int]] = set()
+        self.changed = threading.Condition()
         self.thread = threading.Thread(target=self._accept, daemon=True)
         self.thread.start()
 
+    @property
+    def connections(self) -> int:
+        """The connections accepted so far."""
+        return len(self.accepted)
+
     def _accept(self) -> None:
-        while self.running:
+        while True:
             try:
-                conn, _ = self.sock.accept()
-                self.connections += 1
-                conn.close()
+                conn, peer = self.sock.accept()
             except OSError:
-                continue
+                return  # closed
+            conn.close()
+            with self.changed:
+                self.accepted.append(peer[:2])
+                self.changed.notify_all()
 
     def connections_from_others(self) -> int:
-        """Connections other than a probe of ours, once the probe is accepted: any connection made
-        before the probe (the server's, during a request already answered) is queued before it."""
-        before = self.connections
-        socket.create_connection(("127.0.0.1", self.port), timeout=5).close()
-        deadline = time.monotonic() + 10
-        while self.connections == before and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert self.connections > before, "the probe connection was never accepted"
-        return self.connections - 1
+        """Connections other than probes of ours, once a new probe is accepted: any connection made before the
+        probe (the server's, during a request already answered) is queued before it, so accepted by then."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as probe:
+            mine = probe.getsockname()[:2]
+        with self.changed:
+            self.probes.add(mine)
+            assert self.changed.wait_for(lambda: mine in self.accepted, 10), "the probe connection was never accepted"
+            return len([peer for peer in self.accepted if peer not in self.probes])
 
     def close(self) -> None:
-        self.running = False
-        self.thread.join(1)
+        self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread
         self.sock.close()
+        self.thread.join(5)
 
 
 @pytest.fixture
@@ -69,26 +73,26 @@ def test_listener_counts_a_connection(listener):
     assert listener.connections_from_others() == 1
 
 
-def cache_misses(base: str) -> int:
-    return httpx.get(base + "/health").json()["cache"]["misses"]
+def cache_misses(client: TestClient) -> int:
+    return client.get("/health").json()["cache"]["misses"]
 
 
-def test_runaway_query_is_stopped_and_others_are_served(fixture_server):
+def test_runaway_query_is_stopped_and_others_are_served(fixture_client):
     results = {}
     ask = f"ASK {{ ?s ?p ?o }} # {uuid.uuid4()}"  # seen cheap once; asked again in XML, a cache miss
-    assert httpx.get(fixture_server + "/sparql", params={"query": ask}, headers=JSON).status_code == 200
-    misses = cache_misses(fixture_server)
+    assert fixture_client.get("/sparql", params={"query": ask}, headers=JSON).status_code == 200
+    misses = cache_misses(fixture_client)
 
     def runaway():
-        results["runaway"] = httpx.get(fixture_server + "/sparql", params={"query": RUNAWAY}, timeout=30)
+        results["runaway"] = fixture_client.get("/sparql", params={"query": RUNAWAY}, timeout=30)
 
     thread = threading.Thread(target=runaway)
     thread.start()
     deadline = time.monotonic() + 10
-    while cache_misses(fixture_server) == misses and time.monotonic() < deadline:  # the runaway is past the cache
+    while cache_misses(fixture_client) == misses and time.monotonic() < deadline:  # the runaway is past the cache
         time.sleep(0.01)
     assert "runaway" not in results
-    r = httpx.get(fixture_server + "/sparql", params={"query": ask}, headers={"Accept": XML})
+    r = fixture_client.get("/sparql", params={"query": ask}, headers={"Accept": XML})
     assert r.status_code == 200, r.text  # a known cheap query gets the reserved worker while the runaway runs
     assert r.headers["content-type"].startswith(XML)
     assert "runaway" not in results
@@ -100,12 +104,12 @@ def test_runaway_query_is_stopped_and_others_are_served(fixture_server):
     assert response.json()["limit"] == 2  # stopped by the fixture server's limit
     # the killed worker was replaced: both workers answer again
     for _ in range(4):
-        assert httpx.get(fixture_server + "/sparql", params={"query": "ASK {}"}).status_code == 200
-    assert httpx.get(fixture_server + "/health").json()["workers_replaced"] >= 1
+        assert fixture_client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+    assert fixture_client.get("/health").json()["workers_replaced"] >= 1
 
 
-def test_lower_timeout_per_request(fixture_server):
-    r = httpx.get(fixture_server + "/sparql", params={"query": RUNAWAY, "timeout": "0.5"}, timeout=30)
+def test_lower_timeout_per_request(fixture_client):
+    r = fixture_client.get("/sparql", params={"query": RUNAWAY, "timeout": "0.5"}, timeout=30)
     assert r.status_code == 503 and r.json()["error"] == "timeout"
     assert r.json()["limit"] == 0.5  # the request's own limit, not the server's 2 s
 
@@ -119,9 +123,9 @@ def test_lower_timeout_per_request(fixture_server):
         "SELECT * WHERE {{ BIND(<http://127.0.0.1:{port}/sparql> AS ?e) SERVICE ?e {{ ?s ?p ?o }} }}",
     ],
 )
-def test_service_refused_without_connecting(fixture_server, listener, template):
+def test_service_refused_without_connecting(fixture_client, listener, template):
     query = template.format(port=listener.port)
-    r = httpx.get(fixture_server + "/sparql", params={"query": query})
+    r = fixture_client.get("/sparql", params={"query": query})
     assert r.status_code == 403 and r.json()["error"] == "service-refused"
     assert listener.connections_from_others() == 0
 
@@ -133,26 +137,26 @@ def test_service_refused_without_connecting(fixture_server, listener, template):
         "SELECT * FROM NAMED <http://127.0.0.1:{port}/data.ttl> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
     ],
 )
-def test_from_never_fetches(fixture_server, listener, template):
-    r = httpx.get(fixture_server + "/sparql", params={"query": template.format(port=listener.port)}, headers=JSON)
+def test_from_never_fetches(fixture_client, listener, template):
+    r = fixture_client.get("/sparql", params={"query": template.format(port=listener.port)}, headers=JSON)
     assert r.status_code == 200 and r.json()["results"]["bindings"] == []
     assert listener.connections_from_others() == 0
 
 
-def test_load_refused_without_connecting(fixture_server, listener):
-    r = httpx.post(fixture_server + "/sparql", data={"update": f"LOAD <http://127.0.0.1:{listener.port}/x>"})
+def test_load_refused_without_connecting(fixture_client, listener):
+    r = fixture_client.post("/sparql", data={"update": f"LOAD <http://127.0.0.1:{listener.port}/x>"})
     assert r.status_code == 403
     assert listener.connections_from_others() == 0
 
 
-def test_service_keyword_in_strings_and_iris_is_not_refused(fixture_server):
+def test_service_keyword_in_strings_and_iris_is_not_refused(fixture_client):
     query = 'SELECT * WHERE { ?s ?p "SERVICE <http://x/>" } # SERVICE <http://y/>'
-    assert httpx.get(fixture_server + "/sparql", params={"query": query}).status_code == 200
+    assert fixture_client.get("/sparql", params={"query": query}).status_code == 200
 
 
-def test_row_cap_is_signalled(fixture_server):
+def test_row_cap_is_signalled(fixture_client):
     query = "SELECT ?s WHERE { ?s <http://example.org/q> ?o }"  # 4 rows, cap is 3
-    r = httpx.get(fixture_server + "/sparql", params={"query": query}, headers=JSON)
+    r = fixture_client.get("/sparql", params={"query": query}, headers=JSON)
     assert r.status_code == 200, r.text
     assert r.headers["tehkg-truncated"] == "true" and r.headers["tehkg-row-limit"] == "3"
     body = r.json()
@@ -167,35 +171,35 @@ def test_row_cap_is_signalled(fixture_server):
         ("/id/a%3Eb%20c", {}),
     ],
 )
-def test_request_iris_are_checked_not_spliced(fixture_server, path, params):
-    r = httpx.get(fixture_server + path, params=params, headers={"Accept": "application/json"})
+def test_request_iris_are_checked_not_spliced(fixture_client, path, params):
+    r = fixture_client.get(path, params=params, headers={"Accept": "application/json"})
     assert r.status_code == 400 and "not an absolute IRI" in r.json()["message"]
 
 
-def test_request_body_cap(fixture_server):
+def test_request_body_cap(fixture_client):
     big = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 30_000
-    r = httpx.post(fixture_server + "/sparql", content=big, headers={"Content-Type": "application/sparql-query"})
+    r = fixture_client.post("/sparql", content=big, headers={"Content-Type": "application/sparql-query"})
     assert r.status_code == 413
 
 
-def test_etag_and_not_modified(fixture_server):
+def test_etag_and_not_modified(fixture_client):
     params = {"query": "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"}
-    first = httpx.get(fixture_server + "/sparql", params=params, headers=JSON)
+    first = fixture_client.get("/sparql", params=params, headers=JSON)
     etag = first.headers["etag"]
-    again = httpx.get(fixture_server + "/sparql", params=params, headers={**JSON, "If-None-Match": etag})
+    again = fixture_client.get("/sparql", params=params, headers={**JSON, "If-None-Match": etag})
     assert again.status_code == 304
-    hits = httpx.get(fixture_server + "/health").json()["cache"]["hits"]
-    httpx.get(fixture_server + "/sparql", params=params, headers=JSON)
-    assert httpx.get(fixture_server + "/health").json()["cache"]["hits"] == hits + 1
-    other = httpx.get(fixture_server + "/sparql", params=params, headers={"Accept": "text/csv"})
+    hits = fixture_client.get("/health").json()["cache"]["hits"]
+    fixture_client.get("/sparql", params=params, headers=JSON)
+    assert fixture_client.get("/health").json()["cache"]["hits"] == hits + 1
+    other = fixture_client.get("/sparql", params=params, headers={"Accept": "text/csv"})
     assert other.headers["etag"] != etag
 
 
-def test_large_answers_cross_the_worker_pipe(mini_server):
+def test_large_answers_cross_the_worker_pipe(mini_client):
     values = " ".join(f'"{"x" * 200}{i}"' for i in range(2000))  # about 400 kB in and out
     query = f"SELECT ?v WHERE {{ VALUES ?v {{ {values} }} }}"
-    r = httpx.post(
-        mini_server + "/sparql",
+    r = mini_client.post(
+        "/sparql",
         content=query,
         headers={"Content-Type": "application/sparql-query", "Accept": "text/csv"},
     )

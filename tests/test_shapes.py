@@ -8,7 +8,7 @@ import pytest
 from tehkg.loader.quality import validate
 from tehkg.loader.rdf_files import collect, parse_all
 from tehkg.resources import ontology_dir
-from tests.conftest import run_tehkg
+from tests.conftest import tehkg_cli
 
 FIXTURE = Path(__file__).parent / "fixtures" / "valid" / "mini.trig"
 ID = "https://w3id.org/tehkg/id/"
@@ -322,31 +322,31 @@ def test_warnings_do_not_fail(remove, focus, message):
 
 
 def test_cli_exit_codes_and_formats(tmp_path):
-    ok = run_tehkg("validate", str(FIXTURE), "--with-ontology")
+    ok = tehkg_cli("validate", str(FIXTURE), "--with-ontology")
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "conforms" in ok.stdout.splitlines()[-1]
-    assert run_tehkg("validate", str(FIXTURE), "--with-ontology", "--strict").returncode == 0
+    assert tehkg_cli("validate", str(FIXTURE), "--with-ontology", "--strict").returncode == 0
     warned = tmp_path / "warned.nq"
     kindless = variant([(ID + "org/ministere-essai", "http://www.w3.org/ns/org#classification")])
     warned.write_bytes(ox.serialize(kindless, format=ox.RdfFormat.N_QUADS))
-    assert run_tehkg("validate", str(warned)).returncode == 0
-    assert run_tehkg("validate", str(warned), "--strict").returncode == 1
+    assert tehkg_cli("validate", str(warned)).returncode == 0
+    assert tehkg_cli("validate", str(warned), "--strict").returncode == 1
     bad = tmp_path / "bad.nq"
     bad.write_bytes(ox.serialize(variant([(M1, SKOS + "notation")]), format=ox.RdfFormat.N_QUADS))
-    result = run_tehkg("validate", str(bad))
+    result = tehkg_cli("validate", str(bad))
     assert result.returncode == 1
     assert f"VIOLATION {M1} (Mesure d'essai)" in result.stdout
     junit = tmp_path / "report.xml"
-    assert run_tehkg("validate", str(bad), "--format", "junit", "-o", str(junit)).returncode == 1
+    assert tehkg_cli("validate", str(bad), "--format", "junit", "-o", str(junit)).returncode == 1
     import xml.etree.ElementTree as ET
 
     suite = ET.parse(junit).getroot()
     assert suite.tag == "testsuite" and int(suite.get("failures")) >= 1
-    as_json = run_tehkg("validate", str(bad), "--format", "json")
+    as_json = tehkg_cli("validate", str(bad), "--format", "json")
     import json
 
     assert json.loads(as_json.stdout)["violations"] >= 1
-    turtle = run_tehkg("validate", str(bad), "--format", "turtle")
+    turtle = tehkg_cli("validate", str(bad), "--format", "turtle")
     graph = ox.Store()
     graph.load(turtle.stdout.encode(), format=ox.RdfFormat.TURTLE)
     assert not bool(graph.query("PREFIX sh: <http://www.w3.org/ns/shacl#> ASK { ?r sh:conforms true }"))
@@ -355,7 +355,7 @@ def test_cli_exit_codes_and_formats(tmp_path):
 def test_broken_turtle_exits_2_with_position(tmp_path):
     broken = tmp_path / "broken.ttl"
     broken.write_text('@prefix ex: <http://example.org/> .\nex:a ex:b "open string .\n')
-    result = run_tehkg("validate", str(broken))
+    result = tehkg_cli("validate", str(broken))
     assert result.returncode == 2
     assert f"{broken}:2:" in result.stderr
 

@@ -1,8 +1,8 @@
 """Workers answer from an in-memory copy of a small store, and from disk when told not to copy;
-on both, and behind ``--backend``, the default graph is a set: the RDF merge of the named graphs."""
+on both, and behind ``--backend``, the default graph is a set: the RDF merge of the named graphs. The endpoint and
+the command line in process; the engine behind ``--backend`` a server of its own."""
 
 import itertools
-import os
 import shutil
 import subprocess
 import sys
@@ -10,30 +10,30 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pyoxigraph as ox
 import pytest
+from fastapi.testclient import TestClient
 
 from tehkg.loader.store_layout import current_store
-from tests.conftest import PROJECT_ROOT, free_port, start_server, stop, wait_until_up
+from tests.conftest import free_port, in_process, stop, tehkg_cli, wait_until_up
 
 ALL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 MEASURES = "SELECT (COUNT(*) AS ?n) WHERE { ?m a <https://w3id.org/tehkg/ontology#Measure> }"
 
 
-def workers_in_memory(base: str, wanted: int, seconds: float = 20) -> int:
+def workers_in_memory(client: TestClient, wanted: int, seconds: float = 20) -> int:
     """Poll /health (each call runs on a worker, in turn) until ``wanted`` workers answer from memory."""
     end = time.monotonic() + seconds
     while True:
-        seen = httpx.get(base + "/health").json()["workers_in_memory"]
+        seen = client.get("/health").json()["workers_in_memory"]
         if seen == wanted or time.monotonic() > end:
             return seen
         time.sleep(0.1)
 
 
-def count(base: str, query: str, **params: str | list[str]) -> int:
-    response = httpx.post(
-        base + "/sparql", data={"query": query, **params}, headers={"Accept": "application/sparql-results+json"}
+def count(client: TestClient, query: str, **params: str | list[str]) -> int:
+    response = client.post(
+        "/sparql", data={"query": query, **params}, headers={"Accept": "application/sparql-results+json"}
     )
     assert response.status_code == 200, response.text
     return int(response.json()["results"]["bindings"][0]["n"]["value"])
@@ -51,22 +51,22 @@ def graphs(shipped_store) -> dict[str, set[ox.Triple]]:
 
 
 @pytest.fixture(scope="module")
-def bases(shipped_store):
+def endpoints(shipped_store) -> Iterator[dict[str, TestClient]]:
+    """The endpoint in process over the shipped data, its worker answering from disk, and from memory."""
     # one worker each: every query then runs where /health looked
-    on_disk, disk_base = start_server(shipped_store, TEHKG_MEMORY_QUADS="0", TEHKG_WORKERS="1")
-    in_memory, memory_base = start_server(shipped_store, TEHKG_WORKERS="1")
-    try:
-        assert workers_in_memory(memory_base, 1) == 1
-        assert workers_in_memory(disk_base, 0, seconds=0) == 0
-        yield {"disk": disk_base, "memory": memory_base}
-    finally:
-        stop(on_disk)
-        stop(in_memory)
+    with (
+        in_process(shipped_store, TEHKG_MEMORY_QUADS="0", TEHKG_WORKERS="1") as on_disk,
+        in_process(shipped_store, TEHKG_WORKERS="1") as in_memory,
+    ):
+        assert workers_in_memory(in_memory, 1) == 1
+        assert workers_in_memory(on_disk, 0, seconds=0) == 0
+        yield {"disk": on_disk, "memory": in_memory}
 
 
 @pytest.fixture(scope="module")
-def backend(shipped_store, tmp_path_factory) -> Iterator[str]:
-    """``tehkg serve --backend`` over ``oxigraph serve`` that ``tehkg build --target`` published the shipped data to."""
+def backend(shipped_store, tmp_path_factory) -> Iterator[TestClient]:
+    """The endpoint in process over ``--backend``: ``oxigraph serve`` (an engine of its own, over HTTP) that
+    ``tehkg build --target`` published the shipped data to."""
     binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
     if not Path(binary).exists():
         pytest.skip("the oxigraph server (pip package oxigraph) is not installed")
@@ -79,44 +79,34 @@ def backend(shipped_store, tmp_path_factory) -> Iterator[str]:
     )
     try:
         wait_until_up(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", engine)
-        published = subprocess.run(  # staged, with the merge as the default graph: the update endpoint is named
-            [sys.executable, "-m", "tehkg.cli", "build", "--target", f"http://127.0.0.1:{port}/store"],
-            env={
-                **os.environ,
-                "TEHKG_TARGET_UPDATE": f"http://127.0.0.1:{port}/update",
-                "TEHKG_TARGET_QUERY": f"http://127.0.0.1:{port}/query",
-            },
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        # staged, with the merge as the default graph: the update endpoint is named
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("TEHKG_TARGET_UPDATE", f"http://127.0.0.1:{port}/update")
+            env.setenv("TEHKG_TARGET_QUERY", f"http://127.0.0.1:{port}/query")
+            published = tehkg_cli("build", "--target", f"http://127.0.0.1:{port}/store")
         assert published.returncode == 0 and "their merge as the default graph" in published.stdout, published.stderr
-        front, base = start_server(shipped_store, TEHKG_BACKEND=f"http://127.0.0.1:{port}/query")
-        try:
-            yield base
-        finally:
-            stop(front)
+        with in_process(shipped_store, TEHKG_BACKEND=f"http://127.0.0.1:{port}/query") as front:
+            yield front
     finally:
         stop(engine)
 
 
 @pytest.mark.parametrize("where", ["disk", "memory", "backend"])
 def test_default_graph_is_the_merge_of_the_named_graphs(request, graphs, where):
-    base = request.getfixturevalue("backend") if where == "backend" else request.getfixturevalue("bases")[where]
-    assert count(base, MEASURES) == 68  # 23 of them are typed in two documents' graphs
+    client = request.getfixturevalue("backend") if where == "backend" else request.getfixturevalue("endpoints")[where]
+    assert count(client, MEASURES) == 68  # 23 of them are typed in two documents' graphs
     distinct = set().union(*graphs.values())
     assert sum(map(len, graphs.values())) > len(distinct)  # the data does state some triples twice
-    assert count(base, ALL) == len(distinct)
-    assert count(base, "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }") == sum(map(len, graphs.values()))
+    assert count(client, ALL) == len(distinct)
+    assert count(client, "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }") == sum(map(len, graphs.values()))
 
 
 @pytest.mark.parametrize("where", ["disk", "memory"])
-def test_several_default_graphs_merge_as_a_set(bases, graphs, where):
+def test_several_default_graphs_merge_as_a_set(endpoints, graphs, where):
     a, b = next((a, b) for a, b in itertools.combinations(sorted(graphs), 2) if graphs[a] & graphs[b])
     merged = len(graphs[a] | graphs[b])
-    base = bases[where]
-    assert count(base, f"SELECT (COUNT(*) AS ?n) FROM <{a}> FROM <{b}> {{ ?s ?p ?o }}") == merged
-    assert count(base, ALL, **{"default-graph-uri": [a, b]}) == merged
+    client = endpoints[where]
+    assert count(client, f"SELECT (COUNT(*) AS ?n) FROM <{a}> FROM <{b}> {{ ?s ?p ?o }}") == merged
+    assert count(client, ALL, **{"default-graph-uri": [a, b]}) == merged
     named = f"SELECT (COUNT(*) AS ?n) FROM <{a}> FROM <{b}> FROM NAMED <{a}> {{ GRAPH ?g {{ ?s ?p ?o }} }}"
-    assert count(base, named) == len(graphs[a])
+    assert count(client, named) == len(graphs[a])

@@ -1,14 +1,17 @@
 """Truncation at the row cap, signalled the same way in every form and format: ``Tehkg-Truncated: true`` with
 ``Tehkg-Row-Limit`` and ``Tehkg-Result-Count``; an answer of exactly the cap is not cut. The embedded store
-(the fixture server caps at 3 of the fixture's 8 triples) and an external engine behind ``--backend``."""
+(the fixture's endpoint caps at 3 of its 8 triples) and an external engine behind ``--backend``; the endpoint in
+process, the external engine a real one over HTTP."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
 import pytest
+from fastapi.testclient import TestClient
 
-from tests.conftest import start_serve, start_server, stop
+from tests.conftest import in_process, start_server, stop
 
 CAP = 3
 ALL = "SELECT * WHERE { ?s ?p ?o }"
@@ -44,8 +47,8 @@ def triples(response: httpx.Response, media: str) -> int:
     return sum(1 for _ in ox.parse(response.content, format=RDF_FORMATS[media]))
 
 
-def query(base: str, text: str, media: str) -> httpx.Response:
-    response = httpx.get(base + "/sparql", params={"query": text}, headers={"Accept": media})
+def query(client: TestClient, text: str, media: str) -> httpx.Response:
+    response = client.get("/sparql", params={"query": text}, headers={"Accept": media})
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].split(";")[0] == media
     return response
@@ -63,67 +66,69 @@ def assert_whole(response: httpx.Response, count: int) -> None:
 
 
 @pytest.fixture(scope="module")
-def remote_front(fixture_store) -> Iterator[str]:
-    """A ``tehkg serve --backend`` capped at 3 in front of an uncapped endpoint over the fixture."""
+def remote_front(fixture_store: Path) -> Iterator[TestClient]:
+    """The endpoint over ``--backend``, capped at 3, in process, in front of an uncapped real endpoint over the
+    fixture (``tehkg serve``: the backend is reached over HTTP)."""
     backend, backend_url = start_server(fixture_store)
-    front, base = start_serve(["--backend", backend_url + "/sparql"], fixture_store.parent, TEHKG_MAX_ROWS=str(CAP))
-    yield base
-    stop(front)
-    stop(backend)
+    try:
+        with in_process(TEHKG_BACKEND=backend_url + "/sparql", TEHKG_MAX_ROWS=str(CAP)) as front:
+            yield front
+    finally:
+        stop(backend)
 
 
 @pytest.fixture(params=["embedded", "remote"])
-def base(request: pytest.FixtureRequest) -> str:
-    return request.getfixturevalue("fixture_server" if request.param == "embedded" else "remote_front")
+def endpoint(request: pytest.FixtureRequest) -> TestClient:
+    return request.getfixturevalue("fixture_client" if request.param == "embedded" else "remote_front")
 
 
 @pytest.mark.parametrize("media", RESULT_FORMATS)
-def test_select_cut_at_the_cap_says_so_in_every_result_format(base: str, media: str) -> None:
-    response = query(base, ALL, media)
+def test_select_cut_at_the_cap_says_so_in_every_result_format(endpoint: TestClient, media: str) -> None:
+    response = query(endpoint, ALL, media)
     assert_cut(response)
     assert solutions(response, media) == CAP
 
 
 @pytest.mark.parametrize("media", RESULT_FORMATS)
-def test_select_of_exactly_the_cap_is_not_cut(base: str, media: str) -> None:
-    response = query(base, ALL_AT_CAP, media)
+def test_select_of_exactly_the_cap_is_not_cut(endpoint: TestClient, media: str) -> None:
+    response = query(endpoint, ALL_AT_CAP, media)
     assert_whole(response, CAP)
     assert solutions(response, media) == CAP
 
 
 @pytest.mark.parametrize("media", RDF_FORMATS)
 @pytest.mark.parametrize("text", [GRAPH, DESCRIBE], ids=["construct", "describe"])
-def test_graph_cut_at_the_cap_says_so_in_every_rdf_format(base: str, text: str, media: str) -> None:
-    response = query(base, text, media)
+def test_graph_cut_at_the_cap_says_so_in_every_rdf_format(endpoint: TestClient, text: str, media: str) -> None:
+    response = query(endpoint, text, media)
     assert_cut(response)
     assert triples(response, media) == CAP
 
 
 @pytest.mark.parametrize("media", RDF_FORMATS)
-def test_graph_of_exactly_the_cap_is_not_cut(base: str, media: str) -> None:
-    response = query(base, GRAPH_AT_CAP, media)
+def test_graph_of_exactly_the_cap_is_not_cut(endpoint: TestClient, media: str) -> None:
+    response = query(endpoint, GRAPH_AT_CAP, media)
     assert_whole(response, CAP)
     assert triples(response, media) == CAP
 
 
-def test_format_parameter_gets_the_same_header(fixture_server: str) -> None:
+def test_format_parameter_gets_the_same_header(fixture_client: TestClient) -> None:
     for fmt in ("csv", "tsv", "srx", "json"):
-        response = httpx.get(fixture_server + "/sparql", params={"query": ALL, "format": fmt})
+        response = fixture_client.get("/sparql", params={"query": ALL, "format": fmt})
         assert_cut(response)
-    response = httpx.get(fixture_server + "/sparql", params={"query": GRAPH, "format": "xml"})
+    response = fixture_client.get("/sparql", params={"query": GRAPH, "format": "xml"})
     assert response.headers["content-type"].startswith("application/rdf+xml")
     assert_cut(response)
 
 
-def test_json_results_also_say_it_in_the_body(fixture_server: str) -> None:
-    assert query(fixture_server, ALL, "application/sparql-results+json").json()["truncated"] is True
-    assert "truncated" not in query(fixture_server, ALL_AT_CAP, "application/sparql-results+json").json()
+def test_json_results_also_say_it_in_the_body(fixture_client: TestClient) -> None:
+    assert query(fixture_client, ALL, "application/sparql-results+json").json()["truncated"] is True
+    assert "truncated" not in query(fixture_client, ALL_AT_CAP, "application/sparql-results+json").json()
 
 
-def test_the_cap_is_exposed_to_browsers_and_stated_in_the_service_description(fixture_server: str) -> None:
-    response = httpx.get(fixture_server + "/sparql", params={"query": ALL}, headers={"Origin": "https://example.org"})
+def test_the_cap_is_exposed_to_browsers_and_stated_in_the_service_description(fixture_client: TestClient) -> None:
+    response = fixture_client.get("/sparql", params={"query": ALL}, headers={"Origin": "https://example.org"})
     exposed = {h.strip().lower() for h in response.headers["access-control-expose-headers"].split(",")}
     assert {"tehkg-truncated", "tehkg-row-limit", "tehkg-result-count"} <= exposed
-    description = httpx.get(fixture_server + "/sparql", headers={"Accept": "application/n-triples"}).text
+    description = fixture_client.get("/sparql", headers={"Accept": "application/n-triples"}).text
     assert f"Answers stop at {CAP} solutions or triples, in every format" in description
     assert f"Tehkg-Truncated: true and Tehkg-Row-Limit: {CAP}" in description

@@ -1,4 +1,4 @@
-"""The W3C Graph Store Protocol manifests, read-only: replayed over HTTP against ``/store``.
+"""The W3C Graph Store Protocol manifests, read-only: replayed against ``/store`` (the application in process).
 
 Every case starts by writing graphs that its reads then check. A read-only store cannot be written,
 so the runner builds a store that already holds what the case's leading writes would have made
@@ -13,17 +13,19 @@ follows a server-assigned ``Location``).
 """
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 import rdflib
+from fastapi.testclient import TestClient
 from rdflib.compare import isomorphic
 
 from tehkg.loader.store_builder import build
 from tehkg.vocab import METADATA_GRAPH
-from tests.conftest import start_server, stop
+from tests.conftest import in_process
 from tests.w3c.manifests import Case, HttpRequest, load, skip_when_missing
 
 pytestmark = skip_when_missing
@@ -108,14 +110,15 @@ GROUP_OF = {p.case.name: index for index, group in enumerate(_groups(PLANS)) for
 
 DEFAULT_SEEDS = "https://w3id.org/tehkg/graph/w3c-default-seeds"
 
+
 class Stores:
-    """One server per group of compatible plans, started when a case first needs it."""
+    """One endpoint in process per group of compatible plans, started when a case first needs it."""
 
     def __init__(self, factory: pytest.TempPathFactory) -> None:
-        self.factory, self.servers = factory, {}
+        self.factory, self.clients, self.running = factory, {}, ExitStack()
 
-    def base(self, index: int) -> str:
-        if index not in self.servers:
+    def client(self, index: int) -> TestClient:
+        if index not in self.clients:
             root = self.factory.mktemp(f"w3c-gsp-{index}")
             seeds: dict[str, rdflib.Graph] = {}  # plans of a group agree on each graph, up to blank node names
             for plan_ in PLANS:
@@ -131,12 +134,11 @@ class Stores:
             ]
             (root / "seeds.nq").write_text("".join(lines), encoding="utf-8")
             build([root / "seeds.nq"], root / "store", validate=False, log=lambda _: None)
-            self.servers[index] = start_server(root / "store")
-        return self.servers[index][1]
+            self.clients[index] = self.running.enter_context(in_process(root / "store"))
+        return self.clients[index]
 
     def close(self) -> None:
-        for process, _ in self.servers.values():
-            stop(process)
+        self.running.close()
 
 
 @pytest.fixture(scope="module")
@@ -146,17 +148,17 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stores]:
     running.close()
 
 
-def _url(base: str, request: HttpRequest) -> str:
-    return base + request.path.replace("/gsp", "/store", 1)
+def _path(request: HttpRequest) -> str:
+    return request.path.replace("/gsp", "/store", 1)
 
 
-def _without_metadata(base: str, graph: rdflib.Graph) -> rdflib.Graph:
+def _without_metadata(client: TestClient, graph: rdflib.Graph) -> rdflib.Graph:
     """The default graph without the store's own statistics (the metadata graph, merged into it at build)."""
-    metadata = httpx.get(f"{base}/store", params={"graph": METADATA_GRAPH}, headers={"accept": "text/turtle"})
+    metadata = client.get("/store", params={"graph": METADATA_GRAPH}, headers={"accept": "text/turtle"})
     return graph - _parse(metadata.text)
 
 
-def _check_read(base: str, request: HttpRequest, response: httpx.Response) -> None:
+def _check_read(client: TestClient, request: HttpRequest, response: httpx.Response) -> None:
     expected = request.expected
     for name, value in expected.headers.items():
         assert response.headers[name].replace(" ", "").lower() == value.replace(" ", "").lower(), name
@@ -164,7 +166,7 @@ def _check_read(base: str, request: HttpRequest, response: httpx.Response) -> No
         media = response.headers["content-type"].split(";")[0]
         served = _parse(response.content, media)
         if _graph_key(request) == DEFAULT:
-            served = _without_metadata(base, served)
+            served = _without_metadata(client, served)
         assert isomorphic(served, _parse(expected.body)), served.serialize(format="turtle")
     if request.method == "HEAD":
         assert response.content == b""
@@ -176,17 +178,17 @@ def test_graph_store_case(stores: Stores, case: Case) -> None:
     if reasons:
         pytest.skip("; ".join(reasons))
     case_plan = PLANS[RUNNABLE.index(case)]
-    base = stores.base(GROUP_OF[case.name])
+    client = stores.client(GROUP_OF[case.name])
     for request in case_plan.replayed:
-        response = httpx.request(
-            request.method, _url(base, request), headers=request.headers, content=request.body, timeout=30
+        response = client.request(
+            request.method, _path(request), headers=request.headers, content=request.body, timeout=30
         )
         if request.is_write:
             assert response.status_code == 405, (request.method, response.status_code, response.text)
             assert "GET" in response.headers.get("allow", ""), "a 405 names the methods allowed (RFC 9110)"
         else:
             assert request.expected.accepts(response.status_code), (request.path, response.status_code)
-            _check_read(base, request, response)
+            _check_read(client, request, response)
 
 
 def test_read_cases_are_replayed() -> None:

@@ -1,5 +1,5 @@
-"""The W3C SPARQL 1.1 Protocol manifest, replayed over HTTP against a server holding the graphs the
-cases name (``ut:graphData``).
+"""The W3C SPARQL 1.1 Protocol manifest, replayed (through the application in process) against an endpoint holding
+the graphs the cases name (``ut:graphData``).
 
 Query cases must pass as written. This endpoint is read-only: an update request the manifest
 expects to succeed must be refused with 403 and the JSON error ``read-only``; the requests after it
@@ -17,9 +17,10 @@ from pathlib import Path
 import httpx
 import pytest
 import rdflib
+from fastapi.testclient import TestClient
 
 from tehkg.loader.store_builder import build
-from tests.conftest import start_server, stop
+from tests.conftest import in_process
 from tests.w3c.manifests import Case, HttpRequest, load, skip_when_missing
 
 pytestmark = skip_when_missing
@@ -43,8 +44,8 @@ RDF_TYPES = {
 
 
 @pytest.fixture(scope="module")
-def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A server over every graph the manifest's cases name, each in the named graph its label gives."""
+def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The endpoint in process over every graph the manifest's cases name, each in the named graph its label gives."""
     graphs = {iri: path for case in CASES for iri, path in case.graph_data.items()}
     root = tmp_path_factory.mktemp("w3c-protocol")
     quads = root / "graph-data.nq"
@@ -53,18 +54,17 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         encoding="utf-8",
     )
     build([quads], root / "store", validate=False, log=lambda _: None)
-    process, base = start_server(root / "store")
-    yield base
-    stop(process)
+    with in_process(root / "store") as client:
+        yield client
 
 
 def _lines(path: Path) -> list[str]:
     return [line.rstrip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def _send(base: str, request: HttpRequest) -> httpx.Response:
+def _send(client: TestClient, request: HttpRequest) -> httpx.Response:
     path = request.path.replace("/sparql/", "/sparql", 1)
-    return httpx.request(request.method, base + path, headers=request.headers, content=request.body, timeout=30)
+    return client.request(request.method, path, headers=request.headers, content=request.body, timeout=30)
 
 
 def _boolean(response: httpx.Response) -> bool:
@@ -93,11 +93,11 @@ def _check_format(response: httpx.Response, expected: str) -> None:
         rdflib.Dataset().parse(data=response.content, format=RDF_TYPES[media])
 
 
-def replay(base: str, case: Case) -> list[str]:
+def replay(client: TestClient, case: Case) -> list[str]:
     """Send the case's requests in order and check each response; returns what was checked."""
     checked = []
     for request in case.requests:
-        response = _send(base, request)
+        response = _send(client, request)
         if request.is_update and request.expected.accepts(200):
             assert response.status_code == 403, (request.path, response.status_code, response.text)
             assert response.json()["error"] == "read-only"
@@ -117,7 +117,7 @@ def replay(base: str, case: Case) -> list[str]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_protocol_case(endpoint: str, case: Case) -> None:
+def test_protocol_case(endpoint: TestClient, case: Case) -> None:
     assert case.requests, f"{case.name} has no HTTP conversation"
     assert replay(endpoint, case)
 

@@ -1,4 +1,5 @@
-"""The W3C SPARQL 1.1 Service Description tests, run against ``/sparql`` without a query.
+"""The W3C SPARQL 1.1 Service Description tests, run against ``/sparql`` without a query (the application in
+process).
 
 The manifest names three tests without an HTTP conversation (``returns-rdf``,
 ``has-endpoint-triple``, ``conforms-to-schema``); each is implemented here as the SPARQL 1.1
@@ -12,7 +13,9 @@ import pyoxigraph as ox
 import pyshacl_turbo
 import pytest
 import rdflib
+from fastapi.testclient import TestClient
 
+from tests.conftest import IN_PROCESS
 from tests.w3c.manifests import load, skip_when_missing
 
 pytestmark = skip_when_missing
@@ -57,8 +60,8 @@ sd:DefaultGraphDomain a sh:NodeShape ; sh:targetSubjectsOf sd:defaultGraph, sd:n
 """
 
 
-def _description(url: str, accept: str = "text/turtle") -> tuple[httpx.Response, rdflib.Graph]:
-    response = httpx.get(url, headers={"accept": accept}, timeout=30)
+def _description(client: TestClient, path: str, accept: str = "text/turtle") -> tuple[httpx.Response, rdflib.Graph]:
+    response = client.get(path, headers={"accept": accept}, timeout=30)
     media = response.headers.get("content-type", "").split(";")[0]
     return response, rdflib.Graph().parse(data=response.content, format=RDF_SYNTAX[media])
 
@@ -69,10 +72,10 @@ def _case(name: str) -> None:
 
 
 @pytest.mark.parametrize("accept", [None, *RDF_SYNTAX])
-def test_returns_rdf(fixture_server: str, accept: str | None) -> None:
+def test_returns_rdf(fixture_client: TestClient, accept: str | None) -> None:
     """``returns-rdf``: a GET on the endpoint URL without a query answers an RDF service description."""
     _case("returns-rdf")
-    response = httpx.get(fixture_server + "/sparql", headers={"accept": accept} if accept else {}, timeout=30)
+    response = fixture_client.get("/sparql", headers={"accept": accept} if accept else {}, timeout=30)
     assert response.status_code == 200
     media = response.headers["content-type"].split(";")[0]
     assert media == (accept or "text/turtle")
@@ -80,19 +83,19 @@ def test_returns_rdf(fixture_server: str, accept: str | None) -> None:
     assert (None, rdflib.RDF.type, SD.Service) in graph
 
 
-def test_has_endpoint_triple(fixture_server: str) -> None:
+def test_has_endpoint_triple(fixture_client: TestClient) -> None:
     """``has-endpoint-triple``: the description has ``?service sd:endpoint <the URL dereferenced>``."""
     _case("has-endpoint-triple")
-    url = fixture_server + "/sparql"
-    _, graph = _description(url)
+    url = IN_PROCESS + "/sparql"
+    _, graph = _description(fixture_client, "/sparql")
     services = set(graph.subjects(SD.endpoint, rdflib.URIRef(url)))
     assert len(services) == 1 and (services.pop(), rdflib.RDF.type, SD.Service) in graph
 
 
-def test_conforms_to_schema(fixture_server: str) -> None:
+def test_conforms_to_schema(fixture_client: TestClient) -> None:
     """``conforms-to-schema``: every class, domain, range and defined instance of the SD vocabulary is respected."""
     _case("conforms-to-schema")
-    response, _ = _description(fixture_server + "/sparql", "application/n-triples")
+    response, _ = _description(fixture_client, "/sparql", "application/n-triples")
     data = ox.Store()
     data.load(response.content, format=ox.RdfFormat.N_TRIPLES)
     conforms, _, text = pyshacl_turbo.validate(data, shacl_graph=rdflib.Graph().parse(data=SCHEMA, format="turtle"))
