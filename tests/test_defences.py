@@ -17,6 +17,7 @@ from tehkg.endpoint.app import create_app
 from tehkg.endpoint.documents.cache import ResponseCache
 from tehkg.endpoint.engines.execution import QueryTask
 from tehkg.endpoint.engines.workers import WorkerPool
+from tehkg.endpoint.http import protocol
 from tehkg.endpoint.http.protocol import ClientSlots
 from tehkg.endpoint.query.scan import MAX_DEPTH, PortableQuery, QueryRejected, canonical, portable
 from tehkg.endpoint.routes.health import HEALTH_SECONDS
@@ -286,3 +287,27 @@ def test_health_answers_within_its_deadline_whatever_the_backend_does():
     assert (
         r.status_code == 503 and r.json()["error"] == f"the engine did not answer ASK {{}} within {HEALTH_SECONDS:g} s"
     )
+
+
+def test_a_query_mentioning_service_is_charged_to_its_client_before_it_is_parsed(fixture_client, monkeypatch):
+    """Finding (low): the complete parse a SERVICE check needs ran before the per-client cap applied, so eight
+    clients' GIL-bound parses slowed everyone (a victim's ASK at 224 ms p50). The slot is taken first now."""
+    steps: list[str] = []
+    take, vetting = ClientSlots.refusal, protocol.vet
+
+    def refusal(self, client):
+        steps.append("slot")
+        return take(self, client)
+
+    def vet(text, allowed):
+        steps.append("parse")
+        return vetting(text, allowed)
+
+    monkeypatch.setattr(ClientSlots, "refusal", refusal)
+    monkeypatch.setattr(protocol, "vet", vet)
+    r = fixture_client.get(
+        "/sparql",
+        params={"query": "SELECT * { SERVICE <http://127.0.0.1:1/elsewhere> { ?s ?p ?o } }"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert r.status_code == 403 and steps == ["slot", "parse"]
