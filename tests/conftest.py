@@ -283,3 +283,56 @@ def tehkg_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(
         ["tehkg", *args], code, out.buffer.getvalue().decode(), err.buffer.getvalue().decode()
     )
+
+
+class Listener:
+    """A loopback TCP listener that records the address of each connection it accepts."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.accepted: list[tuple[str, int]] = []  # peer addresses, in the order of the listen queue
+        self.probes: set[tuple[str, int]] = set()
+        self.changed = threading.Condition()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    @property
+    def connections(self) -> int:
+        """The connections accepted so far."""
+        return len(self.accepted)
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, peer = self.sock.accept()
+            except OSError:
+                return  # closed
+            conn.close()
+            with self.changed:
+                self.accepted.append(peer[:2])
+                self.changed.notify_all()
+
+    def connections_from_others(self) -> int:
+        """Connections other than probes of ours, once a new probe is accepted: any connection made before the
+        probe (the server's, during a request already answered) is queued before it, so accepted by then."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as probe:
+            mine = probe.getsockname()[:2]
+        with self.changed:
+            self.probes.add(mine)
+            assert self.changed.wait_for(lambda: mine in self.accepted, 10), "the probe connection was never accepted"
+            return len([peer for peer in self.accepted if peer not in self.probes])
+
+    def close(self) -> None:
+        self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread
+        self.sock.close()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def canary() -> Iterator[Listener]:
+    """A loopback listener that no query may reach: read it with ``connections_from_others()``, which waits for
+    every connection made before the read."""
+    listener = Listener()
+    yield listener
+    listener.close()

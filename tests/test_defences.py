@@ -23,7 +23,7 @@ from tehkg.endpoint.query.scan import MAX_DEPTH, PortableQuery, QueryRejected, c
 from tehkg.endpoint.routes.health import HEALTH_SECONDS
 from tehkg.loader.store_layout import current_store
 from tehkg.settings import Settings
-from tests.test_safety import RUNAWAY, Listener
+from tests.test_safety import RUNAWAY
 
 SMALL_CAP = 256 << 20
 
@@ -34,13 +34,6 @@ def ask(client: TestClient, query: str) -> httpx.Response:
         content=query,
         headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
     )
-
-
-@pytest.fixture
-def canary():
-    listener = Listener()
-    yield listener
-    listener.close()
 
 
 def doubling_query(times: int) -> str:
@@ -124,7 +117,7 @@ def test_an_escaped_quote_hides_no_service_from_the_check(fixture_client, canary
     r = ask(fixture_client, query)
     assert r.status_code == 403 and r.json()["error"] == "service-refused", r.text
     assert r.json()["refused"] == [f"<http://127.0.0.1:{canary.port}/t>"]
-    assert canary.connections == 0
+    assert canary.connections_from_others() == 0
 
 
 def test_an_escaped_quote_hides_no_nesting_from_the_depth_limit(fixture_client):

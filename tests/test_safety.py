@@ -16,61 +16,10 @@ JSON = {"Accept": "application/sparql-results+json"}
 XML = "application/sparql-results+xml"
 
 
-class Listener:
-    """A loopback TCP listener that records the address of each connection it accepts."""
-
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.accepted: list[tuple[str, int]] = []  # peer addresses, in the order of the listen queue
-        self.probes: set[tuple[str, int]] = set()
-        self.changed = threading.Condition()
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    @property
-    def connections(self) -> int:
-        """The connections accepted so far."""
-        return len(self.accepted)
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, peer = self.sock.accept()
-            except OSError:
-                return  # closed
-            conn.close()
-            with self.changed:
-                self.accepted.append(peer[:2])
-                self.changed.notify_all()
-
-    def connections_from_others(self) -> int:
-        """Connections other than probes of ours, once a new probe is accepted: any connection made before the
-        probe (the server's, during a request already answered) is queued before it, so accepted by then."""
-        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as probe:
-            mine = probe.getsockname()[:2]
-        with self.changed:
-            self.probes.add(mine)
-            assert self.changed.wait_for(lambda: mine in self.accepted, 10), "the probe connection was never accepted"
-            return len([peer for peer in self.accepted if peer not in self.probes])
-
-    def close(self) -> None:
-        self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread
-        self.sock.close()
-        self.thread.join(5)
-
-
-@pytest.fixture
-def listener():
-    item = Listener()
-    yield item
-    item.close()
-
-
-def test_listener_counts_a_connection(listener):
+def test_listener_counts_a_connection(canary):
     """The SSRF checks below can fail: a connection made before the probe is counted."""
-    socket.create_connection(("127.0.0.1", listener.port), timeout=5).close()
-    assert listener.connections_from_others() == 1
+    socket.create_connection(("127.0.0.1", canary.port), timeout=5).close()
+    assert canary.connections_from_others() == 1
 
 
 def cache_misses(client: TestClient) -> int:
@@ -123,11 +72,11 @@ def test_lower_timeout_per_request(fixture_client):
         "SELECT * WHERE {{ BIND(<http://127.0.0.1:{port}/sparql> AS ?e) SERVICE ?e {{ ?s ?p ?o }} }}",
     ],
 )
-def test_service_refused_without_connecting(fixture_client, listener, template):
-    query = template.format(port=listener.port)
+def test_service_refused_without_connecting(fixture_client, canary, template):
+    query = template.format(port=canary.port)
     r = fixture_client.get("/sparql", params={"query": query})
     assert r.status_code == 403 and r.json()["error"] == "service-refused"
-    assert listener.connections_from_others() == 0
+    assert canary.connections_from_others() == 0
 
 
 @pytest.mark.parametrize(
@@ -137,16 +86,16 @@ def test_service_refused_without_connecting(fixture_client, listener, template):
         "SELECT * FROM NAMED <http://127.0.0.1:{port}/data.ttl> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
     ],
 )
-def test_from_never_fetches(fixture_client, listener, template):
-    r = fixture_client.get("/sparql", params={"query": template.format(port=listener.port)}, headers=JSON)
+def test_from_never_fetches(fixture_client, canary, template):
+    r = fixture_client.get("/sparql", params={"query": template.format(port=canary.port)}, headers=JSON)
     assert r.status_code == 200 and r.json()["results"]["bindings"] == []
-    assert listener.connections_from_others() == 0
+    assert canary.connections_from_others() == 0
 
 
-def test_load_refused_without_connecting(fixture_client, listener):
-    r = fixture_client.post("/sparql", data={"update": f"LOAD <http://127.0.0.1:{listener.port}/x>"})
+def test_load_refused_without_connecting(fixture_client, canary):
+    r = fixture_client.post("/sparql", data={"update": f"LOAD <http://127.0.0.1:{canary.port}/x>"})
     assert r.status_code == 403
-    assert listener.connections_from_others() == 0
+    assert canary.connections_from_others() == 0
 
 
 def test_service_keyword_in_strings_and_iris_is_not_refused(fixture_client):

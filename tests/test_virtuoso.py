@@ -22,7 +22,6 @@ from tehkg.loader.store_layout import current_store
 from tests import virtuoso
 from tests.competency import all_questions, answer, render
 from tests.conftest import FIXTURES, PROJECT_ROOT, free_port, start_serve, stop
-from tests.test_safety import Listener
 
 pytestmark = pytest.mark.skipif(
     not virtuoso.available(),
@@ -283,14 +282,10 @@ THROUGH_THE_BACKEND = [
 
 
 @pytest.mark.parametrize("template", THROUGH_THE_BACKEND)
-def test_hostile_queries_never_reach_virtuoso(tehkg_over, engine, template):
+def test_hostile_queries_never_reach_virtuoso(tehkg_over, engine, canary, template):
     """Findings (critical, high): bif: functions, a SERVICE hidden by an escaped quote and a hidden update went
     through --backend; bif:repeat killed the engine. Refused by tehkg, no connection, the engine still answers."""
-    canary = Listener()
-    try:
-        r = ask(tehkg_over, template.format(canary=f"http://127.0.0.1:{canary.port}/x"))
-        assert r.status_code in (400, 403), r.text
-        assert canary.connections == 0
-    finally:
-        canary.close()
+    r = ask(tehkg_over, template.format(canary=f"http://127.0.0.1:{canary.port}/x"))
+    assert r.status_code in (400, 403), r.text
+    assert canary.connections_from_others() == 0
     assert engine.quads() > 0 and ask(tehkg_over, "ASK { ?s ?p ?o }").status_code == 200

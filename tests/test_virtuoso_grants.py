@@ -23,7 +23,6 @@ import pytest
 from tehkg import vocab
 from tests import virtuoso
 from tests.conftest import FIXTURES, PROJECT_ROOT
-from tests.test_safety import Listener
 
 pytestmark = pytest.mark.skipif(
     not virtuoso.available(),
@@ -212,13 +211,6 @@ OUTBOUND = [
     pytest.param("bif:http_get", marks=pytest.mark.xfail(strict=True, reason=NO_GRANT)),
     pytest.param("bif:http_client", marks=pytest.mark.xfail(strict=True, reason=NO_GRANT)),
 ]
-
-
-@pytest.fixture
-def canary() -> Iterator[Listener]:
-    listener = Listener()
-    yield listener
-    listener.close()
 
 
 @pytest.mark.parametrize("way", OUTBOUND)
