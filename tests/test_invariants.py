@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -80,22 +81,31 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-@pytest.fixture(scope="module")
-def seeds() -> dict[str, str]:
-    names = {
-        "plan-2019-2021": "000",
-        "cncdh-2017": "001",
-        "question-24191": "002",
-        "meeting-2014": "003",
-        "coalition-2017": "004",
-    }
+# each document graph and the file of its source in ../shared/seeds
+SOURCE_FILES = {
+    "plan-2019-2021": "000",
+    "cncdh-2017": "001",
+    "question-24191": "002",
+    "meeting-2014": "003",
+    "coalition-2017": "004",
+}
+
+
+def source_texts(normalise: Callable[[str], str]) -> dict[str, str]:
+    """The text of each document's source, by graph, through ``normalise``; the test is skipped when the
+    source documents are not beside the checkout."""
     out = {}
-    for slug, prefix in names.items():
+    for graph, prefix in SOURCE_FILES.items():
         found = list(SEEDS.glob(f"{prefix}_*.txt"))
         if not found:
             pytest.skip("the source documents (../shared/seeds) are not beside the checkout")
-        out[slug] = fold(found[0].read_text())
+        out[graph] = normalise(found[0].read_text())
     return out
+
+
+@pytest.fixture(scope="module")
+def seeds() -> dict[str, str]:
+    return source_texts(fold)
 
 
 @pytest.mark.parametrize(

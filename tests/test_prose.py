@@ -4,27 +4,16 @@ name, the creations and adoptions they report, and the Collectif's figures, each
 
 import re
 import unicodedata
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
 from tehkg.loader.store_layout import current_store
+from tehkg.vocab import sparql_prefixes
+from tests.test_invariants import SOURCE_FILES, source_texts
 
-SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
-PREFIXES = """PREFIX teh: <https://w3id.org/tehkg/ontology#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX oa: <http://www.w3.org/ns/oa#> PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX foaf: <http://xmlns.com/foaf/0.1/>
-PREFIX qb: <http://purl.org/linked-data/cube#> PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX time: <http://www.w3.org/2006/time#>
-PREFIX sdmx-measure: <http://purl.org/linked-data/sdmx/2009/measure#>
-"""
-GRAPHS = {
-    "plan-2019-2021": "000",
-    "cncdh-2017": "001",
-    "question-24191": "002",
-    "meeting-2014": "003",
-    "coalition-2017": "004",
-}
+PREFIXES = sparql_prefixes("teh", "skos", "oa", "dcterms", "foaf", "qb", "prov", "org", "rdfs", "time", "sdmx-measure")
+GRAPHS = SOURCE_FILES
 TEXTS = ("teh:foreword", "teh:introduction", "teh:conclusion")
 
 
@@ -47,13 +36,7 @@ def store(shipped_store):
 
 @pytest.fixture(scope="module")
 def seeds() -> dict[str, str]:
-    out = {}
-    for graph, prefix in GRAPHS.items():
-        found = list(SEEDS.glob(f"{prefix}_*.txt"))
-        if not found:
-            pytest.skip("the source documents (../shared/seeds) are not beside the checkout")
-        out[graph] = fold(found[0].read_text())
-    return out
+    return source_texts(fold)
 
 
 def rows(store, query: str) -> list[list[str | None]]:
