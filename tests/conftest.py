@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import anyio
 import httpx
@@ -32,6 +32,88 @@ from tehkg.settings import PREFIX, Settings
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# The curators' check (tests marked ``sources``) compares stored texts with the five source documents, which the
+# project does not ship: it runs when this variable names their folder (relative to the checkout), and is
+# deselected, with a line in the summary, when it is not set.
+SOURCES_VARIABLE = "TEHKG_SOURCES"
+NOT_RUN = pytest.StashKey[list[str]]()
+
+
+def sources_folder() -> Path | None:
+    """The folder of the source documents ``TEHKG_SOURCES`` names (relative to the checkout), if it names one."""
+    named = os.environ.get(SOURCES_VARIABLE, "").strip()
+    return PROJECT_ROOT / named if named else None
+
+
+# The one skip --no-skips lets through: a feature this platform's kernel refuses (such as network namespaces), which no
+# install step can provide; ``-rs`` lists each such skip with its reason and the summary says why it is left.
+PLATFORM_REFUSES = "this platform refuses "
+
+
+def skip_where_refused(feature: str) -> NoReturn:
+    """Skip the running test: this platform refuses ``feature``, which the test needs and nothing can install."""
+    pytest.skip(PLATFORM_REFUSES + feature)
+
+
+def skip_reason(report: pytest.CollectReport | pytest.TestReport) -> str:
+    """The reason a skipped report gives, as ``-rs`` prints it."""
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    return reason.removeprefix("Skipped: ")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--no-skips",
+        action="store_true",
+        help="a test that skips fails instead, with its reason (what it lacks), unless this platform refuses what it "
+        "needs: make test and CI set it",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[Any]:
+    report = yield
+    if report.skipped and not hasattr(report, "wasxfail") and item.config.getoption("--no-skips"):
+        reason = skip_reason(report)
+        if not reason.startswith(PLATFORM_REFUSES):
+            report.outcome = "failed"
+            report.longrepr = f"skipped, which --no-skips forbids (make test installs what tests need): {reason}"
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[Any]:
+    report = yield
+    if report.skipped and collector.config.getoption("--no-skips"):
+        report.outcome = "failed"
+        report.longrepr = f"{collector.nodeid} skipped at collection, which --no-skips forbids: {skip_reason(report)}"
+    return report
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if sources_folder() is not None:
+        return
+    curators = [item for item in items if item.get_closest_marker("sources")]
+    if curators:
+        items[:] = [item for item in items if not item.get_closest_marker("sources")]
+        config.hook.pytest_deselected(items=curators)
+        config.stash[NOT_RUN] = [item.nodeid for item in curators]
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    not_run = config.stash.get(NOT_RUN, [])
+    if not_run:
+        terminalreporter.write_line(
+            f"curators' check not run ({len(not_run)} deselected tests compare stored texts with the source "
+            f"documents): set {SOURCES_VARIABLE} to the folder of the five source documents to run it"
+        )
+    refused = [r for r in terminalreporter.stats.get("skipped", []) if not hasattr(r, "wasxfail")]
+    if refused and config.getoption("--no-skips"):
+        terminalreporter.write_line(
+            f"{len(refused)} tests skipped, each because this platform refuses a kernel feature it needs (the short "
+            "test summary names it): no install step can provide one; every other skip failed"
+        )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -178,6 +260,17 @@ def in_process(store: Path | None = None, **env: str) -> InProcessClient:
     return InProcessClient(create_app(endpoint_settings(store, **env)), base_url=IN_PROCESS, follow_redirects=False)
 
 
+def ready(client: InProcessClient) -> InProcessClient:
+    """``client`` once its query workers answer (``/health`` is 200; each try waits up to 5 s for a worker), as
+    ``start_server`` waits for a server: the first request of a test meets started workers, not a pool still starting
+    on a busy machine, which a 2 s query deadline would turn into a 503."""
+    for _ in range(12):
+        health = client.get("/health", timeout=10)
+        if health.status_code == 200:
+            return client
+    raise TimeoutError(f"the endpoint in process is not ready: {health.text}")
+
+
 def own_path(url: str) -> str:
     """The path (and query) of ``url``, a URL the in-process endpoint built for itself; fails unless it starts with
     ``IN_PROCESS``. A TestClient sends a request to the application whatever its host, where over HTTP a URL naming
@@ -224,7 +317,7 @@ def server(shipped_store: Path) -> Iterator[str]:
 def shipped_client(shipped_store: Path) -> Iterator[TestClient]:
     """The endpoint over the shipped data in this process, with the settings of ``server``."""
     with in_process(shipped_store, **SHIPPED_ENV) as client:
-        yield client
+        yield ready(client)
 
 
 @pytest.fixture(scope="session")
@@ -248,7 +341,7 @@ def fixture_client(fixture_store: Path) -> Iterator[TestClient]:
     """The endpoint over the protocol fixture in this process, with the settings of ``fixture_server`` (a row cap of
     3, a 2 s timeout, a 20 kB body, one allowed SERVICE endpoint)."""
     with in_process(fixture_store, **FIXTURE_ENV) as client:
-        yield client
+        yield ready(client)
 
 
 @pytest.fixture(scope="session")
@@ -263,7 +356,7 @@ def mini_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def mini_client(mini_store: Path) -> Iterator[TestClient]:
     """The endpoint over the conforming fixture in this process."""
     with in_process(mini_store) as client:
-        yield client
+        yield ready(client)
 
 
 def tehkg_cli(*args: str) -> subprocess.CompletedProcess:

@@ -4,6 +4,7 @@ The endpoint is the whole application in process; the worker pool is also called
 import asyncio
 import random
 import shutil
+import uuid
 from pathlib import Path
 
 import httpx
@@ -14,6 +15,7 @@ from tehkg.endpoint.engines.execution import QueryTask
 from tehkg.endpoint.engines.workers import WorkerPool
 from tehkg.endpoint.query.scan import MAX_DEPTH, PARSED_LENGTH, QueryRejected, canonical, scan
 from tehkg.loader.store_layout import current_store
+from tests.conftest import skip_where_refused
 from tests.test_safety import RUNAWAY
 
 JSON = {"Accept": "application/sparql-results+json"}
@@ -94,17 +96,22 @@ def _ask(client: TestClient, query: str) -> httpx.Response:
     return client.post("/sparql", content=query, headers={"Content-Type": "application/sparql-query", **JSON})
 
 
-def _replaced(client: TestClient) -> int:
-    return client.get("/health").json()["workers_replaced"]
+def _engine_traffic(client: TestClient) -> tuple[int, int]:
+    """Queries that went past the checks to the cache and the engine (cache misses), and workers replaced: a query
+    refused before the engine changes neither."""
+    health = client.get("/health").json()
+    return health["cache"]["misses"], health["workers_replaced"]
 
 
 @pytest.mark.parametrize("template", BYPASSES + FORMS)
 def test_service_never_reaches_the_canary(fixture_client, canary, template):
     query = template.replace("{canary}", CANARY).replace("{port}", str(canary.port))
+    before = _engine_traffic(fixture_client)
     r = _ask(fixture_client, query)
     assert r.status_code in (400, 403), r.text
     assert r.json()["error"] in ("service-refused", "bad-query")
     assert canary.connections_from_others() == 0
+    assert _engine_traffic(fixture_client) == before  # refused before the engine
 
 
 def test_fuzzed_lexical_edges_never_reach_the_canary(fixture_client, canary):
@@ -158,18 +165,18 @@ def test_allowed_service_and_the_word_service_elsewhere_pass_the_check(fixture_c
     ],
 )
 def test_deep_queries_are_refused_before_a_worker(fixture_client, query):
-    before = _replaced(fixture_client)
+    before = _engine_traffic(fixture_client)
     r = _ask(fixture_client, query)
     assert r.status_code == 400 and f"deeper than {MAX_DEPTH}" in r.json()["message"]
-    assert _replaced(fixture_client) == before
+    assert _engine_traffic(fixture_client) == before
 
 
 @pytest.mark.parametrize("param", ["default-graph-uri", "named-graph-uri"])
 def test_dataset_iris_are_checked(fixture_client, param):
-    before = _replaced(fixture_client)
-    r = fixture_client.get("/sparql", params={"query": "ASK {}", param: "not an iri"}, headers=JSON)
+    before = _engine_traffic(fixture_client)
+    r = fixture_client.get("/sparql", params={"query": f"ASK {{}} # {uuid.uuid4()}", param: "not an iri"}, headers=JSON)
     assert r.status_code == 400 and "not an iri" in r.json()["message"]
-    assert _replaced(fixture_client) == before
+    assert _engine_traffic(fixture_client) == before
 
 
 @pytest.mark.parametrize("value", ["-5", "nan", "abc", "-inf"])
@@ -209,7 +216,7 @@ def test_worker_network_is_isolated_without_an_allow_list(store_directory, canar
 
     answer, isolated = asyncio.run(scenario())
     if isolate and not isolated:
-        pytest.skip("this kernel refuses network namespaces")
+        skip_where_refused("network namespaces (the wall around query workers)")
     assert isolated is isolate
     assert answer.status == 400  # the engine's error, not a dead worker
     assert canary.connections_from_others() == (0 if isolate else 1)

@@ -1,18 +1,16 @@
-"""Invariants of the sources, checked on the shipped data (and, for verbatim text, on the sources)."""
+"""Invariants of the sources, checked on the shipped data (and, for verbatim text, on the sources: the curators'
+check, run when ``TEHKG_SOURCES`` names the folder of the five source documents, which the project does not ship)."""
 
 import re
 import unicodedata
 from collections.abc import Callable
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
 from tehkg.loader.store_layout import current_store
+from tests.conftest import SOURCES_VARIABLE, sources_folder
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
 PREFIXES = """PREFIX teh: <https://w3id.org/tehkg/ontology#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX org: <http://www.w3.org/ns/org#> PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX cv: <http://data.europa.eu/m8g/>
@@ -51,14 +49,14 @@ def test_seventeen_actions_in_six_axes(store):
     assert sorted(int(r[0]) for r in rows) == list(range(1, 18))
 
 
-@pytest.mark.parametrize("plan,section", [(P14, "teh:Priority"), (P19, "teh:Action")])
-def test_each_measure_in_exactly_one_section(store, plan, section):
+@pytest.mark.parametrize("plan,section,measures", [(P14, "teh:Priority", 23), (P19, "teh:Action", 45)])
+def test_each_measure_in_exactly_one_section(store, plan, section, measures):
     rows = values(
         store,
         f"""SELECT ?m (COUNT(DISTINCT ?s) AS ?n) {{ ?m a teh:Measure ; teh:inPlan {plan} .
         OPTIONAL {{ ?m teh:isComponentOf ?s . ?s a {section} }} }} GROUP BY ?m""",
     )
-    assert rows and all(r[1] == "1" for r in rows), [r for r in rows if r[1] != "1"]
+    assert len(rows) == measures and [r for r in rows if r[1] != "1"] == []
 
 
 def test_one_cncdh_assessment_per_2014_measure(store):
@@ -81,7 +79,7 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-# each document graph and the file of its source in ../shared/seeds
+# each document graph and the file name's prefix of its source in the folder TEHKG_SOURCES names
 SOURCE_FILES = {
     "plan-2019-2021": "000",
     "cncdh-2017": "001",
@@ -92,14 +90,17 @@ SOURCE_FILES = {
 
 
 def source_texts(normalise: Callable[[str], str]) -> dict[str, str]:
-    """The text of each document's source, by graph, through ``normalise``; the test is skipped when the
-    source documents are not beside the checkout."""
+    """The text of each document's source, by graph, through ``normalise``; the tests that read them are marked
+    ``sources`` (deselected when ``TEHKG_SOURCES`` is not set), and fail when a document is missing."""
+    folder = sources_folder()
+    if folder is None:
+        pytest.fail(f"{SOURCES_VARIABLE} is not set: this test should have been deselected")
     out = {}
     for graph, prefix in SOURCE_FILES.items():
-        found = list(SEEDS.glob(f"{prefix}_*.txt"))
-        if not found:
-            pytest.skip("the source documents (../shared/seeds) are not beside the checkout")
-        out[graph] = normalise(found[0].read_text())
+        found = sorted(folder.glob(f"{prefix}_*.txt"))
+        if len(found) != 1:
+            pytest.fail(f"{SOURCES_VARIABLE}={folder}: expected one source document {prefix}_*.txt, found {found}")
+        out[graph] = normalise(found[0].read_text(encoding="utf-8"))
     return out
 
 
@@ -108,6 +109,7 @@ def seeds() -> dict[str, str]:
     return source_texts(fold)
 
 
+@pytest.mark.sources
 @pytest.mark.parametrize(
     "graph,prop",
     [

@@ -6,7 +6,10 @@ import time
 import uuid
 
 import pytest
+import rdflib
 from fastapi.testclient import TestClient
+
+from tests.conftest import FIXTURES
 
 RUNAWAY = (
     "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . "
@@ -92,10 +95,67 @@ def test_from_never_fetches(fixture_client, canary, template):
     assert canary.connections_from_others() == 0
 
 
-def test_load_refused_without_connecting(fixture_client, canary):
-    r = fixture_client.post("/sparql", data={"update": f"LOAD <http://127.0.0.1:{canary.port}/x>"})
-    assert r.status_code == 403
+EX = "http://example.org/"
+# Each way of asking the read-only endpoint to change its data, and the refusal it gets: 403 from the SPARQL protocol,
+# 405 from the Graph Store (whose only methods are GET and HEAD)
+WRITES = [
+    (403, "GET", "/sparql", {"params": {"update": "DROP ALL"}}),
+    (403, "POST", "/sparql", {"data": {"update": "DROP ALL"}}),
+    (403, "POST", "/sparql", {"content": "DROP ALL", "headers": {"Content-Type": "application/sparql-update"}}),
+    (403, "POST", "/sparql", {"data": {"update": f"CLEAR GRAPH <{EX}g1>"}}),
+    (403, "POST", "/sparql", {"data": {"update": f"DELETE WHERE {{ GRAPH <{EX}g3> {{ ?s ?p ?o }} }}"}}),
+    (403, "POST", "/sparql", {"data": {"query": "INSERT DATA { <http://a> <http://b> <http://c> }"}}),
+    (403, "POST", "/sparql", {"data": {"update": f"INSERT DATA {{ GRAPH <{EX}g1> {{ <http://a> <http://b> 1 }} }}"}}),
+    (405, "DELETE", "/store", {"params": {"graph": f"{EX}g1"}}),
+    (405, "PUT", "/store", {"params": {"default": ""}, "content": "", "headers": {"Content-Type": "text/turtle"}}),
+    (
+        405,
+        "POST",
+        "/store",
+        {
+            "params": {"graph": f"{EX}g2"},
+            "content": "<http://a> <http://b> <http://c> .",
+            "headers": {"Content-Type": "text/turtle"},
+        },
+    ),
+]
+
+
+def served_quads(client: TestClient, graphs: list[str]) -> dict[str, int]:
+    """The number of triples the endpoint serves in each of ``graphs``, asked afresh (a query never cached)."""
+    counts = {}
+    for graph in graphs:
+        query = f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} # {uuid.uuid4()}"
+        answer = client.get("/sparql", params={"query": query}, headers=JSON)
+        assert answer.status_code == 200, answer.text
+        counts[graph] = int(answer.json()["results"]["bindings"][0]["n"]["value"])
+    return counts
+
+
+def test_refused_writes_change_nothing(fixture_client, canary):
+    """Every write is refused, and refused for real: afterwards the endpoint serves exactly the triples of
+    tests/fixtures/protocol.trig (read here with rdflib, not through the endpoint), holds nothing it was asked to
+    insert, fetched nothing, and is as healthy as before (no worker replaced)."""
+    fixture = rdflib.Dataset()
+    fixture.parse(FIXTURES / "protocol.trig", format="trig")
+    expected = {str(g.identifier): len(g) for g in fixture.graphs() if len(g)}
+    assert expected == {f"{EX}g1": 2, f"{EX}g2": 2, f"{EX}g3": 4}
+    replaced = fixture_client.get("/health").json()["workers_replaced"]
+    load = (403, "POST", "/sparql", {"data": {"update": f"LOAD <http://127.0.0.1:{canary.port}/x>"}})
+    writes = [*WRITES, load]
+    refused = [fixture_client.request(method, path, **kwargs).status_code for _, method, path, kwargs in writes]
+    assert refused == [status for status, *_ in writes]
+    assert served_quads(fixture_client, list(expected)) == expected
+    for s, p, o, g in fixture.quads((None, None, None, None)):
+        ask = f"ASK {{ GRAPH <{g}> {{ {s.n3()} {p.n3()} {o.n3()} }} }} # {uuid.uuid4()}"
+        assert fixture_client.get("/sparql", params={"query": ask}, headers=JSON).json()["boolean"] is True, ask
+    inserted = (
+        f"ASK {{ {{ <http://a> <http://b> ?o }} UNION {{ GRAPH ?g {{ <http://a> <http://b> ?o }} }} }} # {uuid.uuid4()}"
+    )
+    assert fixture_client.get("/sparql", params={"query": inserted}, headers=JSON).json()["boolean"] is False
     assert canary.connections_from_others() == 0
+    health = fixture_client.get("/health")
+    assert health.status_code == 200 and health.json()["workers_replaced"] == replaced
 
 
 def test_service_keyword_in_strings_and_iris_is_not_refused(fixture_client):
