@@ -1,8 +1,7 @@
-"""Where the shipped ontology, data, shapes and example queries are, and where stores go.
+"""Where the shipped ontology, data (the SPARQL examples among them) and shapes are, and where stores go.
 
-They are package resources (``tehkg.ontology``, ``tehkg.data``, ``tehkg.shapes``,
-``tehkg.queries``), read through :mod:`importlib.resources`, so an editable checkout and an
-installed wheel find the same files.
+They are package resources (``tehkg.ontology``, ``tehkg.data``, ``tehkg.shapes``), read through
+:mod:`importlib.resources`, so an editable checkout and an installed wheel find the same files.
 """
 
 import os
@@ -33,11 +32,6 @@ def data_dir() -> Path:
 def shapes_dir() -> Path:
     """The SHACL shapes and cross-graph checks (``shapes/`` of a checkout)."""
     return _resource("tehkg.shapes")
-
-
-def queries_dir() -> Path:
-    """The competency questions, also the editor's examples (``tests/queries/`` of a checkout)."""
-    return _resource("tehkg.queries")
 
 
 def shipped_sources() -> list[Path]:

@@ -1,34 +1,29 @@
-"""Competency questions: ``tests/queries/*.rq`` files with their exact expected answers.
+"""Competency questions: the SPARQL examples of ``data/ttl/sparql-examples.trig`` (the graph served at
+``/.well-known/sparql-examples``), each with its exact expected answer.
 
-A question file starts with comment lines::
-
-    # fr: Quelles mesures du plan 2019-2021 la Miprof pilote-t-elle ?
-    # en: Which measures of the 2019-2021 plan does the Miprof pilot?
-    # source: plan 2019-2021, p. 12-30 (pilot lines)
-    # expect (unordered):
-    #   id:plan/2019-2021/measure/1
-    #   id:plan/2019-2021/measure/16
-
-then the query. Each expected line is one result row, its values separated by `` | ``; IRIs under
-``https://w3id.org/tehkg/id/`` are written ``id:…``, other IRIs in full, literals by their lexical
-form; an unbound value is empty. ``(ordered)`` compares in order. An ASK query expects ``true`` or
-``false``.
+Each expected line (``mf:result``, one per line) is one result row, its values separated by `` | ``; IRIs under
+``https://w3id.org/tehkg/id/`` are written ``id:…``, other IRIs in full, literals by their lexical form; an unbound
+value is empty. A query with ORDER BY compares in order. The examples are read by the endpoint's own reader
+(``tehkg.endpoint.pages.examples``), from the file itself, so that a question is collected without a store.
 """
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pyoxigraph as ox
 
-QUERIES_DIR = Path(__file__).parent / "queries"
-ID = "https://w3id.org/tehkg/id/"
+from tehkg.endpoint.pages.examples import EXAMPLES_FILE as EXAMPLES_NAME
+from tehkg.endpoint.pages.examples import shipped_examples
+from tehkg.resources import data_dir
+from tehkg.vocab import ID_BASE
+
+EXAMPLES_FILE = data_dir() / EXAMPLES_NAME
 
 
-@dataclass
+@dataclass(frozen=True)
 class Question:
     """One competency question and what it must answer."""
 
-    path: Path
+    name: str
     fr: str
     en: str
     ordered: bool
@@ -36,31 +31,11 @@ class Question:
     query: str
 
 
-def load(path: Path) -> Question:
-    """Parse a question file's header."""
-    meta: dict[str, str] = {}
-    expected: list[str] = []
-    ordered, in_expect = False, False
-    for line in path.read_text().splitlines():
-        if not line.startswith("#"):
-            break
-        body = line[1:].strip()
-        if in_expect and line.startswith("#  "):
-            expected.append(body)
-        elif body.startswith("expect"):
-            in_expect, ordered = True, "(ordered)" in body
-        elif ":" in body:
-            key, value = body.split(":", 1)
-            meta[key.strip()] = value.strip()
-            in_expect = False
-    return Question(path, meta.get("fr", ""), meta.get("en", ""), ordered, expected, path.read_text())
-
-
 def render(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> str:
     if term is None:
         return ""
     if isinstance(term, ox.NamedNode):
-        return "id:" + term.value[len(ID) :] if term.value.startswith(ID) else term.value
+        return "id:" + term.value[len(ID_BASE) :] if term.value.startswith(ID_BASE) else term.value
     return term.value
 
 
@@ -74,4 +49,9 @@ def answer(store: ox.Store, question: Question) -> list[str]:
 
 
 def all_questions() -> list[Question]:
-    return [load(p) for p in sorted(QUERIES_DIR.glob("*.rq"))]
+    """Every example of the file, by theme."""
+    return [
+        Question(e.name, e.questions["fr"], e.questions["en"], e.ordered, list(e.expected), e.query)
+        for theme in shipped_examples("en")
+        for e in theme.examples
+    ]

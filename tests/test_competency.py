@@ -27,10 +27,10 @@ def store(shipped_store, request):
 def test_catalogue_is_large_enough():
     assert len(QUESTIONS) >= 40
     for q in QUESTIONS:
-        assert q.fr and q.en and q.expected, q.path.name
+        assert q.fr and q.en and q.expected, q.name
 
 
-@pytest.mark.parametrize("question", QUESTIONS, ids=[q.path.stem for q in QUESTIONS])
+@pytest.mark.parametrize("question", QUESTIONS, ids=[q.name for q in QUESTIONS])
 def test_question(store, question):
     got = answer(store, question)
     if question.ordered:

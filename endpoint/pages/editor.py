@@ -14,14 +14,10 @@ INITIAL_QUERY = """SELECT ?measure ?title WHERE {
 
 
 def example_body(text: str) -> str:
-    """A competency question as a reader sees it: without its leading comment block (title, sources, expected
-    answer) and without the PREFIX lines the editor declares anyway."""
-    lines = text.splitlines()
-    while lines and (lines[0].startswith("#") or not lines[0].strip()):
-        lines.pop(0)
+    """An example's query as a reader sees it: without the PREFIX lines the editor declares anyway."""
     kept = [
         line
-        for line in lines
+        for line in text.splitlines()
         if not ((m := _PREFIX_LINE.match(line)) and EDITOR_PREFIXES.get(m.group(1)) == m.group(2))
     ]
     while kept and not kept[0].strip():

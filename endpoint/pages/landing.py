@@ -1,15 +1,16 @@
-"""The front page (what the dataset holds, by class) and the competency questions it and the query editor offer
-as examples."""
+"""The front page (what the dataset holds, by class, and the SPARQL examples by theme) and the examples the query
+editor offers."""
 
 import functools
 from dataclasses import dataclass
 
+from tehkg.endpoint.context import Rows
 from tehkg.endpoint.pages.common import Named
 from tehkg.endpoint.pages.editor import example_body
+from tehkg.endpoint.pages.examples import Theme, examples, shipped_examples
 from tehkg.endpoint.pages.i18n import LANGS
 from tehkg.endpoint.pages.reader import Reader
 from tehkg.endpoint.pages.terms import short
-from tehkg.resources import queries_dir
 from tehkg.vocab import DATASET_IRI, ELI, ORG, TEH, VOID
 
 COUNTED = (TEH, ORG, ELI.removesuffix("ontology#"))  # the classes the front page counts: the dataset's own
@@ -17,26 +18,39 @@ COUNTED = (TEH, ORG, ELI.removesuffix("ontology#"))  # the classes the front pag
 
 @dataclass(frozen=True)
 class Example:
-    """A competency question: the query as a reader sees it, and its title by language."""
+    """A SPARQL example as the editor offers it: the query as a reader sees it, and its question by language."""
 
     body: str
     titles: dict[str, str]
 
 
+@dataclass(frozen=True)
+class ThemeLinks:
+    """A theme of the front page: its label and its examples, each as (question, the query the editor opens)."""
+
+    label: str
+    examples: list[tuple[str, str]]
+
+
+async def example_themes(rows: Rows, lang: str) -> list[ThemeLinks]:
+    """The examples of the served examples graph, by theme, each with its question in ``lang`` and its query as
+    the editor shows it."""
+    themes: list[Theme] = await examples(rows, lang)
+    return [
+        ThemeLinks(theme.label, [(e.questions[lang], example_body(e.query)) for e in theme.examples])
+        for theme in themes
+    ]
+
+
 @functools.cache
 def example_queries() -> list[Example]:
-    """The competency questions (package resource tehkg.queries), titled by their ``# fr:`` and ``# en:`` lines."""
-    out = []
-    for path in sorted(queries_dir().glob("*.rq")):
-        text = path.read_text()
-        head = dict(
-            (key.strip(), value.strip())
-            for key, value in (
-                line[1:].split(":", 1) for line in text.splitlines() if line.startswith("#") and ":" in line
-            )
-        )
-        out.append(Example(example_body(text), {lang: head.get(lang, path.stem) for lang in LANGS}))
-    return out
+    """The examples of the shipped examples file, in order, titled by their question, for the query editor's
+    list."""
+    return [
+        Example(example_body(e.query), {lang: e.questions[lang] for lang in LANGS})
+        for theme in shipped_examples(LANGS[0])
+        for e in theme.examples
+    ]
 
 
 async def counts(reader: Reader) -> list[tuple[Named, str]]:

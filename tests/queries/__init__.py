@@ -1,1 +1,0 @@
-"""Package resource tehkg.queries: competency questions with their expected answers."""
