@@ -4,16 +4,22 @@ Layout of a store root::
 
     ROOT/current -> v1732300000000   (symlink, replaced atomically with os.replace)
     ROOT/v1732300000000/             (an Oxigraph store, its SEARCH.json index and BUILD.json)
+    ROOT/v1732200000000/             (an older release: kept, never changed, until ``tehkg releases prune``)
     ROOT/v1732300000001.partial/     (a build in progress; renamed without the suffix once complete)
     ROOT/.lock                       (one build at a time)
 
 A build that fails never touches ``current`` and removes its partial directory; one that is killed
 leaves it, and the next build removes it under the lock (when only a dead build can have left it).
+
+Every complete build is a release (store_layout.py names it) and stays on disk: the release it replaces keeps
+answering at ``/releases/ID/sparql``. Each release records what changed since the one before it
+(loader/releases.py). Only :func:`prune` removes releases, the oldest first, never the current one.
 """
 
 import errno
 import fcntl
 import gc
+import gzip
 import hashlib
 import json
 import os
@@ -28,10 +34,21 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from tehkg import __version__
+from tehkg.loader import releases as changes
 from tehkg.loader import statistics
 from tehkg.loader.rdf_files import RdfFile, collect, guarded, parse_all
 from tehkg.loader.search_index import SearchIndex
-from tehkg.loader.store_layout import BUILD_INFO, CURRENT, build_info, current_store
+from tehkg.loader.store_layout import (
+    ARCHIVE,
+    BUILD_INFO,
+    CURRENT,
+    Release,
+    build_info,
+    current_store,
+    next_release_id,
+    release_of,
+    releases,
+)
 
 LAYOUT = "3"  # bumped when a store directory changes (a file, the default graph): older stores are rebuilt
 PARTIAL = ".partial"  # suffix of a store directory being built
@@ -84,12 +101,44 @@ def _locked(root: Path) -> Iterator[None]:
         os.close(lock)
 
 
-def _remove_stale(root: Path, keep: set[str]) -> None:
-    """Delete store directories neither current nor the one it replaced (readers may hold it), and
-    the partial directories of builds that died (called under the lock: no build is running)."""
+def _remove_stale(root: Path) -> None:
+    """Delete what builds that died left: partial directories and store directories without a BUILD.json (called
+    under the lock: no build is running). Complete releases stay."""
     for child in root.iterdir():
-        if child.is_dir() and not child.is_symlink() and child.name.startswith("v") and child.name not in keep:
+        if (
+            child.is_dir()
+            and not child.is_symlink()
+            and child.name.startswith("v")
+            and not (child / BUILD_INFO).is_file()
+        ):
             shutil.rmtree(child, ignore_errors=True)
+
+
+def prune(root: Path, keep: int, log: Callable[[str], None] = print) -> list[Release]:
+    """Remove all but the ``keep`` newest releases (never the current one), oldest first; returns those removed.
+
+    A removed release's canonical N-Quads stay downloadable: its gzipped dump (the bytes ``/releases`` served)
+    and its change files are kept in ROOT/archive/ID/ first."""
+    if keep < 1:
+        raise ValueError("keep at least one release")
+    removed: list[Release] = []
+    with _locked(root):
+        current = current_store(root)
+        kept = releases(root)
+        for release in kept[: max(0, len(kept) - keep)]:
+            if current is not None and release.directory == current:
+                continue
+            archive = root / ARCHIVE / release.id
+            archive.mkdir(parents=True, exist_ok=True)
+            dump = gzip.compress(changes.store_nquads(release.directory), compresslevel=9, mtime=0)
+            (archive / f"tehkg-{release.id}.nq.gz").write_bytes(dump)
+            for name in (BUILD_INFO, changes.CHANGES, changes.PATCH):
+                if (release.directory / name).is_file():
+                    shutil.copyfile(release.directory / name, archive / name)
+            shutil.rmtree(release.directory)
+            log(f"removed release {release.id} ({release.directory.name}); its dump is kept in {archive}")
+            removed.append(release)
+    return removed
 
 
 def quality_gate(quads: list[ox.Quad], log: Callable[[str], None] = print) -> float:
@@ -125,11 +174,18 @@ def build(
         seconds["validate"] = quality_gate(quads, log)
     with _locked(root):
         previous = current_store(root)
-        _remove_stale(root, {previous.name} if previous else set())
+        _remove_stale(root)
         directory = root / f"v{time.time_ns()}"
         partial = directory.with_name(directory.name + PARTIAL)
+        before = release_of(previous) if previous else None
+        release = next_release_id(releases(root), __version__, datetime.now(UTC).date().isoformat())
         try:
-            stats = _write_store(partial, files, quads, allow_shared_graphs, seconds)
+            stats = _write_store(partial, files, quads, allow_shared_graphs, seconds, release, before)
+            if previous is not None and before is not None:
+                t = time.perf_counter()
+                summary = changes.record_changes(previous, partial, before.id, release)
+                seconds["changes"] = time.perf_counter() - t
+                log(f"release {release}: +{summary['added']} -{summary['removed']} quads since {before.id}")
             partial.rename(directory)
             swap = root / f".{CURRENT}-{os.getpid()}"
             swap.unlink(missing_ok=True)
@@ -156,10 +212,17 @@ def merge_into_default_graph(store: ox.Store) -> None:
 
 
 def _write_store(
-    directory: Path, files: list[RdfFile], quads: list[ox.Quad] | None, allow_shared: bool, seconds: dict[str, float]
+    directory: Path,
+    files: list[RdfFile],
+    quads: list[ox.Quad] | None,
+    allow_shared: bool,
+    seconds: dict[str, float],
+    release: str,
+    previous: Release | None,
 ) -> dict:
     """Load the quads (or the files, checked as they stream) into a new store at ``directory``, add
-    its statistics, search index and BUILD.json; returns the statistics."""
+    its statistics, search index and BUILD.json (naming it release ``release``, after ``previous``); returns the
+    statistics."""
     t = time.perf_counter()
     store = ox.Store(str(directory))
     try:
@@ -183,6 +246,8 @@ def _write_store(
         "fingerprint": fingerprint(files),
         "built": built,
         "version": __version__,
+        "release": release,
+        "previous": previous.id if previous else None,
         "sources": [str(f.path) for f in files],
         "stats": stats,
         "seconds": seconds,

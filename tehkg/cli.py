@@ -1,4 +1,4 @@
-"""The ``tehkg`` command: build, validate, report, serve, query, export."""
+"""The ``tehkg`` command: build, validate, report, serve, query, export, diff, releases."""
 
 import argparse
 import sys
@@ -114,6 +114,46 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    """What changed from OLD to NEW (dumps, stores or release ids): the summary printed, the RDF Patch written."""
+    import json
+
+    from tehkg.loader import releases
+
+    root = Path(args.store)
+    old, new = releases.read_dataset(args.old, root), releases.read_dataset(args.new, root)
+    changes = releases.diff(old, new)
+    summary = changes.summary(args.old, args.new)
+    rendered = json.dumps(summary, indent=1, ensure_ascii=False) if args.format == "json" else None
+    print(rendered or releases.render_summary(summary))
+    if args.patch:
+        Path(args.patch).write_bytes(changes.patch(None, None))
+        print(f"patch written to {args.patch}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_releases(args: argparse.Namespace) -> int:
+    """List the releases kept under the store root, or prune all but the newest ``--keep``."""
+    from tehkg.loader.store_builder import prune
+    from tehkg.loader.store_layout import current_store, releases
+    from tehkg.settings import Settings
+
+    root = Path(args.store)
+    if args.action == "prune":
+        keep = Settings.load(store=root).keep_releases if args.keep is None else args.keep
+        if keep < 1:
+            print("error: --keep must be at least 1 (the served release is never removed)", file=sys.stderr)
+            return EXIT_UNREADABLE
+        removed = prune(root, keep, log=lambda line: print(line, file=sys.stderr))
+        print(f"{len(removed)} release(s) removed, {len(releases(root))} kept")
+        return EXIT_OK
+    current = current_store(root)
+    for release in releases(root):
+        mark = " (served)" if release.directory == current else ""
+        print(f"{release.id}\t{release.built}\t{release.directory.name}{mark}")
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     p = argparse.ArgumentParser(prog="tehkg", description=__doc__)
@@ -165,6 +205,20 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--graph", help="only this named graph")
     e.add_argument("--output", "-o", help="file (default: standard output)")
     e.set_defaults(func=cmd_export)
+
+    d = sub.add_parser("diff", help="what changed between two dumps, stores or releases; writes the RDF Patch")
+    d.add_argument("old", help="a dump (.nq, .trig, .nt, gzipped or not), a store directory, a release id or 'current'")
+    d.add_argument("new", help="the same kinds as OLD")
+    d.add_argument("--store", default=store, help="the store root release ids are looked up in")
+    d.add_argument("--patch", help="write the RDF Patch from OLD to NEW to this file")
+    d.add_argument("--format", choices=["text", "json"], default="text")
+    d.set_defaults(func=cmd_diff)
+
+    rel = sub.add_parser("releases", help="list the kept releases, or remove the oldest (prune)")
+    rel.add_argument("action", choices=["list", "prune"], nargs="?", default="list")
+    rel.add_argument("--store", default=store)
+    rel.add_argument("--keep", type=int, default=None, help="releases to keep (TEHKG_KEEP_RELEASES, 5)")
+    rel.set_defaults(func=cmd_releases)
     return p
 
 

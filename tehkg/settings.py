@@ -131,7 +131,9 @@ class Settings(TehkgSettings):
     cache_entry_bytes: int = Field(1 << 20, ge=0)  # answers larger than this are not cached
     service_allow: Annotated[tuple[str, ...], NoDecode] = ()  # SERVICE endpoints allowed (full IRIs, comma-separated)
     access_log: bool = False  # a log line per request (failed and slow ones always)
+    metrics: bool = False  # serve /metrics (Prometheus text format)
     public_url: str | None = None  # scheme://host[:port] the endpoint's own URLs use; unset: the bound address
+    keep_releases: int = Field(5, ge=1)  # releases `tehkg releases prune` keeps on disk (the newest; current always)
 
     @field_validator("service_allow", mode="before")
     @classmethod

@@ -16,6 +16,10 @@ SWITCH_NOTICE = 4.0
 DATASET_IRI = ID_BASE + "dataset/tehkg"
 SHAPES_IRI = BASE + "shapes"  # the shipped SHACL shapes, as one document
 QUALITY_REPORT_IRI = BASE + "quality"  # the latest validation report of the served data
+# the SPARQL examples (the competency questions) as a graph, served where its IRI points
+SPARQL_EXAMPLES_GRAPH = BASE + ".well-known/sparql-examples"
+SPARQL_EXAMPLES = SPARQL_EXAMPLES_GRAPH + "#"  # the examples, their themes and the guide
+RELEASE_BASE = BASE + "releases/"  # each release of the dataset: RELEASE_BASE + its id (0.1.0-2026-12-07)
 
 TEH = "https://w3id.org/tehkg/ontology#"
 TEHSH = BASE + "shapes#"
@@ -42,6 +46,9 @@ BIBO = "http://purl.org/ontology/bibo/"
 VANN = "http://purl.org/vocab/vann/"
 VCARD = "http://www.w3.org/2006/vcard/ns#"
 SPDX = "http://spdx.org/rdf/terms#"
+TEST_MANIFEST = "http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#"  # mf:result, an expected answer
+ADMS = "http://www.w3.org/ns/adms#"
+SCHEMA = "https://schema.org/"
 SDMX_MEASURE = "http://purl.org/linked-data/sdmx/2009/measure#"
 SDMX_ATTRIBUTE = "http://purl.org/linked-data/sdmx/2009/attribute#"
 SDMX_CONCEPT = "http://purl.org/linked-data/sdmx/2009/concept#"

@@ -1,4 +1,9 @@
-"""Self-description: SPARQL 1.1 Service Description and the dataset's VoID description and DCAT-AP 3.0.0 record."""
+"""Self-description: SPARQL 1.1 Service Description and the dataset's VoID description and DCAT-AP 3.0.0 record.
+
+The record describes the dataset and each kept release as a version of it (DCAT 3): the dataset ``dcat:hasVersion``
+every release and ``dcat:hasCurrentVersion`` the served one; each release is a ``dcat:Dataset`` at its IRI
+(``vocab.RELEASE_BASE`` + its id) with its ``dcat:version``, date, creators, licence, ``adms:versionNotes``
+(what changed), its dumps and its own SPARQL endpoint, and ``dcat:previousVersion`` the release before it."""
 
 import hashlib
 from dataclasses import dataclass
@@ -6,7 +11,10 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from tehkg import __version__, formats
+from tehkg.endpoint.documents.dumps import RELEASE_FORMATS
+from tehkg.loader.releases import release_iri
 from tehkg.vocab import (
+    ADMS,
     BASE,
     CC_BY_4,
     DATASET_IRI,
@@ -29,6 +37,14 @@ from tehkg.vocab import (
     VOID,
     XSD,
 )
+
+CREATORS_QUERY = f"""
+SELECT DISTINCT ?creator ?name ?person WHERE {{
+  GRAPH <{METADATA_GRAPH}> {{ ?doc a <{TEH}SourceDocument> ; <{DCTERMS}creator> ?creator }}
+  ?creator <{SKOS}prefLabel>|<{FOAF}name> ?name FILTER(LANG(?name) = "fr" || LANG(?name) = "")
+  BIND(EXISTS {{ ?creator a <{FOAF}Person> }} AS ?person)
+}} ORDER BY ?name
+"""
 
 COMMENT = ox.NamedNode(RDFS + "comment")
 DEFAULT_GRAPH_NOTE = (
@@ -229,4 +245,104 @@ def dataset_extras(endpoint_url: str, dumps: list[Dump]) -> list[ox.Triple]:
             triples.append(ox.Triple(dist, dcat("compressFormat"), n(IANA_MEDIA_TYPES + formats.GZIP)))
         if dump.issued:
             triples.append(ox.Triple(dist, dct("issued"), ox.Literal(dump.issued, datatype=n(XSD + "date"))))
+    return triples
+
+
+@dataclass(frozen=True)
+class Creator:
+    """Who the citation names: the curators, then the authors of the source documents (CC BY asks for both)."""
+
+    iri: str
+    name: str
+    person: bool = False
+
+
+CURATORS = Creator(PUBLISHER_IRI, "Éditeurs de tehkg")
+DATASET_TITLE = "tehkg — graphe de connaissances de la politique publique contre la traite des êtres humains"
+
+
+@dataclass(frozen=True)
+class ReleaseEntry:
+    """One kept release as the record lists it: id, day, the release before it, what changed (the build's summary,
+    None for the first), its SPARQL endpoint, its dump files (extension: URL) and whether it is the served one."""
+
+    id: str
+    day: str
+    previous: str | None
+    summary: dict | None
+    endpoint_url: str | None
+    files: dict[str, str]
+    current: bool
+
+
+def version_notes(summary: dict | None) -> str:
+    """What changed in a release, in one English sentence (its ``adms:versionNotes``)."""
+    if summary is None:
+        return "The first release kept."
+    graphs = "; ".join(f"{g} (+{c['added']} -{c['removed']})" for g, c in summary["graphs"].items()) or "none"
+    entities = summary["entities"]
+    return (
+        f"Since {summary['from']}: {summary['added']} quads added, {summary['removed']} removed. Graphs changed: "
+        f"{graphs}. Entities: {len(entities['added'])} added, {len(entities['removed'])} removed, "
+        f"{len(entities['changed'])} changed."
+    )
+
+
+def release_triples(entries: list[ReleaseEntry], creators: list[Creator]) -> list[ox.Triple]:
+    """Each release as a version of the dataset (DCAT 3 versioning, DCAT-AP 3.0.0 shapes), chained by
+    ``dcat:previousVersion``, with the citation metadata: title, creators, version, date, licence, IRI."""
+    n = ox.NamedNode
+    a, dct, dcat = n(RDF + "type"), lambda t: n(DCTERMS + t), lambda t: n(DCAT + t)
+    ds, licence, publisher = n(DATASET_IRI), n(LICENCE), n(PUBLISHER_IRI)
+    kept = {entry.id for entry in entries}
+    triples = []
+    for creator in creators:
+        triples += [
+            ox.Triple(n(creator.iri), a, n(FOAF + "Agent")),
+            ox.Triple(n(creator.iri), n(FOAF + "name"), ox.Literal(creator.name, language="fr")),
+        ]
+        if creator.person:
+            triples.append(ox.Triple(n(creator.iri), a, n(FOAF + "Person")))
+    for entry in entries:
+        release = n(release_iri(entry.id))
+        date = ox.Literal(entry.day, datatype=n(XSD + "date"))
+        triples += [
+            ox.Triple(ds, dcat("hasVersion"), release),
+            ox.Triple(release, a, dcat("Dataset")),
+            ox.Triple(release, dct("title"), ox.Literal(f"{DATASET_TITLE} ({entry.id})", language="fr")),
+            ox.Triple(release, dct("description"), ox.Literal(f"Version {entry.id} de tehkg.", language="fr")),
+            ox.Triple(release, dct("description"), ox.Literal(f"Release {entry.id} of tehkg.", language="en")),
+            ox.Triple(release, dcat("version"), ox.Literal(entry.id)),
+            ox.Triple(release, dct("issued"), date),
+            ox.Triple(release, dct("publisher"), publisher),
+            ox.Triple(release, dct("license"), licence),
+            ox.Triple(release, dct("identifier"), ox.Literal(release_iri(entry.id))),
+            ox.Triple(release, n(ADMS + "versionNotes"), ox.Literal(version_notes(entry.summary), language="en")),
+            *(ox.Triple(release, dct("creator"), n(c.iri)) for c in creators),
+        ]
+        if entry.previous in kept:
+            triples.append(ox.Triple(release, dcat("previousVersion"), n(release_iri(entry.previous or ""))))
+        if entry.current:
+            triples.append(ox.Triple(ds, dcat("hasCurrentVersion"), release))
+        if entry.endpoint_url:
+            triples.append(ox.Triple(release, n(VOID + "sparqlEndpoint"), n(entry.endpoint_url)))
+        for ext, url in entry.files.items():
+            dist = n(f"{release_iri(entry.id)}/distribution/{ext.replace('.', '-')}")
+            media = RELEASE_FORMATS[ext.removesuffix(".gz")]
+            triples += [
+                ox.Triple(release, dcat("distribution"), dist),
+                ox.Triple(dist, a, dcat("Distribution")),
+                ox.Triple(dist, dcat("accessURL"), n(url)),
+                ox.Triple(dist, dcat("downloadURL"), n(url)),
+                ox.Triple(n(url), a, n(RDFS + "Resource")),
+                ox.Triple(dist, dcat("mediaType"), n(IANA_MEDIA_TYPES + media)),
+                ox.Triple(n(IANA_MEDIA_TYPES + media), a, dct("MediaType")),
+                ox.Triple(dist, dct("license"), licence),
+                ox.Triple(dist, dct("issued"), date),
+            ]
+            if ext.endswith(".gz"):
+                triples += [
+                    ox.Triple(dist, dcat("compressFormat"), n(IANA_MEDIA_TYPES + formats.GZIP)),
+                    ox.Triple(n(IANA_MEDIA_TYPES + formats.GZIP), a, dct("MediaType")),
+                ]
     return triples

@@ -24,6 +24,8 @@ class QueryTask:
     base_iri: str | None = None  # relative IRIs in the query resolve against it
     max_rows: int = 10_000
     rows_only: bool = False  # return terms (for pages) instead of a serialised body
+    # an older release's store directory: the worker answers from it on disk, leaving its current store as it is
+    release_directory: str | None = None
 
 
 @dataclass
@@ -38,6 +40,7 @@ class QueryAnswer:
     error: str | None = None
     variables: list[str] = field(default_factory=list)
     rows: list[serializers.Row] = field(default_factory=list)
+    release: str | None = None  # the id of the release that answered (the embedded store's; see store_layout.py)
 
 
 def _dataset(store: ox.Store, task: QueryTask) -> tuple[ox.Store, dict]:

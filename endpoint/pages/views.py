@@ -1,42 +1,70 @@
 """The entry points the routes call, one per page: gather what the page shows (queries → plain data), then render
 its template in the request's language."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from tehkg.endpoint.context import Rows
-from tehkg.endpoint.pages import compare, entity, landing, ontology, search
+from tehkg.endpoint.pages import compare, entity, guide, landing, ontology, search
 from tehkg.endpoint.pages.common import Named
 from tehkg.endpoint.pages.editor import EDITOR_PREFIXES, INITIAL_QUERY, declared_prefixes
 from tehkg.endpoint.pages.i18n import lang_of
 from tehkg.endpoint.pages.reader import Reader
-from tehkg.endpoint.pages.render import render
+from tehkg.endpoint.pages.render import TEMPLATES, render
 from tehkg.endpoint.pages.terms import short
 from tehkg.loader.search_index import Hit
-from tehkg.vocab import SHAPES_IRI
+from tehkg.vocab import RELEASE_BASE, SHAPES_IRI
 
 
 def _reader(request: Request, rows: Rows) -> Reader:
     return Reader(rows, lang_of(request))
 
 
-async def landing_page(request: Request, rows: Rows) -> HTMLResponse:
-    """The front page: what the dataset is, counts, entry points, example questions, access, licence."""
+async def landing_page(request: Request, rows: Rows, citation: Mapping[str, Any] | None = None) -> HTMLResponse:
+    """The front page: what the dataset is, counts, entry points, example questions, access, licence, and how to
+    cite the served release (``citation``: its schema.org JSON-LD, BibTeX, CSL-JSON and fields; None: no box)."""
     counts = await landing.counts(_reader(request, rows))
-    examples = landing.example_queries()[:12]
-    return render(request, "landing.html", counts=counts, examples=examples, endpoint=str(request.url_for("sparql")))
+    themes = await landing.example_themes(rows, lang_of(request))
+    endpoint = str(request.url_for("sparql"))
+    return render(request, "landing.html", counts=counts, themes=themes, endpoint=endpoint, citation=citation)
+
+
+def releases_page(request: Request, kept: Sequence[object], headers: Mapping[str, str]) -> HTMLResponse:
+    """The kept releases, newest first: each with its date, what changed, dumps, patch and SPARQL endpoint."""
+    return render(request, "releases.html", headers=headers, releases=kept, release_base=RELEASE_BASE)
+
+
+def releases_feed(request: Request, kept: Sequence[object], feed_url: str) -> str:
+    """The Atom feed (RFC 4287) of the kept releases, newest first, each summarised in the request's language;
+    ``feed_url`` is the feed's own address, the site's the other links start from."""
+    template = TEMPLATES[lang_of(request)].env.get_template("releases_feed.html")
+    site = feed_url.removesuffix("/releases.atom")
+    return template.render(releases=kept, feed_url=feed_url, site=site, release_base=RELEASE_BASE)
+
+
+async def guide_page(request: Request, rows: Rows) -> HTMLResponse:
+    """The guide: ten questions of the examples graph, each explained and opening in the query editor."""
+    return render(request, "guide.html", steps=await guide.gather(rows, lang_of(request)))
 
 
 async def entity_page(
-    request: Request, iri: str, found: list[dict], incoming: list[dict], rows: Rows, headers: Mapping[str, str]
+    request: Request,
+    iri: str,
+    found: list[dict],
+    incoming: list[dict],
+    rows: Rows,
+    headers: Mapping[str, str],
+    changes: Sequence[object] = (),
 ) -> HTMLResponse:
     """Everything said about ``iri`` (``found``: ?p ?o ?g; ``incoming``: ?s ?p ?g), under the head and sections of
-    its class."""
+    its class; ``changes``: what each kept release changed about it, newest first (« modifié dans la version … »)."""
     reader = _reader(request, rows)
     kind, page = await entity.gather(reader, iri, found, incoming)
-    return render(request, kind.template, headers=headers, page=page, lead=await kind.gather(reader, iri))
+    lead = await kind.gather(reader, iri)
+    return render(request, kind.template, headers=headers, page=page, lead=lead, changes=changes)
 
 
 def not_found(request: Request, iri: str) -> HTMLResponse:

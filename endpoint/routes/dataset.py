@@ -1,4 +1,5 @@
-"""The dataset as a whole: its VoID/DCAT description and the dump."""
+"""The dataset as a whole: its VoID/DCAT description, the dump, and the kept releases (their list, Atom feed,
+dumps, change files and SPARQL endpoints; the queries themselves are answered by the query layer)."""
 
 from typing import Annotated
 
@@ -8,15 +9,18 @@ from fastapi.responses import RedirectResponse, Response
 
 from tehkg import formats
 from tehkg.endpoint import pages
-from tehkg.endpoint.context import Context, get_context, local_path, wants_html
-from tehkg.endpoint.documents import description, dumps, freshness
+from tehkg.endpoint.context import Context, get_context, graph_response, local_path, wants_html
+from tehkg.endpoint.documents import changes, citation, description, dumps, freshness
 from tehkg.endpoint.documents import quality as quality_report
 from tehkg.endpoint.engines.execution import QueryTask
+from tehkg.endpoint.engines.releases import release_engine
 from tehkg.endpoint.errors import error_response, not_acceptable
+from tehkg.endpoint.http.protocol import SparqlRequest
 from tehkg.endpoint.query import conneg, serializers
 from tehkg.vocab import DATASET_IRI
 
 router = APIRouter()
+CHANGE_FILES = {formats.RDF_PATCH: "changes.rdfp", formats.JSON: "changes.json"}  # a release's change files
 
 
 @router.get("/.well-known/void")
@@ -52,10 +56,33 @@ async def dataset(
             )
             for ext, url in files.items()
         ]
-        return found + description.dataset_extras(endpoint_url, served) + quality_report.record_triples()
 
-    body = await dumps.triples_bytes(ctx, ("dataset", endpoint_url, *files.values()), triples, media)
+        found += description.dataset_extras(endpoint_url, served) + quality_report.record_triples()
+        creators = (await citation.served_citation(ctx)).creators
+        return found + description.release_triples(release_entries(request, ctx), creators)
+
+    kept = tuple((r.id, r.on_disk) for r in changes.listed(ctx))  # a prune changes the record, not the version
+    body = await dumps.triples_bytes(ctx, ("dataset", endpoint_url, *files.values(), *kept), triples, media)
     return Response(body, media_type=media, headers={"Vary": "Accept"})
+
+
+def release_entries(request: Request, ctx: Context) -> list[description.ReleaseEntry]:
+    """The kept releases as the record lists them, with the URLs of their endpoints and dumps."""
+    return [
+        description.ReleaseEntry(
+            id=kept.id,
+            day=kept.day,
+            previous=kept.previous,
+            summary=kept.summary,
+            endpoint_url=str(request.url_for("release_sparql", release=kept.id)) if kept.on_disk else None,
+            files={
+                ext: str(request.url_for("release_file", release=kept.id, file=f"tehkg-{kept.id}.{ext}"))
+                for ext in dumps.RELEASE_EXTENSIONS
+            },
+            current=kept.served,
+        )
+        for kept in changes.listed(ctx)
+    ]
 
 
 @router.api_route("/dump.nq", methods=["GET"], name="dump")  # HEAD: endpoint/http_methods.py
@@ -72,7 +99,12 @@ async def dump(request: Request, ctx: Annotated[Context, Depends(get_context)]) 
 @router.api_route("/releases/{file}", methods=["GET"], name="release")
 async def release(request: Request, ctx: Annotated[Context, Depends(get_context)], file: str) -> Response:
     """A file of the served release, ``tehkg-VERSION-DATE`` + ``.nq``, ``.trig``, ``.nq.gz`` or ``.trig.gz``: the
-    canonical dump (the same bytes on every download), with ETag, Last-Modified and 304 as for ``/dump.nq``."""
+    canonical dump (the same bytes on every download), with ETag, Last-Modified and 304 as for ``/dump.nq``. A kept
+    release's id is its IRI (``/releases/ID``): its entry of the releases page for people, the record for machines."""
+    if file in {r.id for r in changes.listed(ctx)}:
+        if wants_html(request, None):
+            return RedirectResponse(f"{request.url_for('releases')}#{file}", status_code=303)
+        return RedirectResponse(str(request.url_for("dataset")), status_code=303)
     name = dumps.release_name(ctx)
     ext = file.removeprefix(name + ".") if file.startswith(name + ".") else None
     if ext not in dumps.RELEASE_EXTENSIONS:
@@ -82,6 +114,81 @@ async def release(request: Request, ctx: Annotated[Context, Depends(get_context)
     if (current := freshness.not_modified(request, headers)) is not None:
         return current
     body = await dumps.release_bytes(ctx, ext)
+    return Response(body, media_type=dumps.release_media(ext), headers=headers)
+
+
+@router.get("/releases", name="releases")
+async def releases_list(
+    request: Request,
+    ctx: Annotated[Context, Depends(get_context)],
+    format: str | None = None,  # noqa: A002
+) -> Response:
+    """The kept releases, newest first: date, what changed, dumps, patch and SPARQL endpoint of each (a page; in RDF
+    they are the record's ``dcat:hasVersion``, where machines are sent)."""
+    if not wants_html(request, format):
+        return RedirectResponse(str(request.url_for("dataset")), status_code=303)
+    return pages.releases_page(request, changes.listed(ctx), headers={"Vary": "Accept"})
+
+
+@router.get("/releases.atom", name="releases_feed")
+async def releases_feed(request: Request, ctx: Annotated[Context, Depends(get_context)]) -> Response:
+    """The Atom feed of releases (RFC 4287): one entry per kept release, with what changed in words."""
+    feed = pages.releases_feed(request, changes.listed(ctx), str(request.url_for("releases_feed")))
+    return Response(feed, media_type=formats.ATOM)
+
+
+@router.get("/releases/{release}/sparql", name="release_sparql")
+async def release_sparql(request: Request, ctx: Annotated[Context, Depends(get_context)], release: str) -> Response:
+    """A kept release's endpoint without a query (the query layer answers queries): the query editor for people,
+    pinned to this release, or the release's service description."""
+    engine = release_engine(ctx.engine, release)
+    parsed: SparqlRequest | None = request.scope.get("tehkg.sparql")
+    fmt = parsed.format if parsed is not None else None
+    if (parsed is not None and parsed.query is not None) or wants_html(request, fmt):
+        return pages.query_editor(request, headers={"Vary": "Accept", "Tehkg-Release": release})
+    task = QueryTask(query="SELECT DISTINCT ?g { GRAPH ?g { } }", rows_only=True, max_rows=100_000)
+    answer = await engine.run(task, ctx.settings.timeout)
+    if answer.status != 200:
+        return error_response(answer.status, "backend", answer.error or "")
+    graphs = [row[0].value for row in answer.rows if isinstance(row[0], ox.NamedNode)]
+    url = str(request.url_for("release_sparql", release=release))
+    triples = description.service_description(
+        url, graphs, federated=bool(ctx.settings.service_allow), max_rows=ctx.settings.max_rows
+    )
+    response = graph_response(request, triples, fmt)
+    response.headers["Tehkg-Release"] = release
+    return response
+
+
+@router.get("/releases/{release}/{file}", name="release_file")
+async def release_file(
+    request: Request, ctx: Annotated[Context, Depends(get_context)], release: str, file: str
+) -> Response:
+    """A file of kept release ``release``: its canonical dumps (``tehkg-ID.nq``, ``.trig``, ``.nq.gz``,
+    ``.trig.gz``, the same bytes the release served), the RDF Patch from the release before it (``changes.rdfp``)
+    and its summary (``changes.json``)."""
+    kept = {r.id for r in changes.listed(ctx)}
+    if release not in kept:
+        return error_response(404, "not-found", f"no release {release!r}; kept releases: {', '.join(kept) or 'none'}")
+    headers = {"Tehkg-Release": release, **freshness.validators(ctx, f"releases/{release}/{file}")}
+    if file == CHANGE_FILES[formats.RDF_PATCH]:
+        path = changes.patch_path(ctx, release)
+        if path is None:
+            return error_response(404, "not-found", f"release {release} is the first kept: no patch before it")
+        return Response(path.read_bytes(), media_type=formats.RDF_PATCH, headers=headers)
+    if file == CHANGE_FILES[formats.JSON]:
+        summary = changes.summary_json(ctx, release)
+        if summary is None:
+            return error_response(404, "not-found", f"release {release} is the first kept: no change before it")
+        return Response(summary, media_type=formats.JSON, headers=headers)
+    name = f"tehkg-{release}"
+    ext = file.removeprefix(name + ".") if file.startswith(name + ".") else None
+    if ext not in dumps.RELEASE_EXTENSIONS:
+        offered = ", ".join([*(f"{name}.{e}" for e in dumps.RELEASE_EXTENSIONS), *CHANGE_FILES.values()])
+        return error_response(404, "not-found", f"no file {file!r} in release {release}: {offered}")
+    if (current := freshness.not_modified(request, headers)) is not None:
+        return current
+    body = await dumps.release_bytes(ctx, ext, release)
     return Response(body, media_type=dumps.release_media(ext), headers=headers)
 
 

@@ -17,7 +17,7 @@ from tehkg.endpoint.context import (
     local_path,
     wants_html,
 )
-from tehkg.endpoint.documents import freshness
+from tehkg.endpoint.documents import changes, freshness
 from tehkg.endpoint.errors import error_response, not_acceptable
 from tehkg.endpoint.query import conneg, serializers
 from tehkg.vocab import GRAPH_BASE, ID_BASE, ONTOLOGY_GRAPH
@@ -76,7 +76,7 @@ async def describe(request: Request, ctx: Context, iri: str, fmt: str | None, wh
     if (current := freshness.not_modified(request, headers)) is not None:
         return current
     if html:
-        return await pages.entity_page(request, iri, found, incoming, ctx.rows, headers)
+        return await pages.entity_page(request, iri, found, incoming, ctx.rows, headers, changes.of_entity(ctx, iri))
     subject = ox.NamedNode(iri)
     quads = [ox.Quad(subject, r["p"], r["o"], r["g"]) for r in found]
     nested = await ctx.rows(f"SELECT ?b ?p ?o ?g {{ GRAPH ?g {{ <{safe}> ?x ?b . ?b ?p ?o FILTER(isBlank(?b)) }} }}")

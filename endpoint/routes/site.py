@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from tehkg import formats
 from tehkg.endpoint import pages
 from tehkg.endpoint.context import Context, get_context, wants_html
+from tehkg.endpoint.documents import citation
 from tehkg.endpoint.errors import ProtocolError
 from tehkg.loader.search_index import QueryTooLong
 
@@ -19,7 +20,7 @@ Ctx = Annotated[Context, Depends(get_context)]
 @router.get("/", response_class=HTMLResponse)
 async def landing(request: Request, ctx: Ctx) -> HTMLResponse:
     """What the dataset is, counts, entry points, example questions, downloads, licence."""
-    return await pages.landing_page(request, ctx.rows)
+    return await pages.landing_page(request, ctx.rows, (await citation.served_citation(ctx)).for_page())
 
 
 @router.get("/compare", response_class=HTMLResponse)
