@@ -5,6 +5,8 @@ What lives here, from the engine outwards (each package's ``__init__`` says what
 import):
 
 - ``errors``: the one JSON error shape, its kinds and recurring messages (imports nothing of the endpoint);
+- ``metrics``: the Prometheus counters and histograms, each counted where its event happens (imports nothing of
+  the endpoint);
 - ``query/``: the canonical reading of a query, negotiation and the answer writers;
 - ``engines/``: where queries run (worker pool behind a network wall, the embedded store, ``--backend``);
 - ``context``: the application's shared state (settings, engine, cache) and the ``Rows`` query runner;

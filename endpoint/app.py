@@ -4,13 +4,14 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
+from starlette.routing import BaseRoute, Mount
 
 from tehkg import __version__
 from tehkg.endpoint.context import Context
@@ -21,7 +22,20 @@ from tehkg.endpoint.errors import ProtocolError, error_response
 from tehkg.endpoint.http.guard import GuardAndLog
 from tehkg.endpoint.http.methods import HttpMethods, allowed_methods
 from tehkg.endpoint.http.protocol import QueryLayer
-from tehkg.endpoint.routes import api_docs, dataset, documents, graph_store, health, site, sparql
+from tehkg.endpoint.metrics import PAST_DEADLINE
+from tehkg.endpoint.routes import (
+    api_docs,
+    completion,
+    dataset,
+    documents,
+    examples,
+    graph_store,
+    health,
+    metrics,
+    site,
+    sparql,
+    why,
+)
 from tehkg.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
@@ -33,8 +47,25 @@ ROUTERS = (
     dataset.router,
     documents.router,
     site.router,
+    examples.router,
     api_docs.router,
+    completion.router,
+    why.router,
 )
+
+
+def routers(settings: Settings) -> tuple[APIRouter, ...]:
+    """The routers the application includes; ``/metrics`` only when ``TEHKG_METRICS`` is on (else not even routed:
+    a 404 like any unknown path)."""
+    return (*ROUTERS, metrics.router) if settings.metrics else ROUTERS
+
+
+def counted_routes(api: FastAPI, settings: Settings) -> list[BaseRoute]:
+    """The routes the guard counts requests by: the routers' own (FastAPI keeps included ones behind wrappers that
+    do not say which route matched) and the static files' mount."""
+    return [route for router in routers(settings) for route in router.routes] + [
+        route for route in api.routes if isinstance(route, Mount)
+    ]
 
 
 def create_api(context: Context) -> FastAPI:
@@ -56,7 +87,7 @@ def create_api(context: Context) -> FastAPI:
     )
     api.state.context = context
     api.add_middleware(GZipMiddleware, minimum_size=1024)  # documents and dumps; SPARQL answers are in front
-    for router in ROUTERS:
+    for router in routers(context.settings):
         api.include_router(router)
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -66,6 +97,7 @@ def create_api(context: Context) -> FastAPI:
 
     @api.exception_handler(QueryTimeout)
     async def on_timeout(request: Request, err: QueryTimeout) -> Response:
+        PAST_DEADLINE.inc()  # a page's or document's query
         return error_response(503, "timeout", str(err))
 
     @api.exception_handler(HTTPException)
@@ -104,6 +136,6 @@ def create_app(settings: Settings | None = None) -> Callable:
         allow_origins=["*"],
         allow_methods=["GET", "POST", "HEAD"],
         allow_headers=["*"],
-        expose_headers=["ETag", "Tehkg-Truncated", "Tehkg-Row-Limit", "Tehkg-Result-Count", "Link"],
+        expose_headers=["ETag", "Tehkg-Truncated", "Tehkg-Row-Limit", "Tehkg-Result-Count", "Tehkg-Release", "Link"],
     )
-    return GuardAndLog(HttpMethods(cors, api), settings)
+    return GuardAndLog(HttpMethods(cors, api), settings, counted_routes(api, settings))

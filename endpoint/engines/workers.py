@@ -28,10 +28,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from tehkg.endpoint import metrics
 from tehkg.endpoint.engines.execution import QueryAnswer, QueryTask, execute
 from tehkg.endpoint.engines.forwarder import Forwarder
 from tehkg.endpoint.engines.isolation import GATES_CLOSED, HOST_NETWORK, NO_ROUTE, Wall, isolate_network
-from tehkg.loader.store_layout import quad_count
+from tehkg.loader.store_layout import quad_count, release_id
 
 _CONTEXT = mp.get_context("spawn")
 STACK_BYTES = 1 << 30  # the evaluating thread's stack: pyoxigraph's parser and evaluator recurse per operator
@@ -122,6 +123,9 @@ def _answer_tasks(conn: Connection, memory_quads: int, directory: str | None, in
             directory, task = conn.recv()
         except EOFError:
             return
+        if task.release_directory is not None:
+            conn.send_bytes(pickle.dumps(_answer_older_release(task), protocol=pickle.HIGHEST_PROTOCOL))
+            continue
         if snapshot is None or snapshot.directory != directory or isinstance(snapshot, BrokenStore):
             snapshot = None  # a store that could not be opened is tried again: it may have been repaired
             snapshot = _open(directory, memory_quads, in_memory)
@@ -129,7 +133,26 @@ def _answer_tasks(conn: Connection, memory_quads: int, directory: str | None, in
             answer = QueryAnswer(status=503, error=snapshot.error)
         else:
             answer = execute(snapshot.store, task)
+            answer.release = release_id(directory)
         conn.send_bytes(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _answer_older_release(task: QueryTask) -> QueryAnswer:
+    """An older release's answer (``/releases/ID/sparql``): its store is opened read-only from disk for this task
+    alone and closed after it. The worker's current snapshot, and its in-memory copy, stay as they are; an older
+    release costs a worker no memory but while it is queried (opening a small store takes milliseconds)."""
+    directory = task.release_directory
+    assert directory is not None
+    try:
+        store = ox.Store.read_only(directory)
+    except Exception as err:  # noqa: BLE001 - a release pruned meanwhile must not kill the worker
+        return QueryAnswer(status=503, error=f"the release cannot be opened: {err}")
+    try:
+        answer = execute(store, task)
+    finally:
+        del store
+    answer.release = release_id(directory)
+    return answer
 
 
 class Worker:
@@ -182,9 +205,19 @@ class Worker:
         return answer
 
     def kill(self) -> None:
+        """Stop the process and wait for it (its exit code is then known); once or more."""
         self.process.kill()
         self.process.join(5)
         self.conn.close()
+
+
+def replacement_reason(err: BaseException, exitcode: int | None, reserve_stop: bool) -> str:
+    """Why a worker that was running a task is replaced, as endpoint/metrics.py counts it."""
+    if isinstance(err, TimeoutError):
+        return "reserve-deadline" if reserve_stop else "deadline"
+    if isinstance(err, EOFError | OSError):
+        return "memory-limit" if exitcode == -signal.SIGABRT else "crashed"
+    return "cancelled"
 
 
 class QueryTimeout(Exception):
@@ -268,7 +301,7 @@ class WorkerPool:
             frame = worker.read_answer()
         except (EOFError, OSError):
             self._stop_watching(worker)
-            self._replace(worker)
+            self._replace(worker, "died-starting")
             if self.failed_starts > self.size:
                 self._fail_waiters()
             return
@@ -347,11 +380,13 @@ class WorkerPool:
                 "endpoints (bringing up their loopback or mounting /etc/hosts was refused); SERVICE fails"
             )
 
-    def _replace(self, worker: Worker) -> None:
-        """Kill ``worker`` and start another; later and later when fresh workers keep dying."""
+    def _replace(self, worker: Worker, reason: str) -> None:
+        """Kill ``worker`` and start another; later and later when fresh workers keep dying. ``reason`` labels
+        the count of replacements (endpoint/metrics.py)."""
         worker.kill()
         self.workers.discard(worker)
         self.replaced += 1
+        metrics.WORKERS_REPLACED.labels(reason).inc()
         self.failed_starts = 0 if worker.ready else self.failed_starts + 1
         if self.failed_starts > self.size:
             delay = min(BACKOFF_SECONDS, 0.1 * 2 ** (self.failed_starts - self.size))
@@ -371,7 +406,7 @@ class WorkerPool:
                 return QueryAnswer(status=503, error=str(err))
             if worker.alive():
                 return worker, reserved
-            self._replace(worker)
+            self._replace(worker, "died-idle")
 
     async def run(self, directory: str, task: QueryTask, timeout: float) -> QueryAnswer:
         """Answer ``task`` on the store in ``directory`` within ``timeout`` seconds."""
@@ -385,16 +420,17 @@ class WorkerPool:
             worker, reserved = acquired
             stop = min(deadline, time.monotonic() + RESERVE_SECONDS) if reserved else deadline
             try:
-                return await self._run_on(worker, directory, task, stop, timeout)
+                return await self._run_on(worker, directory, task, stop, timeout, stop < deadline)
             except QueryTimeout:
                 if stop >= deadline:
                     raise
                 may_reserve = False  # stopped on the reserve: it waits for an unreserved worker
 
     async def _run_on(
-        self, worker: Worker, directory: str, task: QueryTask, stop: float, timeout: float
+        self, worker: Worker, directory: str, task: QueryTask, stop: float, timeout: float, reserve_stop: bool
     ) -> QueryAnswer:
-        """Run ``task`` on ``worker`` until ``stop`` (QueryTimeout past it, the worker replaced)."""
+        """Run ``task`` on ``worker`` until ``stop`` (QueryTimeout past it, the worker replaced); ``reserve_stop``:
+        ``stop`` is the reserve's RESERVE_SECONDS, before the query's own deadline."""
         loop = asyncio.get_running_loop()
         done: asyncio.Future[QueryAnswer] = loop.create_future()
 
@@ -418,8 +454,9 @@ class WorkerPool:
         except (TimeoutError, EOFError, OSError, asyncio.CancelledError) as err:
             # unregister before the pipe closes: a new pipe may reuse the descriptor number
             loop.remove_reader(worker.conn.fileno())
-            self._replace(worker)
-            exitcode = worker.process.exitcode  # known now: _replace waited for the process
+            worker.kill()  # before it is replaced: its exit code says why it stopped
+            exitcode = worker.process.exitcode
+            self._replace(worker, replacement_reason(err, exitcode, reserve_stop))
             if isinstance(err, TimeoutError):
                 raise QueryTimeout(f"query exceeded its time limit of {timeout:g} s") from None
             if isinstance(err, EOFError | OSError) and exitcode == -signal.SIGABRT:

@@ -6,6 +6,6 @@ the trusted Host, security headers, the access log); HEAD, OPTIONS and 405 (meth
 (protocol.py: reading a request into a query task, per-client slots and time budget, vetting the query, the
 response cache, the answer with its headers), which answers every ``/sparql`` query before routing.
 
-What it may import: tehkg.formats, tehkg.settings, the endpoint's errors, query, engines and documents (the
+What it may import: tehkg.formats, tehkg.settings, the endpoint's errors, metrics, query, engines and documents (the
 response cache). The routes and pages are above it; the engines never import it.
 """

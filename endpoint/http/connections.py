@@ -33,6 +33,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.utils import get_remote_addr
 from uvicorn.server import ServerState
 
+from tehkg.endpoint import metrics
 from tehkg.settings import Settings
 
 
@@ -67,6 +68,7 @@ class LimitedH11Protocol(H11Protocol):
         remote = get_remote_addr(transport)
         self.client_address = remote[0] if remote else ""
         if self.open_by_client[self.client_address] >= self.limits.max_client_connections:
+            metrics.CLIENT_REFUSALS.labels("connections").inc()
             transport.close()  # never handed to uvicorn, so it counts nowhere
             return
         self.open_by_client[self.client_address] += 1

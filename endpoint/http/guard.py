@@ -16,11 +16,15 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from starlette.routing import BaseRoute, Match
+
+from tehkg.endpoint import metrics
 from tehkg.endpoint.errors import error_response
+from tehkg.endpoint.http.protocol import release_path
 from tehkg.settings import Settings
 
 log = logging.getLogger("tehkg.access")
@@ -111,12 +115,28 @@ def has_body(headers: dict[bytes, bytes]) -> bool:
     return b"transfer-encoding" in headers or (length.isdigit() and int(length) > 0)
 
 
+def route_label(routes: Sequence[BaseRoute], scope: dict) -> str:
+    """The path template of the first of ``routes`` the request's path matches, whatever its method
+    (``/id/{path:path}``, ``/static``); ``/releases/{release}/sparql`` for a kept release's queries, which the query
+    layer answers before routing; ``unmatched`` otherwise: a label of few values whatever paths clients make up."""
+    if scope["path"] == "/sparql":
+        return "/sparql"
+    if release_path(scope["path"]) is not None:
+        return "/releases/{release}/sparql"
+    for route in routes:
+        path = getattr(route, "path", None)
+        if isinstance(path, str) and route.matches(scope)[0] != Match.NONE:
+            return path
+    return "unmatched"
+
+
 class GuardAndLog:
     """ASGI middleware: header-size, body-size, body-time and concurrency caps; a log line for each
-    failed (5xx) or slow request, and for every request when ``TEHKG_ACCESS_LOG`` is on."""
+    failed (5xx) or slow request, and for every request when ``TEHKG_ACCESS_LOG`` is on; with ``TEHKG_METRICS`` on,
+    each request counted by route (its path template among ``routes``) and status, and its latency."""
 
-    def __init__(self, app: Callable, settings: Settings) -> None:
-        self.app, self.settings, self.in_flight = app, settings, 0
+    def __init__(self, app: Callable, settings: Settings, routes: Sequence[BaseRoute] = ()) -> None:
+        self.app, self.settings, self.routes, self.in_flight = app, settings, routes, 0
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":
@@ -126,6 +146,7 @@ class GuardAndLog:
         status = 0
         scope = with_trusted_host(scope, self.settings)
         added = DOCS_HEADERS if scope["path"] in DOCS_PATHS else PAGE_HEADERS
+        route = route_label(self.routes, scope) if self.settings.metrics else ""  # before the routing rewrites scope
 
         async def send_logged(message: MutableMapping[str, Any]) -> None:
             nonlocal status
@@ -145,6 +166,9 @@ class GuardAndLog:
             finally:
                 self.in_flight -= 1
         elapsed = time.perf_counter() - start
+        if self.settings.metrics:
+            metrics.REQUESTS.labels(route, str(status)).inc()
+            metrics.LATENCY.labels(route).observe(elapsed)
         if self.settings.access_log or status >= 500 or elapsed >= SLOW_SECONDS:
             log.info("%s %s %d %.1fms", printable(scope["method"]), printable(scope["path"]), status, elapsed * 1000)
 

@@ -12,9 +12,11 @@ from fastapi.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tehkg import formats
+from tehkg.endpoint import metrics
 from tehkg.endpoint.documents.cache import ResponseCache
 from tehkg.endpoint.engines import Engine
 from tehkg.endpoint.engines.execution import QueryAnswer, QueryTask, is_iri
+from tehkg.endpoint.engines.releases import OlderRelease, release_engine
 from tehkg.endpoint.engines.workers import QueryTimeout
 from tehkg.endpoint.errors import READ_ONLY, ProtocolError, error_response, not_acceptable
 from tehkg.endpoint.query import conneg
@@ -106,6 +108,8 @@ def _headers(answer: QueryAnswer, etag: str, settings: Settings) -> dict[str, st
         "Cache-Control": "public, max-age=60",
         "Tehkg-Result-Count": str(answer.count),
     }
+    if answer.release:
+        headers["Tehkg-Release"] = answer.release  # the release that answered: /releases/ID/sparql asks it again
     if answer.truncated:
         headers["Tehkg-Truncated"] = "true"
         headers["Tehkg-Row-Limit"] = str(settings.max_rows)
@@ -139,8 +143,10 @@ class ClientSlots:
     def refusal(self, client: str) -> str | None:
         """Why ``client`` may not start a query now, or None (then it holds a slot until :meth:`give`)."""
         if self.running.get(client, 0) >= self.limit:
+            metrics.CLIENT_REFUSALS.labels("concurrent-queries").inc()
             return f"at most {self.limit} uncached queries at once per client; retry shortly"
         if self._left(client, time.monotonic()) <= 0:
+            metrics.CLIENT_REFUSALS.labels("time-budget").inc()
             return (
                 f"this client used its {self.budget:g} s of query time per minute; retry when it refills "
                 "(TEHKG_CLIENT_BUDGET)"
@@ -193,7 +199,7 @@ async def unless_disconnected(receive: Receive, work: Awaitable[QueryAnswer]) ->
 async def answer_query(
     request: Request,
     sparql: SparqlRequest,
-    engine: Engine,
+    engine: Engine | OlderRelease,
     cache: ResponseCache,
     settings: Settings,
     slots: ClientSlots | None = None,
@@ -217,7 +223,7 @@ async def answer_query(
 async def _answer_query(
     request: Request,
     sparql: SparqlRequest,
-    engine: Engine,
+    engine: Engine | OlderRelease,
     cache: ResponseCache,
     settings: Settings,
     charged: list[float],
@@ -252,6 +258,7 @@ async def _answer_query(
     key = (text, tuple(sparql.default_graphs), tuple(sparql.named_graphs), media, timeout, task.base_iri)
     etag = cache.etag(version, key)
     answer = cache.get(version, etag)
+    metrics.CACHE.labels("miss" if answer is None else "hit").inc()
     if answer is not None and etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers={"ETag": etag, "Vary": "Accept"})
     if answer is None:
@@ -259,8 +266,10 @@ async def _answer_query(
         try:
             answer = await unless_disconnected(request.receive, engine.run(task, timeout))
         except QueryTimeout as err:
+            metrics.PAST_DEADLINE.inc()
             return error_response(503, "timeout", str(err), limit=timeout, elapsed=round(time.monotonic() - start, 3))
         except ClientGone:
+            metrics.CANCELLED.inc()
             return error_response(499, "client-gone", "the client disconnected; its query was cancelled")
         finally:
             charged[0] = time.monotonic() - start
@@ -282,6 +291,12 @@ def prefers_page(request: Request, sparql: SparqlRequest) -> bool:
     return conneg.choose(request.headers.get("accept"), offers, sparql.format) == formats.HTML.media_type
 
 
+def release_path(path: str) -> str | None:
+    """The release id of a release's query path, ``/releases/ID/sparql``; None for any other path."""
+    parts = path.split("/")
+    return parts[2] if len(parts) == 4 and parts[1] == "releases" and parts[3] == "sparql" and parts[2] else None
+
+
 class QueryLayer:
     """ASGI layer in front of the router: it answers the ``/sparql`` requests that carry a query.
 
@@ -297,7 +312,12 @@ class QueryLayer:
         self.slots = ClientSlots(settings.max_per_client, settings.client_budget)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != "/sparql" or scope["method"] not in ("GET", "POST"):
+        release = release_path(scope["path"]) if scope["type"] == "http" else None
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in ("GET", "POST")
+            or (scope["path"] != "/sparql" and release is None)
+        ):
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)
@@ -310,5 +330,12 @@ class QueryLayer:
                 scope["tehkg.sparql"] = parsed
                 await self.app(scope, receive, send)
                 return
-            response = await answer_query(request, parsed, self.engine, self.cache, self.settings, self.slots)
+            try:  # /releases/ID/sparql: the same protocol over a kept release
+                engine = self.engine if release is None else release_engine(self.engine, release)
+            except ProtocolError as err:
+                response = err.response()
+            else:
+                response = await answer_query(request, parsed, engine, self.cache, self.settings, self.slots)
+                if isinstance(engine, OlderRelease) and response.status_code == 200:
+                    response.headers.update(engine.memento_headers())
         await response(scope, receive, send)
