@@ -12,7 +12,6 @@ the cost of evaluation alone), and the after/before ratios. Writes bench/DEFAULT
 
 import argparse
 import gc
-import os
 import shutil
 import statistics
 import tempfile
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from generate import generate
+from provenance import written_by
 
 from tehkg.loader.store_builder import merge_into_default_graph
 
@@ -69,6 +69,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[14_000, 100_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--note", default="", help="a sentence for the report, e.g. what else ran on the machine")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -86,12 +87,13 @@ def main() -> None:
                 f"{after['mix'] / before['mix']:.2f}× |"
             )
             print(rows[-1], flush=True)
-    sizes = " ".join(str(s) for s in args.sizes)
     lines = [
         "# The set-valued default graph: what it costs",
         "",
-        f"Written by `python bench/default_graph.py --sizes {sizes} --repeat {args.repeat}` on "
-        f"{time.strftime('%Y-%m-%d')}; {os.cpu_count()} shared cores. Before: named graphs only, union default "
+        written_by(),
+        "",
+        *([args.note, ""] if args.note else []),
+        "Before: named graphs only, union default "
         "graph. After: plus their merge in the default graph (what `tehkg build` writes). Query mix: "
         f"{len(QUERIES)} queries of bench/queries/, in process, median of {args.repeat} runs.",
         "",

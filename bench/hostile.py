@@ -29,7 +29,6 @@ Writes bench/HOSTILE.md. Loopback only; every phase bounded by ``seconds``.
 """
 
 import argparse
-import os
 import selectors
 import shutil
 import socket
@@ -44,6 +43,7 @@ from urllib.parse import quote
 
 import httpx
 from generate import generate
+from provenance import written_by
 from run import HERE, ROOT, SERVED, WORK, start_tehkg, tree_rss
 from runaway import RUNAWAY
 
@@ -243,6 +243,7 @@ def main() -> None:
     parser.add_argument("--attackers", type=int, default=4)
     parser.add_argument("--runaways", type=int, default=8)
     parser.add_argument("--gate-seconds", type=float, default=120.0, help="the gate phase's length")
+    parser.add_argument("--note", default="", help="a sentence for the report, e.g. what else ran on the machine")
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
     data = WORK / "synthetic-14k.nq"
@@ -316,16 +317,14 @@ def main() -> None:
         replaced = httpx.get(base + "/health", timeout=35).json()["workers_replaced"] - replaced_before
     finally:
         endpoint.close()
-    command = (
-        f"python bench/hostile.py --seconds {args.seconds:g} --idle {args.idle} --attackers {args.attackers} "
-        f"--runaways {args.runaways}"
-    )
     lines = [
         "# Hostile traffic: the victim's answers, phase by phase",
         "",
-        f"Written by `{command}` on {time.strftime('%Y-%m-%d')}; machine: {os.cpu_count()} cores; 14k synthetic "
-        f"graph; tehkg with its defaults ({SERVED.workers} query workers, TEHKG_WORKER_MEMORY "
-        f"{SERVED.worker_memory >> 20} MiB); {args.seconds:g} s per phase. The victim (127.0.0.1) sends an uncached "
+        written_by(),
+        "",
+        *([args.note, ""] if args.note else []),
+        f"On the 14k synthetic graph, tehkg runs with its defaults ({SERVED.workers} query workers, "
+        f"TEHKG_WORKER_MEMORY {SERVED.worker_memory >> 20} MiB); {args.seconds:g} s per phase. The victim (127.0.0.1) sends an uncached "
         "ASK every 20 ms and `GET /health` every 50 ms; attackers come from other loopback addresses (see the "
         f"script's docstring). Workers replaced during the run: {replaced}.",
         "",

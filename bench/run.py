@@ -38,6 +38,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from ctypes import c_byte
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -49,6 +50,8 @@ from tehkg.loader.store_layout import current_store, quad_count
 from tehkg.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from provenance import written_by  # noqa: E402  (bench/, the script's own folder)
+
 from tests.virtuoso import Virtuoso as VirtuosoServer  # noqa: E402  (the project root, not an installed package)
 from tests.virtuoso import available as virtuoso_available  # noqa: E402
 
@@ -120,9 +123,16 @@ def wait_up(url: str, seconds: float = 600) -> None:
 
 
 def wait_in_memory(base: str, workers: int, seconds: float = 900) -> None:
-    """Wait until every tehkg worker answers from its in-memory copy (when the store is small enough)."""
+    """Wait until every tehkg worker answers from its in-memory copy (when the store is small enough); meanwhile
+    ``/health`` may answer 503 (workers busy copying) or not at all."""
     deadline = time.monotonic() + seconds
-    while httpx.get(base + "/health", timeout=30).json()["workers_in_memory"] < workers:
+    while True:
+        try:
+            health = httpx.get(base + "/health", timeout=30)
+            if health.status_code == 200 and health.json()["workers_in_memory"] >= workers:
+                return
+        except httpx.HTTPError:
+            pass  # not answering yet
         if time.monotonic() > deadline:
             raise TimeoutError(f"{base}: workers still reading from disk after {seconds:g} s")
         time.sleep(0.5)
@@ -254,7 +264,7 @@ class InProcess:
     name = "in-process pyoxigraph"
 
     def __init__(self, store_dir: str) -> None:
-        snapshot = Snapshot(store_dir, SERVED.memory_quads)
+        snapshot = Snapshot(store_dir, SERVED.memory_quads, c_byte())
         snapshot.copying.join()
         self.store = snapshot.store
         self.pool = ThreadPoolExecutor(32)
@@ -356,10 +366,21 @@ def start_tehkg(store_root: Path, **env: str) -> HttpEndpoint:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    wait_up(f"http://127.0.0.1:{port}/health")
-    if quad_count(current_store(store_root)) <= SERVED.memory_quads:
-        wait_in_memory(f"http://127.0.0.1:{port}", SERVED.workers)
+    try:
+        wait_up(f"http://127.0.0.1:{port}/health")
+        if quad_count(current_store(store_root)) <= SERVED.memory_quads:
+            wait_in_memory(f"http://127.0.0.1:{port}", SERVED.workers)
+    except BaseException:  # not handed to the caller, so stopped here (its workers with it)
+        proc.terminate()
+        proc.wait(30)
+        raise
     return HttpEndpoint("tehkg", f"http://127.0.0.1:{port}/sparql", proc)
+
+
+def workers_replaced(endpoint: HttpEndpoint) -> int:
+    """How many query workers a tehkg endpoint has replaced since it started (``/health``)."""
+    health = httpx.get(endpoint.url.removesuffix("/sparql") + "/health", timeout=60)
+    return health.json()["workers_replaced"]
 
 
 def start_oxigraph(ox_dir: Path) -> HttpEndpoint:
@@ -402,7 +423,8 @@ def start_oxigraph(ox_dir: Path) -> HttpEndpoint:
 
 def start_endpoints(endpoints: list, data: Path, store_root: Path, ox_dir: Path, virtuoso: Virtuoso | None) -> None:
     """Start every endpoint, appending each to ``endpoints`` as soon as it is up (the caller closes them)."""
-    caps = {"TEHKG_MAX_PENDING": "1000", "TEHKG_MAX_PER_CLIENT": "1000"}  # every client is on 127.0.0.1
+    # every client is on 127.0.0.1: one address may run every query, for as long as the run takes
+    caps = {"TEHKG_MAX_PENDING": "1000", "TEHKG_MAX_PER_CLIENT": "1000", "TEHKG_CLIENT_BUDGET": "1000000"}
     endpoints.append(start_tehkg(store_root, TEHKG_MAX_ROWS="1000000", TEHKG_TIMEOUT="120", **caps))
     endpoints.append(start_oxigraph(ox_dir))
     rdflib_endpoint = shutil.which("rdflib-endpoint", path=str(BIN)) or shutil.which("rdflib-endpoint")
@@ -468,12 +490,14 @@ def bench_size(size: int, seconds: float, repeat: int) -> dict:
     try:
         start_endpoints(endpoints, data, store_root, ox_dir, virtuoso)
         for endpoint in endpoints:
+            replaced_before = workers_replaced(endpoint) if endpoint.name == "tehkg" else 0
             entry = {"latency_cold": asyncio.run(latencies(endpoint, repeat, cold=True))}
             for clients in (8, 32):
                 entry[f"cold_{clients}"] = asyncio.run(throughput(endpoint, clients, seconds, cold=True))
             if endpoint.name == "tehkg":
                 entry["latency_warm"] = asyncio.run(latencies(endpoint, repeat, cold=False))
                 entry["warm_8"] = asyncio.run(throughput(endpoint, 8, seconds, cold=False))
+                entry["workers_replaced"] = workers_replaced(endpoint) - replaced_before
             result["endpoints"][endpoint.name] = entry
             print(f"{label} {endpoint.name}: {entry['cold_8']['qps']:.1f} q/s at 8 clients", flush=True)
     finally:
@@ -484,17 +508,20 @@ def bench_size(size: int, seconds: float, repeat: int) -> dict:
     return result
 
 
-def report(results: list[dict]) -> str:
+def report(results: list[dict], note: str) -> str:
     lines = [
         "# Benchmark report",
         "",
-        f"Written by `python bench/run.py` on {time.strftime('%Y-%m-%d')}; machine: "
-        f"{os.cpu_count()} cores. Query mix: {len(QUERIES)} queries in `bench/queries/`. "
+        written_by(),
+        "",
+        *([note, ""] if note else []),
+        f"Query mix: {len(QUERIES)} queries in `bench/queries/`. "
         "Cold = a unique comment per request defeats every cache; warm = repeated text. Load "
         "generator: a lean keep-alive HTTP/1.1 client in the driver's process, on the same cores. "
         f"tehkg runs {SERVED.workers} query workers (by default two per core); "
         f"they and the in-process floor copy stores of up to {SERVED.memory_quads:,} quads "
-        "into memory; larger ones are read from disk.",
+        "into memory; larger ones are read from disk. Every simulated client connects from 127.0.0.1, so tehkg's "
+        "per-client limits are lifted for the run (TEHKG_MAX_PER_CLIENT, TEHKG_CLIENT_BUDGET, TEHKG_MAX_PENDING).",
         "",
         "Errors: requests not answered with 200 (a failure, or no answer within the client's 120 s). "
         "Rows agree compares the row counts of the answers (None: no successful answer); DESCRIBE is "
@@ -529,7 +556,13 @@ def report(results: list[dict]) -> str:
             errors = e["cold_8"]["errors"] + e["cold_32"]["errors"]
             lines.append(f"| {name} | {e['cold_8']['qps']:.1f} | {e['cold_32']['qps']:.1f} | {errors} | {warm} |")
         base = eps["tehkg"]
-        lines.append("")
+        lines += [
+            "",
+            f"Query workers tehkg replaced during its measurements (`/health`): {base['workers_replaced']}. A worker "
+            "is replaced when a query runs past its deadline, or past the reserved worker's short deadline; the new "
+            "one answers from disk while it copies the store into memory again.",
+            "",
+        ]
         for peer in ("oxigraph serve", "rdflib-endpoint", "virtuoso", "in-process pyoxigraph"):
             if peer in eps and eps[peer]["cold_8"]["qps"]:
                 lines.append(
@@ -567,11 +600,12 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[14_000, 1_000_000])
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--note", default="", help="a sentence for the report, e.g. what else ran on the machine")
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
     results = [bench_size(size, args.seconds, args.repeat) for size in args.sizes]
     (WORK / "results.json").write_text(json.dumps(results, indent=1))
-    (HERE / "REPORT.md").write_text(report(results))
+    (HERE / "REPORT.md").write_text(report(results, args.note))
     print(f"wrote {HERE / 'REPORT.md'}")
 
 

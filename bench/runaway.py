@@ -11,7 +11,6 @@ work burns almost none. Writes bench/RUNAWAY.md.
 """
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess
@@ -21,6 +20,7 @@ import time
 
 import httpx
 from generate import generate
+from provenance import written_by
 from run import BIN, HERE, ROOT, WORK, start_oxigraph, start_tehkg, tree_cpu
 
 RUNAWAY = (
@@ -73,6 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--deadline", type=float, default=2.0)
     parser.add_argument("--watch", type=float, default=5.0)
+    parser.add_argument("--note", default="", help="a sentence for the report, e.g. what else ran on the machine")
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
     data = WORK / "synthetic-14k.nq"
@@ -106,8 +107,10 @@ def main() -> None:
     lines = [
         "# Runaway query",
         "",
-        f"Written by `python bench/runaway.py` on {time.strftime('%Y-%m-%d')}; machine: {os.cpu_count()} "
-        f"cores; 14k synthetic graph; tehkg deadline {args.deadline:g} s (`TEHKG_TIMEOUT`), oxigraph serve "
+        written_by(),
+        "",
+        *([args.note, ""] if args.note else []),
+        f"On the 14k synthetic graph, tehkg has a deadline of {args.deadline:g} s (`TEHKG_TIMEOUT`), oxigraph serve "
         f"has none. The runaway query is a 9-way cross join counted; a simple query (one subject's "
         f"properties, cache defeated) is sent every 50 ms while it runs; the client gives up on the "
         f"runaway request after {args.deadline + 10:g} s. Past its deadline tehkg kills the worker and "
