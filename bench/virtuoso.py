@@ -1,10 +1,13 @@
-"""tehkg over Virtuoso: Virtuoso direct vs ``tehkg serve --backend`` on it vs the embedded store.
+"""tehkg over Virtuoso: loading (Virtuoso's bulk load vs ``tehkg build --target``), then Virtuoso direct vs
+``tehkg serve --backend`` on it vs the embedded store.
 
-    python bench/virtuoso.py [--size 1000000] [--seconds 10] [--repeats 3]
+    python bench/virtuoso.py [--size 1000000] [--seconds 10] [--repeats 3] [--no-queries] [--load-timeout S]
 
-One run on one machine: the generated N-Quads (bench/generate.py) are published to a private Virtuoso
-(tests/virtuoso.py, loopback ports) with ``tehkg build --no-validate --target …/sparql-graph-crud-auth``
-(timed: parse, staging PUTs, the one-transaction switch) and built into an embedded store. Every query of
+One run on one machine. The generated N-Quads (bench/generate.py) are first bulk-loaded by a fresh private
+Virtuoso (tests/virtuoso.py, loopback ports: ``ld_dir`` + ``rdf_loader_run`` + ``checkpoint``), which is then
+stopped, and published to another with ``tehkg build --no-validate --target …/sparql-graph-crud-auth`` (timed: parse,
+streamed requests, the engine's statistics, the switch; the publisher's peak RSS recorded), each killed past
+``--load-timeout``. Unless ``--no-queries``, the data is built into an embedded store too and every query of
 bench/queries/ is asked once of each endpoint and the row counts compared. Then ``wrk`` (Debian's, a native
 load generator) drives each endpoint for ``--seconds`` at 8 and 32 connections, cold (a unique comment per
 request: no cache can answer) and warm (the same bodies again: tehkg's cache answers; Virtuoso has none),
@@ -23,6 +26,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,11 +34,13 @@ from statistics import median
 from urllib.parse import quote, urlencode
 
 import httpx
+from provenance import written_by
 from run import QUERIES, WORK, count_rows, free_port, start_tehkg, tree_cpu, wait_up
 
 from tehkg import vocab
 from tehkg.endpoint.engines.remote import reads_named_graphs
 from tehkg.endpoint.query.scan import scan
+from tehkg.loader.publish import CHUNK_TRIPLES
 from tehkg.settings import GateSettings
 from tests.virtuoso import DBA, Virtuoso
 
@@ -43,6 +49,8 @@ ROOT = HERE.parent
 OUT = WORK / "vbench"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 RUNAWAY_DEADLINE = 2.0
+# the load generator is one client address: the per-client limits are lifted for the run
+LIFTED = {"TEHKG_MAX_PENDING": "1000", "TEHKG_MAX_PER_CLIENT": "1000", "TEHKG_CLIENT_BUDGET": "1000000"}
 Dataset = Callable[[str], list[tuple[str, str]]]  # the dataset fields sent with a query
 WRK_SCRIPT = """
 local bodies = {%s}
@@ -122,23 +130,53 @@ def no_dataset(query: str) -> list[tuple[str, str]]:
 def build_env(data: Path) -> dict[str, str]:
     """The environment of a build of ``data``: its size within the input limit (10M quads are 2 GB)."""
     size = str(max(data.stat().st_size, GateSettings.load().max_input_bytes))
-    return {**os.environ, "TEHKG_MAX_INPUT_BYTES": size, "TEHKG_WARN_INPUT_BYTES": size}
+    # the parse limit is a guard against hostile files: a benchmark's large file takes minutes of CPU to parse
+    return {**os.environ, "TEHKG_MAX_INPUT_BYTES": size, "TEHKG_WARN_INPUT_BYTES": size, "TEHKG_PARSE_SECONDS": "86400"}
 
 
-def publish(engine: Virtuoso, data: Path) -> float:
+def publish(engine: Virtuoso, data: Path, timeout: float) -> dict:
+    """``tehkg build --no-validate --target`` the engine: seconds, peak RSS in MiB of the publisher's largest process
+    (itself or its parsing child), and the end of its output when it failed or was killed past ``timeout`` s."""
     env = {**build_env(data), "TEHKG_TARGET_USER": DBA[0], "TEHKG_TARGET_PASSWORD": DBA[1]}
     target = engine.base + "/sparql-graph-crud-auth"
+    log = OUT / f"publish-{data.stem}.log"
     start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "tehkg.cli", "build", "--no-validate", str(data), "--target", target],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"publish failed: {done.stderr[-2000:]}")
-    return time.perf_counter() - start
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tehkg.cli", "build", "--no-validate", str(data), "--target", target],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        limit = threading.Timer(timeout, process.kill)
+        limit.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        limit.cancel()
+    elapsed = time.perf_counter() - start
+    failure = None
+    if status != 0:
+        failure = f"killed past {timeout:g} s" if elapsed >= timeout else "failed"
+        last = log.read_text().splitlines()[-3:]
+        if last:
+            failure += ", its last output: " + " / ".join(last)
+    return {"seconds": elapsed, "peak_mib": usage.ru_maxrss / 1024, "failure": failure}
+
+
+def bulk_load(data: Path, label: str, timeout: float) -> dict:
+    """Virtuoso's own bulk load (``ld_dir`` + ``rdf_loader_run`` + ``checkpoint``) of ``data`` into a fresh engine
+    of its own: seconds, quads added, the engine's peak RSS."""
+    engine = Virtuoso(OUT / f"virtuoso-{label}-bulk", allowed=[data.parent])
+    engine.start()
+    try:
+        before = engine.quads()
+        start = time.perf_counter()
+        engine.bulk_load(data, "http://example.org/default", timeout)
+        elapsed = time.perf_counter() - start
+        return {"seconds": elapsed, "quads": engine.quads() - before, "peak_mib": engine.peak_rss()}
+    finally:
+        engine.stop()
+        shutil.rmtree(engine.dir, ignore_errors=True)
 
 
 def build_embedded(data: Path, store: Path) -> float:
@@ -158,7 +196,7 @@ def build_embedded(data: Path, store: Path) -> float:
 
 def serve_backend(engine: Virtuoso) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "TEHKG_MAX_PENDING": "1000", "TEHKG_MAX_PER_CLIENT": "1000", "TEHKG_TIMEOUT": "120"}
+    env = {**os.environ, **LIFTED, "TEHKG_TIMEOUT": "120"}
     process = subprocess.Popen(
         [sys.executable, "-m", "tehkg.cli", "serve", "--backend", engine.base + "/sparql", "--port", str(port)],
         cwd=ROOT,
@@ -204,35 +242,67 @@ def runaway(engine: Virtuoso, backend: str) -> dict:
 
 
 REPORT = HERE / "VIRTUOSO.md"
-REPORT_HEAD = """# tehkg over Virtuoso
-
-Queries per second of the 18-query mix (bench/queries/) under `wrk`, p50/p95 latency in ms, failed or
-non-2xx responses. Cold: a unique comment per request (and per run); warm: the same bodies again. One
-section per size, each from one run of `python bench/virtuoso.py --size N`.
-"""
+REPORT_HEAD = "# tehkg over Virtuoso\n"  # then one section per size, each opening with the line of its run
 
 
-def write_report(result: dict, command: str) -> None:
-    """bench/VIRTUOSO.md: this size's section (throughput table, ratios, publish and runaway figures of one run)
+def write_report(result: dict, provenance: str, note: str) -> None:
+    """bench/VIRTUOSO.md: this size's section (loading, throughput table, ratios and runaway figures of one run)
     replaced, the other sizes' kept."""
-    begin, end = f"<!-- size {result['size']} -->", f"<!-- end of size {result['size']} -->"
+    # the marks sit on the section's heading and after its last line: the report opens with the line of a run
+    begin, end = f"## {result['size']} quads <!-- size {result['size']} -->", f"<!-- end of size {result['size']} -->"
     report = REPORT.read_text() if REPORT.exists() else REPORT_HEAD
     if begin in report:
         report = report[: report.index(begin)] + report[report.index(end) + len(end) :].lstrip("\n")
-    REPORT.write_text(report.rstrip("\n") + "\n\n" + begin + "\n" + _section(result, command) + end + "\n")
+    section = _section(result, provenance, note)
+    REPORT.write_text(report.rstrip("\n") + "\n\n" + begin + "\n" + section + end + "\n")
 
 
-def _section(result: dict, command: str) -> str:
+def _section(result: dict, provenance: str, note: str) -> str:
+    bulk, published = result["bulk_load"], result["publish"]
+    lines = ["", provenance, ""]
+    if note:
+        lines += [note, ""]
+    lines += [
+        "| load of the same N-Quads file | seconds | quads in the engine | engine peak RSS MiB | loader peak RSS MiB |",
+        "|---|---|---|---|---|",
+        f"| Virtuoso bulk load (`ld_dir` + `rdf_loader_run` + `checkpoint`) | {bulk['seconds']:.1f} | {bulk['quads']} "
+        f"| {bulk['peak_mib']:.0f} | – |",
+        f"| `tehkg build --no-validate --target …/sparql-graph-crud-auth` | "
+        f"{'stopped at ' if published['failure'] else ''}{published['seconds']:.1f} "
+        f"| {result['virtuoso_quads']} | {result['virtuoso_peak_mib']:.0f} | {published['peak_mib']:.0f} |",
+        "",
+        f"The file holds {result['file_quads']} quads. The publish streams them in requests of "
+        f"{CHUNK_TRIPLES} triples at most and has the engine build the merge (the default graph served) and the "
+        "statistics; the engine then holds the named graphs and their merge, hence more quads than the bulk load. "
+        "The loader's peak RSS is that of the publisher's largest process (itself or the child that parses each "
+        "file first, under the parse limits).",
+        "",
+    ]
+    if published["failure"]:  # no switch and no ratio: the engine's count is what it held when the publish stopped
+        lines += [f"The publish did not complete: {published['failure']}.", ""]
+    else:
+        lines += [
+            "It switched by rewriting the publication record (no served version before it). "
+            f"Publish / bulk load: {published['seconds'] / bulk['seconds']:.2f}×.",
+            "",
+        ]
+    if "runs" in result:
+        lines += _queries_section(result)
+    return "\n".join(lines)
+
+
+def _queries_section(result: dict) -> list[str]:
     runs: dict[tuple, list[dict]] = {}
     for r in result["runs"]:
         runs.setdefault((r["endpoint"], r["mode"], r["clients"]), []).append(r)
     rps = {key: median(r["rps"] for r in rs) for key, rs in runs.items()}
     repeats = result["repeats"]
     lines = [
-        f"## {result['size']} quads (measured: `{command}`, {result['cores']} cores, {result['date']})",
-        "",
+        "Queries per second of the 18-query mix (bench/queries/) under `wrk`, p50/p95 latency in ms, failed or non-2xx",
+        "responses. Cold: a unique comment per request (and per run); warm: the same bodies again.",
         f"Median of {repeats} runs of {result['seconds']:g} s (range); latency of the median run; CPU per request of",
-        "Virtuoso and of the tehkg process (its query workers included), over all runs of the row.",
+        "Virtuoso and of the tehkg process (its query workers included), over all runs of the row. The per-client",
+        "limits are lifted for the run (TEHKG_MAX_PER_CLIENT, TEHKG_CLIENT_BUDGET, TEHKG_MAX_PENDING).",
         "",
         "| endpoint | mode | clients | req/s | range | p50 | p95 | failed | Virtuoso CPU ms/req | tehkg CPU ms/req |",
         "|---|---|---|---|---|---|---|---|---|---|",
@@ -272,10 +342,9 @@ def _section(result: dict, command: str) -> str:
     idle = ", ".join(f"{r['idle_after_answer_s']:.2f}" for r in runaways)
     lines += [
         "",
-        f"- Publish (`tehkg build --no-validate --target …/sparql-graph-crud-auth`: parse, staging PUTs, one-"
-        f"transaction switch): {result['publish_s']:.1f} s; Virtuoso then holds {result['virtuoso_quads']} quads "
-        f"(the merge graph included), peak RSS {result['virtuoso_peak_mib']:.0f} MiB. Embedded build "
-        f"(`tehkg build --no-validate`): {result['embedded_build_s']:.1f} s.",
+        f"- Embedded build (`tehkg build --no-validate`): {result['embedded_build_s']:.1f} s."
+        if result["embedded_build_s"] == result["embedded_build_s"]  # NaN: built by an earlier run, not timed
+        else "- Embedded store: built by an earlier run of this size (not timed).",
         f"- Row counts per query agree on all three endpoints but for {result['rows_differ'] or 'none'} "
         "(DESCRIBE is left to each engine by SPARQL 1.1).",
         f"- Runaway query through `--backend` with a {RUNAWAY_DEADLINE:g} s deadline, {len(runaways)} times: answered "
@@ -283,7 +352,7 @@ def _section(result: dict, command: str) -> str:
         "`timeout`, then winds down).",
         "",
     ]
-    return "\n".join(lines)
+    return lines
 
 
 def main() -> None:
@@ -291,6 +360,9 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--repeats", type=int, default=3, help="runs of each endpoint, mode and client count")
+    parser.add_argument("--no-queries", action="store_true", help="only the bulk load and the publish")
+    parser.add_argument("--load-timeout", type=float, default=3600, help="seconds for each load before it is killed")
+    parser.add_argument("--note", default="", help="a sentence printed under the section's first line")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
     from generate import generate
@@ -301,55 +373,62 @@ def main() -> None:
     if not data.exists():
         generate(args.size, data)
     result: dict = {"size": label, "seconds": args.seconds, "repeats": args.repeats, "cores": os.cpu_count()}
-    result["date"] = time.strftime("%Y-%m-%d")
-    result["embedded_build_s"] = build_embedded(data, OUT / f"tehkg-{label}")
+    result["file_quads"] = sum(1 for _ in data.open("rb"))
+    result["bulk_load"] = bulk_load(data, label, args.load_timeout)
+    print(json.dumps({"bulk_load": result["bulk_load"]}), flush=True)
     engine = Virtuoso(OUT / f"virtuoso-{label}", allowed=[WORK])
     engine.start()
     processes = []
     try:
-        result["publish_s"] = publish(engine, data)
+        result["publish"] = publish(engine, data, args.load_timeout)
         result["virtuoso_peak_mib"] = engine.peak_rss()
         result["virtuoso_quads"] = engine.quads()
-        dataset = published_dataset(engine)
-        backend_process, backend = serve_backend(engine)
-        processes.append(backend_process)
-        embedded = start_tehkg(OUT / f"tehkg-{label}", TEHKG_MAX_PENDING="1000", TEHKG_MAX_PER_CLIENT="1000")
-        processes.append(embedded.process)
-        endpoints = {
-            "virtuoso direct": (engine.base + "/sparql", dataset, None),
-            "tehkg --backend": (backend, no_dataset, backend_process.pid),
-            "tehkg embedded": (embedded.url, no_dataset, embedded.process.pid),
-        }
-        result["rows"] = {
-            name: {q: rows_of(url, text, ds(text)) for q, text in QUERIES.items()}
-            for name, (url, ds, _) in endpoints.items()
-        }
-        counts = result["rows"].values()
-        result["rows_differ"] = [q for q in QUERIES if len({c[q] for c in counts}) > 1]  # DESCRIBE is the engine's
-        result["runs"] = []
-        for cold in (True, False):
-            for clients in (8, 32):
-                for repeat in range(args.repeats):
-                    for name, (url, ds, pid) in endpoints.items():
-                        engine_cpu, tehkg_cpu = engine.cpu_seconds(), pid and tree_cpu(pid)
-                        run = wrk(url, ds, clients, args.seconds, cold)
-                        requests = max(1, run["requests"])
-                        run["virtuoso_cpu_ms"] = (engine.cpu_seconds() - engine_cpu) * 1000 / requests
-                        run["tehkg_cpu_ms"] = pid and (tree_cpu(pid) - tehkg_cpu) * 1000 / requests
-                        run.update(endpoint=name, mode="cold" if cold else "warm", clients=clients, repeat=repeat)
-                        print(json.dumps(run), flush=True)
-                        result["runs"].append(run)
-        result["runaway"] = [runaway(engine, backend) for _ in range(args.repeats)]
+        print(json.dumps({k: v for k, v in result.items() if k.startswith(("publish", "virtuoso"))}), flush=True)
+        if not args.no_queries and result["publish"]["failure"] is None:
+            result["embedded_build_s"] = build_embedded(data, OUT / f"tehkg-{label}")
+            measure_queries(engine, label, args, result, processes)
     finally:
         for process in processes:
             process.terminate()
             process.wait(30)
         engine.stop()
     (WORK / f"virtuoso-results-{label}.json").write_text(json.dumps(result, indent=1))
-    write_report(
-        result, f"python bench/virtuoso.py --size {args.size} --seconds {args.seconds:g} --repeats {args.repeats}"
-    )
+    write_report(result, written_by(), args.note)
     print(json.dumps({k: v for k, v in result.items() if k not in ("runs", "rows")}, indent=1))
+
+
+def measure_queries(engine: Virtuoso, label: str, args: argparse.Namespace, result: dict, processes: list) -> None:
+    """The three endpoints under wrk (``result["runs"]``), their row counts, the runaway query through the backend."""
+    dataset = published_dataset(engine)
+    backend_process, backend = serve_backend(engine)
+    processes.append(backend_process)
+    embedded = start_tehkg(OUT / f"tehkg-{label}", **LIFTED)
+    processes.append(embedded.process)
+    endpoints = {
+        "virtuoso direct": (engine.base + "/sparql", dataset, None),
+        "tehkg --backend": (backend, no_dataset, backend_process.pid),
+        "tehkg embedded": (embedded.url, no_dataset, embedded.process.pid),
+    }
+    result["rows"] = {
+        name: {q: rows_of(url, text, ds(text)) for q, text in QUERIES.items()}
+        for name, (url, ds, _) in endpoints.items()
+    }
+    counts = result["rows"].values()
+    result["rows_differ"] = [q for q in QUERIES if len({c[q] for c in counts}) > 1]  # DESCRIBE is the engine's
+    result["runs"] = []
+    for cold in (True, False):
+        for clients in (8, 32):
+            for repeat in range(args.repeats):
+                for name, (url, ds, pid) in endpoints.items():
+                    engine_cpu, tehkg_cpu = engine.cpu_seconds(), pid and tree_cpu(pid)
+                    run = wrk(url, ds, clients, args.seconds, cold)
+                    requests = max(1, run["requests"])
+                    run["virtuoso_cpu_ms"] = (engine.cpu_seconds() - engine_cpu) * 1000 / requests
+                    run["tehkg_cpu_ms"] = pid and (tree_cpu(pid) - tehkg_cpu) * 1000 / requests
+                    run.update(endpoint=name, mode="cold" if cold else "warm", clients=clients, repeat=repeat)
+                    print(json.dumps(run), flush=True)
+                    result["runs"].append(run)
+    result["runaway"] = [runaway(engine, backend) for _ in range(args.repeats)]
 
 
 if __name__ == "__main__":

@@ -2,31 +2,45 @@
 
 With an update endpoint beside the Graph Store (Virtuoso's ``/sparql-graph-crud-auth`` has ``/sparql-auth``;
 any other engine names it with ``TEHKG_TARGET_UPDATE``, and with ``TEHKG_TARGET_QUERY`` its query endpoint when
-the update endpoint answers no queries, as Oxigraph's ``/update``) the publish is staged, then switched at once:
+the update endpoint answers no queries, as Oxigraph's ``/update``) the publish streams the sources to the engine
+and switches versions at once, its memory independent of the data's size:
 
-1. every graph is PUT under a staging IRI of this version (``…/graph/publication/<version>/<n>``), the RDF
-   merge of the named graphs (the set-valued default graph) included, as ``…/graph/default``'s stage;
-2. the publication record (``…/graph/publication``) is marked: the served version ``dcterms:isReplacedBy``
+1. the quads are parsed as a stream and POSTed as N-Triples in requests of at most ``CHUNK_TRIPLES`` triples,
+   ``BUFFERED_TRIPLES`` at most held, each graph to where it is loaded: a graph the served version has to a stage
+   of this version (``…/graph/publication/<version>/<n>``); a graph new in this version to its own IRI, which no
+   reader asks (readers send the published graphs only, and refuse the others) and which the record lists as
+   pending first, so that a failed publish's leftovers go with the next switch. Each request goes to the RDF merge
+   of the graphs too (``…/graph/default``, the set-valued default graph; the engine keeps one copy of a triple).
+   Triples with a blank node are held back and sent with one request per graph at the end, so that each blank
+   node stays one node (a request's labels are its own), and the engine copies them into the merge;
+2. the statistics are computed by the engine and added to the metadata graph and the merge;
+3. for each graph the served version has, the engine computes what this version adds and removes (two more
+   stages); stages are written without a transaction log on Virtuoso (``sql:log-enable 3``), where no reader asks;
+4. the publication record (``…/graph/publication``) is marked: the served version ``dcterms:isReplacedBy``
    this one; the publish then waits ``vocab.SWITCH_NOTICE`` seconds, so that every ``tehkg serve --backend`` has
    read the mark or is checking its answers;
-3. one SPARQL Update request drops the graphs the previous version had and this one has not, MOVEs each
-   stage onto its graph and settles the record (this version and its graphs, the mark gone), writing the
-   new record before deleting the old one so that no read finds it empty.
+5. one SPARQL Update request applies those differences to the served graphs and settles the record (this version
+   and its graphs, the mark and the pending entries gone), writing the new record before deleting the old one so
+   that no read finds it empty: its size is that of the change between the versions, not of the data;
+6. the stages and the graphs this version no longer has are dropped (outside any transaction: no reader asks them).
 
-The engine runs that request as one transaction (Virtuoso: one statement, rolled back whole on error): a failure
-in any step drops the stages and the mark and leaves the previous version answering. Engines may let a concurrent
-query see the switch half done (Virtuoso 7.2 does): ``tehkg serve --backend`` sends no query while the record
-is marked and asks again any query that overlapped a mark (engines.RemoteEngine), so no answer mixes versions.
-Without an update endpoint each graph is PUT in place, one by one.
-On Virtuoso, a graph new in this version is made readable by the public (the account of its anonymous ``/sparql``,
+The engine runs the switch as one transaction (Virtuoso: one statement, rolled back whole on error): a failure
+in any step before it drops the stages, the new graphs and the mark and leaves the previous version answering.
+Engines may let a concurrent query see the switch half done (Virtuoso 7.2 does): ``tehkg serve --backend`` sends
+no query while the record is marked and asks again any query that overlapped a mark (engines.RemoteEngine), so
+no answer mixes versions. Validation (the quality gate) needs every quad in memory: ``--no-validate`` streams.
+Without an update endpoint each graph is PUT in place, one by one, from the data held in memory.
+On Virtuoso, the graphs of a version are made readable by the public (the account of its anonymous ``/sparql``,
 which serves tehkg) once the record is marked, where graphs are private by default (deploy/virtuoso/harden.sql):
-a graph holds nothing until the switch moves its stage in, and the stages are never readable.
+a new graph is not read before the switch lists it, and the stages are never readable.
 Credentials come from ``TEHKG_TARGET_USER`` and ``TEHKG_TARGET_PASSWORD`` (HTTP digest, as Virtuoso asks)
 and appear in no message.
 """
 
 import time
 from collections import defaultdict
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -34,9 +48,9 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pyoxigraph as ox
 
-from tehkg import formats, vocab
+from tehkg import __version__, formats, vocab
 from tehkg.loader import statistics
-from tehkg.loader.rdf_files import collect, parse_all
+from tehkg.loader.rdf_files import collect, guarded, parse_all
 from tehkg.loader.store_builder import quality_gate
 from tehkg.settings import PublishSettings
 
@@ -48,6 +62,15 @@ VIRTUOSO_MAKE_PUBLIC = (
     "BIND(IF(bif:bit_and(sql:RDF_GRAPH_USER_PERMS_GET(?graph, 'nobody'), 1) = 0, "
     "sql:RDF_GRAPH_USER_PERMS_SET(?graph, 'nobody', 1), 0) AS ?made) }}"
 )
+# Virtuoso: an update on graphs no reader asks, committed row by row without a transaction log (no size limit)
+VIRTUOSO_UNLOGGED = "DEFINE sql:log-enable 3 "
+CHUNK_TRIPLES = 50_000  # triples per request at most
+BUFFERED_TRIPLES = 1_000_000  # triples held at most (about 150 MB), before the largest graph's are sent
+# a request the engine failed is sent again: Virtuoso 7.2 may fail one of two requests that both bring a new
+# language tag ("Non unique primary key on DB.DBA.RDF_LANGUAGE")
+SEND_ATTEMPTS = 3
+REQUESTS_IN_FLIGHT = 2  # requests sent at once: the engine parses one while the publisher reads the next
+HAS_PART = f"<{vocab.DCTERMS}hasPart>"
 
 
 class PublishFailed(OSError):
@@ -63,27 +86,23 @@ def publish(
 ) -> dict[str, int]:
     """Publish every named graph of ``sources`` (plus statistics) to ``target``; returns triples per graph.
 
-    ``timeout`` bounds each request (``TEHKG_TARGET_TIMEOUT``, default an hour: the switch of a large
-    dataset is one long transaction)."""
+    ``timeout`` bounds each request (``TEHKG_TARGET_TIMEOUT``, default an hour)."""
     settings = PublishSettings.load(target_timeout=timeout)
-    quads = parse_all(collect(sources), allow_shared_graphs)
+    files = collect(sources)
+    quads: Iterable[ox.Quad]
     if validate:
+        quads = parse_all(files, allow_shared_graphs)
         quality_gate(quads)
-    memory = ox.Store()
-    memory.extend(quads)
+    else:
+        quads = guarded(files, allow_shared_graphs)
     built = datetime.now(UTC)
-    statistics.describe(memory, built.isoformat(timespec="seconds"))
-    graphs: dict[str, list[ox.Triple]] = defaultdict(list)
-    for quad in memory.quads_for_pattern(None, None, None, None):
-        name = "" if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
-        graphs[name].append(quad.triple)
     update = update_endpoint(target, settings)
     with httpx.Client(timeout=settings.target_timeout, auth=credentials(settings)) as client:
         try:
             if update is None:
-                return _put_in_place(client, target, graphs)
+                return _put_in_place(client, target, quads, built)
             query = settings.target_query or update
-            return _staged(client, target, update, query, graphs, built.strftime("%Y%m%dT%H%M%S%fZ"))
+            return Publication(client, target, update, query, built).publish(quads)
         except httpx.HTTPError as err:
             raise PublishFailed(f"{type(err).__name__} from the target: {err}") from None
 
@@ -105,12 +124,16 @@ def credentials(settings: PublishSettings) -> httpx.DigestAuth | None:
     return httpx.DigestAuth(user, settings.target_password.get_secret_value()) if user else None
 
 
-def _put(client: httpx.Client, target: str, graph: str, triples: list[ox.Triple]) -> httpx.Response:
-    body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+def _send(client: httpx.Client, target: str, graph: str, lines: list[str], replace: bool = False) -> None:
+    """POST N-Triples ``lines`` into ``graph`` (PUT: in place of its content)."""
+    body = "".join(lines).encode()
     params = {"graph": graph} if graph else {"default": ""}
-    response = client.put(target, params=params, content=body, headers={"Content-Type": formats.N_TRIPLES})
-    _check(response, f"PUT of graph <{graph}>" if graph else "PUT of the default graph")
-    return response
+    send = client.put if replace else client.post
+    for _ in range(SEND_ATTEMPTS):
+        response = send(target, params=params, content=body, headers={"Content-Type": formats.N_TRIPLES})
+        if response.status_code < 500:
+            break  # sending the same triples again is harmless: a graph holds each once
+    _check(response, f"{'PUT' if replace else 'POST'} of graph <{graph}>" if graph else "PUT of the default graph")
 
 
 def _check(response: httpx.Response, what: str) -> None:
@@ -118,91 +141,317 @@ def _check(response: httpx.Response, what: str) -> None:
         raise PublishFailed(f"{what} answered {response.status_code}: {response.text[:500]}")
 
 
-def _put_in_place(client: httpx.Client, target: str, graphs: dict[str, list[ox.Triple]]) -> dict[str, int]:
+def _put_in_place(client: httpx.Client, target: str, quads: Iterable[ox.Quad], built: datetime) -> dict[str, int]:
+    memory = ox.Store()
+    memory.extend(quads)
+    statistics.describe(memory, built.isoformat(timespec="seconds"))
+    graphs: dict[str, list[str]] = defaultdict(list)
+    for quad in memory.quads_for_pattern(None, None, None, None):
+        name = "" if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
+        graphs[name].append(_line(quad.triple))
     sent = {}
     for graph, triples in sorted(graphs.items()):
-        _put(client, target, graph, triples)
+        _send(client, target, graph, triples, replace=True)
         sent[graph] = len(triples)
         print(f"published {graph or 'default graph'}: {len(triples)} triples")
     return sent
 
 
-def _staged(
-    client: httpx.Client, target: str, update: str, query: str, graphs: dict[str, list[ox.Triple]], version: str
-) -> dict[str, int]:
-    """Stage every graph under this version's IRIs, then switch them in with one update request (``query``: the
-    endpoint that reads the publication record)."""
-    merge = list(dict.fromkeys(t for triples in graphs.values() for t in triples))
-    named = {g: t for g, t in graphs.items() if g}
-    named[vocab.PUBLISHED_DEFAULT_GRAPH] = merge
-    stages = {graph: f"{vocab.PUBLICATION_GRAPH}/{version}/{i}" for i, graph in enumerate(sorted(named))}
-    previous = _published_graphs(client, query)
-    record = vocab.PUBLICATION_GRAPH
-    mark = f"GRAPH <{record}> {{ <{record}> <{vocab.DCTERMS}isReplacedBy> {ox.Literal(version)} }}"
-    try:
-        server = ""
-        for graph, stage in stages.items():
-            server = _put(client, target, stage, named[graph]).headers.get("server", "")
-            print(f"staged {graph}: {len(named[graph])} triples")
-        _update(client, update, f"INSERT DATA {{ {mark} }}", "marking the publication record")
-        if server.startswith("Virtuoso"):
-            _make_public(client, update, [record, *stages])
-        time.sleep(vocab.SWITCH_NOTICE)
-        try:
-            _update(client, update, _switch(stages, previous, version), "the switch to the new version")
-        except httpx.TimeoutException:
-            raise PublishFailed(
-                f"the switch to version {version} did not answer in time: the engine may still commit it; "
-                f"its publication record (<{vocab.PUBLICATION_GRAPH}>) says which version it serves"
-            ) from None
-    except (PublishFailed, httpx.HTTPError):
-        drops = " ; ".join(
-            [f"DELETE DATA {{ {mark} }}"] + [f"DROP SILENT GRAPH <{stage}>" for stage in stages.values()]
-        )
-        try:
-            client.post(update, data={"update": drops})
-        except httpx.HTTPError:
-            pass  # the engine is gone: its stages are dropped by the next publish's switch
-        raise
-    print(f"published version {version}: {len(stages) - 1} named graphs and their merge as the default graph")
-    return {graph: len(named[graph]) for graph in stages}
+def _line(triple: ox.Triple) -> str:
+    """``triple`` as a line of N-Triples."""
+    return f"{triple} .\n"
 
 
-def _published_graphs(client: httpx.Client, query_endpoint: str) -> list[str]:
-    """The graphs the publication record lists, stages of failed publishes included."""
-    query = (
-        f"SELECT DISTINCT ?g WHERE {{ {{ GRAPH <{vocab.PUBLICATION_GRAPH}> {{ ?r <{vocab.DCTERMS}hasPart> ?g }} }}"
-        f" UNION {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), '{vocab.PUBLICATION_GRAPH}/')) }} }}"
+def _has_blank_node(triple: ox.Triple) -> bool:
+    return any(
+        isinstance(term, ox.BlankNode) or (isinstance(term, ox.Triple) and _has_blank_node(term))
+        for term in (triple.subject, triple.object)
     )
-    response = client.post(query_endpoint, data={"query": query}, headers={"Accept": formats.JSON_RESULTS})
-    _check(response, "reading the publication record")
-    return [row["g"]["value"] for row in response.json()["results"]["bindings"]]
 
 
-def _switch(stages: dict[str, str], previous: list[str], version: str) -> str:
-    """One update: drop what this version no longer has, move each stage onto its graph, then settle the record:
-    this version and its graphs written, the previous ones and the mark deleted."""
-    keep = set(stages) | set(stages.values())
-    operations = [f"DROP SILENT GRAPH <{g}>" for g in previous if g not in keep]
-    operations += [f"MOVE SILENT <{stage}> TO <{graph}>" for graph, stage in stages.items()]
-    record, parts = vocab.PUBLICATION_GRAPH, [g for g in sorted(stages) if g != vocab.PUBLISHED_DEFAULT_GRAPH]
-    written = f"<{record}> <{vocab.OWL}versionInfo> {ox.Literal(version)}"
-    written += "".join(f" ; <{vocab.DCTERMS}hasPart> <{g}>" for g in parts)
-    kept = ", ".join([str(ox.Literal(version))] + [f"<{g}>" for g in parts])
-    operations += [
-        f"INSERT DATA {{ GRAPH <{record}> {{ {written} }} }}",
-        f"DELETE {{ GRAPH <{record}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{record}> {{ ?s ?p ?o "
-        f"FILTER(?p = <{vocab.DCTERMS}isReplacedBy> || ?o NOT IN ({kept})) }} }}",
-    ]
-    return " ;\n".join(operations)
+def _values(graphs: Iterable[str]) -> str:
+    return " ".join(f"<{g}>" for g in graphs)
 
 
-def _make_public(client: httpx.Client, update: str, graphs: list[str]) -> None:
-    """Let the public read ``graphs`` on Virtuoso: a no-op where it reads every graph already, the grant of a new
-    graph where the deployer made graphs private by default (the serving account then reads only what is published)."""
-    query = VIRTUOSO_MAKE_PUBLIC.format(graphs=" ".join(str(ox.Literal(g)) for g in graphs))
-    _check(client.post(update, data={"query": query}), "making the published graphs readable")
+class Publication:
+    """One staged publish of a version to an engine with an update endpoint (the module's steps 1 to 6)."""
 
+    def __init__(self, client: httpx.Client, target: str, update: str, query: str, built: datetime) -> None:
+        self.client, self.target, self.update_url, self.query_url = client, target, update, query
+        self.built = built
+        self.version = built.strftime("%Y%m%dT%H%M%S%fZ")
+        self.stage_base = f"{vocab.PUBLICATION_GRAPH}/{self.version}"
+        self.virtuoso = False
+        self.served: set[str] = set()  # the named graphs the record lists
+        self.leftovers: list[str] = []  # stages and pending graphs of failed publishes
+        self.places: dict[str, str] = {}  # each graph of this version: where it is loaded (a stage or itself)
+        self.new: list[str] = []  # graphs loaded in place
+        self.pool = ThreadPoolExecutor(REQUESTS_IN_FLIGHT)
+        self.in_flight: list[Future] = []
+        self.counts: dict[str, int] = defaultdict(int)
+        self.held: list[str] = []  # graphs with triples that have a blank node
+        self.started = time.monotonic()
+        self.mark = (
+            f"GRAPH <{vocab.PUBLICATION_GRAPH}> {{ <{vocab.PUBLICATION_GRAPH}> <{vocab.DCTERMS}isReplacedBy> "
+            f"{ox.Literal(self.version)} }}"
+        )
 
-def _update(client: httpx.Client, update: str, request: str, what: str) -> None:
-    _check(client.post(update, data={"update": request}), what)
+    def publish(self, quads: Iterable[ox.Quad]) -> dict[str, int]:
+        self._read_record()
+        switching = False  # once the switch is sent, the engine may commit it whatever this process hears
+        try:
+            self._stream(quads)
+            self._merge()
+            self._statistics()
+            differences = [g for g in self.places if g in self.served]
+            for graph in differences:
+                self._differences(graph)
+            self._update(f"INSERT DATA {{ {self.mark} }}", "marking the publication record")
+            if self.virtuoso:
+                self._make_public([vocab.PUBLICATION_GRAPH, *self.places])
+            time.sleep(vocab.SWITCH_NOTICE)
+            switching = True
+            switch = self.client.post(self.update_url, data={"update": self._switch(differences)})
+        except httpx.TimeoutException:
+            if switching:
+                raise PublishFailed(
+                    f"the switch to version {self.version} did not answer in time: the engine may still commit it; "
+                    f"its publication record (<{vocab.PUBLICATION_GRAPH}>) says which version it serves"
+                ) from None
+            self._abandon()
+            raise
+        except (PublishFailed, httpx.HTTPError):
+            self._abandon()
+            raise
+        finally:
+            self.pool.shutdown(cancel_futures=True)
+        if switch.status_code >= 300:
+            self._abandon()
+            _check(switch, "the switch to the new version")
+        gone = [g for g in [*self.leftovers, *self.served] if g not in self.places and g not in self.new]
+        stages = [f"{self.places[g]}/{kind}" for g in differences for kind in ("add", "delete")]
+        for graph in [*gone, *(self.places[g] for g in differences), *stages]:
+            self._drop(graph)  # a failure here leaves a private leftover the next switch drops: the version is in
+        print(f"published version {self.version}: {len(self.places) - 1} named graphs and their merge{self._since()}")
+        return {graph: self.counts[graph] for graph in sorted(self.places)}
+
+    def _read_record(self) -> None:
+        """The served graphs (the merge among them once a version is served), and what goes once this version is
+        in: the leftovers of failed publishes (their stages, and the graphs they listed as pending:
+        ``dcterms:hasPart`` of another subject than the record)."""
+        record = f"<{vocab.PUBLICATION_GRAPH}>"
+        query = (
+            f"SELECT DISTINCT ?g ?served ?version WHERE {{ {{ GRAPH {record} {{ ?r {HAS_PART} ?g }} "
+            f"BIND(?r = {record} AS ?served) }}"
+            f" UNION {{ GRAPH {record} {{ {record} <{vocab.OWL}versionInfo> ?version }} }}"
+            f" UNION {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), '{vocab.PUBLICATION_GRAPH}/')) }} }}"
+        )
+        response = self.client.post(self.query_url, data={"query": query}, headers={"Accept": formats.JSON_RESULTS})
+        _check(response, "reading the publication record")
+        self.virtuoso = response.headers.get("server", "").startswith("Virtuoso")
+        for row in response.json()["results"]["bindings"]:
+            if "version" in row:  # a version is served, and with it the merge
+                self.served.add(vocab.PUBLISHED_DEFAULT_GRAPH)
+            elif row.get("served", {}).get("value") in ("true", "1"):
+                self.served.add(row["g"]["value"])
+            else:
+                self.leftovers.append(row["g"]["value"])
+        self.leftovers = [g for g in dict.fromkeys(self.leftovers) if g not in self.served]
+
+    def _place(self, graph: str) -> str:
+        """Where ``graph`` is loaded: a stage when the served version has it, else the graph itself (listed as
+        pending first, emptied of what a failed publish left)."""
+        place = self.places.get(graph)
+        if place is None:
+            if graph in self.served:
+                place = f"{self.stage_base}/{len(self.places)}"
+            else:
+                pending = f"<{self.stage_base}> {HAS_PART} <{graph}>"
+                self._update(
+                    f"INSERT DATA {{ GRAPH <{vocab.PUBLICATION_GRAPH}> {{ {pending} }} }}",
+                    f"listing <{graph}> as pending",
+                )
+                self._update(f"{self._unlogged()}DROP SILENT GRAPH <{graph}>", f"emptying <{graph}>")
+                self.new.append(graph)
+                place = graph
+            self.places[graph] = place
+        return place
+
+    def _since(self) -> str:
+        return f" ({time.monotonic() - self.started:.1f} s)"
+
+    def _unlogged(self) -> str:
+        return VIRTUOSO_UNLOGGED if self.virtuoso else ""
+
+    def _post(self, graph: str, lines: list[str], whole: bool = False) -> None:
+        """Send the N-Triples ``lines`` of ``graph`` to its place, at most ``REQUESTS_IN_FLIGHT`` requests at once, in
+        requests of ``CHUNK_TRIPLES`` at most unless blank nodes tie them to one request (``whole``)."""
+        for start in range(0, len(lines), len(lines) if whole else CHUNK_TRIPLES):
+            while len(self.in_flight) >= REQUESTS_IN_FLIGHT:
+                self.in_flight.pop(0).result()
+            chunk = lines if whole else lines[start : start + CHUNK_TRIPLES]
+            self.counts[graph] += len(chunk)
+            self.in_flight.append(self.pool.submit(_send, self.client, self.target, self._place(graph), chunk))
+
+    def _post_with_merge(self, graph: str, lines: list[str]) -> None:
+        """Ground triples go to their graph and to the merge alike (the engine keeps one copy of each triple)."""
+        self._post(graph, lines)
+        self._post(vocab.PUBLISHED_DEFAULT_GRAPH, lines)
+
+    def _stream(self, quads: Iterable[ox.Quad]) -> None:
+        """Step 1: every quad sent to its graph's place, at most ``BUFFERED_TRIPLES`` held (as N-Triples lines): a
+        graph's are sent once they fill a request, the largest graph's once the buffer is full."""
+        self._place(vocab.PUBLISHED_DEFAULT_GRAPH)
+        buffers: dict[str, list[str]] = defaultdict(list)
+        held: dict[str, list[str]] = defaultdict(list)
+        buffered = 0
+        for quad in quads:
+            if isinstance(quad.graph_name, ox.DefaultGraph):
+                raise PublishFailed("a quad of the default graph: every quad must name its graph")
+            graph = quad.graph_name.value
+            triple = quad.triple
+            if _has_blank_node(triple):
+                held[graph].append(_line(triple))
+                continue
+            buffer = buffers[graph]
+            buffer.append(_line(triple))
+            buffered += 1
+            if len(buffer) == CHUNK_TRIPLES:
+                buffered -= len(buffer)
+                self._post_with_merge(graph, buffers.pop(graph))
+            elif buffered >= BUFFERED_TRIPLES:
+                largest = max(buffers, key=lambda g: len(buffers[g]))
+                buffered -= len(buffers[largest])
+                self._post_with_merge(largest, buffers.pop(largest))
+        for graph, lines in buffers.items():
+            self._post_with_merge(graph, lines)
+        for graph, lines in held.items():
+            self._post(graph, lines, whole=True)
+        self.held = list(held)
+        for sent in self.in_flight:
+            sent.result()
+        self.in_flight = []
+        for graph in held:  # the engine may have kept only one copy of a triple sent twice
+            self.counts[graph] = self._count(self.places[graph])
+        print(f"sent {sum(self.counts.values())} triples in {len(self.counts)} graphs{self._since()}", flush=True)
+
+    def _merge(self) -> None:
+        """Step 2: the triples with a blank node copied into the merge by the engine, so that each blank node stays
+        one node there too (the ground triples went to the merge as they were streamed)."""
+        merge = self.places[vocab.PUBLISHED_DEFAULT_GRAPH]
+        for graph in self.held:
+            place = self.places[graph]
+            self._update(
+                f"INSERT {{ GRAPH <{merge}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{place}> {{ ?s ?p ?o "
+                "FILTER(isBlank(?s) || isBlank(?o)) } }",
+                "building the merge",
+            )
+        print(f"merge built{self._since()}", flush=True)
+
+    def _select(self, query: str) -> list[list[str]]:
+        response = self.client.post(self.query_url, data={"query": query}, headers={"Accept": formats.JSON_RESULTS})
+        _check(response, "computing the statistics")
+        results = response.json()
+        names = results["head"]["vars"]
+        return [[row[n]["value"] for n in names] for row in results["results"]["bindings"]]
+
+    def _count(self, place: str) -> int:
+        return int(self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{place}> {{ ?s ?p ?o }} }}")[0][0])
+
+    def _statistics(self) -> None:
+        """Step 2: statistics.compute's figures, computed by the engine, added to the metadata graph and the merge."""
+        merge = self.places[vocab.PUBLISHED_DEFAULT_GRAPH]
+        named = {place: graph for graph, place in self.places.items() if graph != vocab.PUBLISHED_DEFAULT_GRAPH}
+        values = f"VALUES ?g {{ {_values(named)} }}"
+        graphs = self._select(f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ {values} GRAPH ?g {{ ?s ?p ?o }} }} GROUP BY ?g")
+        classes = self._select(
+            f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH <{merge}> {{ ?s a ?c }} }} GROUP BY ?c"
+        )
+        properties = self._select(
+            f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {values} GRAPH ?g {{ ?s ?p ?o }} }} GROUP BY ?p"
+        )
+        entities = self._select(
+            f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH <{merge}> {{ ?s ?p ?o FILTER(isIRI(?s)) }} }}"
+        )
+        stats = {
+            "triples": sum(int(n) for _, n in graphs),
+            "entities": int(entities[0][0]),
+            "graphs": {named[g]: int(n) for g, n in graphs},
+            "classes": {c: int(n) for c, n in classes},
+            "properties": {p: int(n) for p, n in properties},
+        }
+        described = [
+            q.triple for q in statistics.as_quads(stats, self.built.isoformat(timespec="seconds"), __version__)
+        ]
+        lines, whole = [_line(t) for t in described], any(_has_blank_node(t) for t in described)
+        self._post(vocab.METADATA_GRAPH, lines, whole)
+        self._post(vocab.PUBLISHED_DEFAULT_GRAPH, lines, whole)
+        for sent in self.in_flight:
+            sent.result()
+        self.in_flight = []
+        for graph in (vocab.METADATA_GRAPH, vocab.PUBLISHED_DEFAULT_GRAPH):
+            self.counts[graph] = self._count(self.places[graph])
+        print(f"statistics: {stats['triples']} triples, {stats['entities']} entities{self._since()}", flush=True)
+
+    def _differences(self, graph: str) -> None:
+        """Step 3: what this version adds to a served graph and removes from it, as two stages."""
+        stage = self.places[graph]
+        for kind, source, other in (("add", stage, graph), ("delete", graph, stage)):
+            self._update(
+                f"{self._unlogged()}INSERT {{ GRAPH <{stage}/{kind}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{source}> "
+                f"{{ ?s ?p ?o }} FILTER NOT EXISTS {{ GRAPH <{other}> {{ ?s ?p ?o }} }} }}",
+                f"comparing <{graph}> with the served version",
+            )
+
+    def _switch(self, differences: list[str]) -> str:
+        """Step 5, one update: each served graph changed by its differences, then the record settled (this version
+        and its graphs written; the previous ones, the mark and the pending entries deleted)."""
+        operations = []
+        for graph in differences:
+            stage = self.places[graph]
+            operations += [
+                f"DELETE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{stage}/delete> {{ ?s ?p ?o }} }}",
+                f"INSERT {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{stage}/add> {{ ?s ?p ?o }} }}",
+            ]
+        record = vocab.PUBLICATION_GRAPH
+        parts = [g for g in sorted(self.places) if g != vocab.PUBLISHED_DEFAULT_GRAPH]
+        written = f"<{record}> <{vocab.OWL}versionInfo> {ox.Literal(self.version)}"
+        written += "".join(f" ; {HAS_PART} <{g}>" for g in parts)
+        kept = ", ".join([str(ox.Literal(self.version))] + [f"<{g}>" for g in parts])
+        operations += [
+            f"INSERT DATA {{ GRAPH <{record}> {{ {written} }} }}",
+            f"DELETE {{ GRAPH <{record}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{record}> {{ ?s ?p ?o "
+            f"FILTER(?s != <{record}> || ?p = <{vocab.DCTERMS}isReplacedBy> || ?o NOT IN ({kept})) }} }}",
+        ]
+        return " ;\n".join(operations)
+
+    def _abandon(self) -> None:
+        """After a failure before the switch: the mark, the pending entries, the stages and the new graphs go."""
+        for sent in self.in_flight:
+            sent.cancel()
+        wait(self.in_flight)  # a request under way ends before what it writes to is dropped
+        stages = [p for g, p in self.places.items() if p != g]
+        drops = [f"DELETE DATA {{ {self.mark} }}"]
+        drops += [f"DELETE WHERE {{ GRAPH <{vocab.PUBLICATION_GRAPH}> {{ <{self.stage_base}> {HAS_PART} ?g }} }}"]
+        drops += [f"DROP SILENT GRAPH <{g}>" for g in [*self.new, *stages]]
+        drops += [f"DROP SILENT GRAPH <{s}/{kind}>" for s in stages for kind in ("add", "delete")]
+        try:
+            self.client.post(self.update_url, data={"update": " ;\n".join(drops)})
+        except httpx.HTTPError:
+            pass  # the engine is gone: what this publish left is dropped by the next publish's switch
+
+    def _drop(self, graph: str) -> None:
+        try:
+            self._update(f"{self._unlogged()}DROP SILENT GRAPH <{graph}>", f"dropping <{graph}>")
+        except (PublishFailed, httpx.HTTPError) as err:
+            print(f"left for the next publish to drop: <{graph}> ({err})")
+
+    def _make_public(self, graphs: list[str]) -> None:
+        """Let the public read ``graphs`` on Virtuoso: a no-op where it reads every graph already, the grant of a new
+        graph where the deployer made graphs private by default (the serving account then reads only what is
+        published)."""
+        query = VIRTUOSO_MAKE_PUBLIC.format(graphs=" ".join(str(ox.Literal(g)) for g in graphs))
+        _check(self.client.post(self.update_url, data={"query": query}), "making the published graphs readable")
+
+    def _update(self, request: str, what: str) -> None:
+        _check(self.client.post(self.update_url, data={"update": request}), what)

@@ -91,7 +91,8 @@ def ask(url: str, query: str, **task: object) -> engines.QueryAnswer:
     async def scenario() -> engines.QueryAnswer:
         remote = engines.RemoteEngine(Settings(backend=url, timeout=20))
         try:
-            return await remote.run(QueryTask(query=query, accept=JSON, **task), 20)  # type: ignore[arg-type]
+            task.setdefault("accept", JSON)
+            return await remote.run(QueryTask(query=query, **task), 20)  # type: ignore[arg-type]
         finally:
             await remote.close()
 
@@ -296,8 +297,9 @@ def test_close_closes_the_http_client(engine):
 
 
 def test_a_failed_switch_takes_its_mark_back(tmp_path, monkeypatch):
-    """The publisher's side: stages, then the mark, then the switch; when the switch fails, one last update
-    deletes the mark and the stages, so readers are held no longer."""
+    """The publisher's side: the graphs streamed, then the mark, then the switch; when the switch fails, one last
+    update deletes the mark, the pending entries and the graphs of the failed version, so readers are held no
+    longer and nothing of it stays."""
     from tehkg.loader import publish
     from tests.conftest import FIXTURES
 
@@ -314,17 +316,19 @@ def test_a_failed_switch_takes_its_mark_back(tmp_path, monkeypatch):
             self.end_headers()
             self.wfile.write(body)
 
-        def do_PUT(self) -> None:  # noqa: N802 - the handler's interface
-            self.rfile.read(int(self.headers["content-length"]))
-            self._answer(201)
-
-        def do_POST(self) -> None:  # noqa: N802
-            form = parse_qs(self.rfile.read(int(self.headers["content-length"])).decode())
-            if "query" in form:
-                self._answer(200, json.dumps({"head": {}, "results": {"bindings": []}}).encode(), JSON)
+        def do_POST(self) -> None:  # noqa: N802 - the handler's interface
+            body = self.rfile.read(int(self.headers["content-length"]))
+            if self.path.startswith("/store"):  # a chunk of triples
+                self._answer(201)
+                return
+            form = parse_qs(body.decode())
+            if "query" in form:  # the record (empty) and the statistics (counts of nothing)
+                counted = "(COUNT(" in form["query"][0] and "GROUP BY" not in form["query"][0]
+                rows = [{"n": {"type": "literal", "value": "0"}}] if counted else []
+                self._answer(200, json.dumps({"head": {"vars": ["n"]}, "results": {"bindings": rows}}).encode(), JSON)
                 return
             updates.append(form["update"][0])
-            self._answer(500 if "MOVE" in updates[-1] else 200, b"the switch failed")
+            self._answer(500 if "versionInfo" in updates[-1] else 200, b"the switch failed")
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -337,12 +341,59 @@ def test_a_failed_switch_takes_its_mark_back(tmp_path, monkeypatch):
     finally:
         server.shutdown()
         server.server_close()
-    mark, switch, cleanup = updates
+    *_, mark, switch, cleanup = updates
     assert mark.startswith("INSERT DATA") and f"<{vocab.DCTERMS}isReplacedBy>" in mark
-    assert "MOVE SILENT" in switch and switch.index("INSERT DATA") < switch.index("DELETE {")  # never empty
-    assert (
-        cleanup.startswith("DELETE DATA") and mark[len("INSERT DATA") :] in cleanup and "DROP SILENT GRAPH" in cleanup
-    )
+    assert switch.index("INSERT DATA") < switch.index("DELETE {")  # the record is never empty
+    assert cleanup.startswith("DELETE DATA") and mark[len("INSERT DATA") :] in cleanup
+    pending = [u for u in updates if u.startswith("INSERT DATA") and f"<{vocab.DCTERMS}hasPart>" in u]
+    assert pending and all(f"DROP SILENT GRAPH <{u.split('<')[-1].split('>')[0]}>" in cleanup for u in pending)
+
+
+def many_rows(count: int) -> bytes:
+    rows = [{"v": {"type": "literal", "value": f"row {i}"}} for i in range(count)]
+    return json.dumps({"head": {"link": [], "vars": ["v"]}, "results": {"bindings": rows}}).encode()
+
+
+def test_a_long_answer_is_read_only_up_to_the_row_past_the_cap(engine, monkeypatch):
+    """An answer of 100 000 rows, over the bound of bytes read from the engine, is answered cut at the cap: its
+    rows are counted as they arrive and the rest is left unread."""
+    script, url = engine
+    content = many_rows(100_000)
+    monkeypatch.setattr(engines, "ANSWER_BYTES", len(content) // 4)
+    script.answer = (JSON, content, {})
+    answer = ask(url, "SELECT ?v WHERE { ?s ?p ?v }", max_rows=10)
+    assert (answer.status, answer.count, answer.truncated) == (200, 10, True)
+    rows = [[ox.Literal(f"row {i}")] for i in range(10)]
+    assert answer.body == serializers.select(JSON, ["v"], rows, truncated=True)
+
+
+def test_a_long_graph_is_read_only_up_to_the_triple_past_the_cap(engine, monkeypatch):
+    script, url = engine
+    lines = "".join(f'<http://example.org/s{i}> <http://example.org/p> "{i}" .\n' for i in range(100_000))
+    monkeypatch.setattr(engines, "ANSWER_BYTES", len(lines) // 4)
+    script.answer = ("application/n-triples", lines.encode(), {})
+    answer = ask(url, "CONSTRUCT WHERE { ?s ?p ?o }", max_rows=5, accept="application/n-triples")
+    assert (answer.status, answer.count, answer.truncated) == (200, 5, True)
+    assert answer.body.decode().splitlines() == lines.splitlines()[:5]
+
+
+@pytest.mark.parametrize("count", [0, 3, 4])
+def test_an_answer_within_the_cap_is_whole(engine, count):
+    script, url = engine
+    script.answer = (JSON, many_rows(count), {})
+    answer = ask(url, "SELECT ?v WHERE { ?s ?p ?v }", max_rows=4)
+    assert (answer.status, answer.count, answer.truncated) == (200, count, False)
+    assert [b["v"]["value"] for b in json.loads(answer.body)["results"]["bindings"]] == [
+        f"row {i}" for i in range(count)
+    ]
+
+
+def test_a_head_after_the_bindings_is_read_whole(engine):
+    script, url = engine
+    rows = [{"v": {"type": "literal", "value": f"row {i}"}} for i in range(30)]
+    script.answer = (JSON, json.dumps({"results": {"bindings": rows}, "head": {"vars": ["v"]}}).encode(), {})
+    answer = ask(url, "SELECT ?v WHERE { ?s ?p ?v }", max_rows=10)
+    assert (answer.status, answer.count, answer.truncated) == (200, 10, True)
 
 
 def test_answers_are_rewritten_off_the_event_loop(engine, monkeypatch):

@@ -84,7 +84,7 @@ def backend(shipped_store, tmp_path_factory) -> Iterator[TestClient]:
             env.setenv("TEHKG_TARGET_UPDATE", f"http://127.0.0.1:{port}/update")
             env.setenv("TEHKG_TARGET_QUERY", f"http://127.0.0.1:{port}/query")
             published = tehkg_cli("build", "--target", f"http://127.0.0.1:{port}/store")
-        assert published.returncode == 0 and "their merge as the default graph" in published.stdout, published.stderr
+        assert published.returncode == 0 and "named graphs and their merge" in published.stdout, published.stderr
         with in_process(shipped_store, TEHKG_BACKEND=f"http://127.0.0.1:{port}/query") as front:
             yield front
     finally:

@@ -90,7 +90,7 @@ class Virtuoso:
                 "MaxDirtyBuffers": 250000,
                 "ThreadsPerQuery": os.cpu_count() or 1,
                 "MaxClientConnections": 64,
-                # a publish switches every graph in one transaction: let it be as large as the data
+                # a republish applies its change to the served graphs in one transaction: room for the whole data
                 "TransactionAfterImageLimit": 1_500_000_000,
             },
             # 32 HTTP threads and keep-alives so 32 clients queue in Virtuoso, not on reconnects; no gzip

@@ -1,10 +1,12 @@
 """An external SPARQL 1.1 engine (Virtuoso, Oxigraph server, Fuseki, GraphDB, QLever) behind ``--backend``."""
 
 import asyncio
+import codecs
 import functools
 import json
 import math
 import os
+import re
 import time
 from dataclasses import dataclass
 from typing import cast
@@ -38,6 +40,9 @@ JSON_RESULTS = formats.JSON_RESULTS
 JSON_ACCEPT = {"Accept": JSON_RESULTS}
 XSD_STRING = vocab.XSD + "string"
 ANSWER_BYTES = 256 << 20  # the largest answer read from the engine (502 past it)
+# bytes of an answer read before its rows are counted: most answers are shorter, and cost no count (the cap still
+# applies to them when they are rewritten)
+COUNTED_FROM = 1 << 18
 # Virtuoso echoes each named-graph-uri as a response header: hundreds of them over a large publication
 ENGINE_HEADERS = 100_000
 # Virtuoso's timeout is an "anytime" budget it overruns while it winds down: it gets this share of the deadline
@@ -60,6 +65,11 @@ class RemoteEngine:
     is settled. Its answer is kept when it came back within the notice of the settled read it was sent on
     (no switch can have begun), or when a read of the record begun after it still shows the version it was
     sent with; otherwise it is asked again once the switch is over, within its deadline.
+
+    The engine's answer is read only up to the row past the cap (``TEHKG_MAX_ROWS``), its rows counted as its bytes
+    arrive (:class:`RowReader`), so a long answer costs the rows served, not the rows it has. It is held until the
+    version is confirmed and its row count known (the ``Tehkg-Result-Count`` and truncation headers precede the
+    body), then rewritten off the event loop into the format asked.
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -92,20 +102,33 @@ class RemoteEngine:
             )
         return self._session
 
-    async def _post(self, body: str | dict, headers: dict[str, str], timeout: float) -> "Reply":
-        """POST a form to the engine; its status, media type and body (``ANSWER_BYTES`` at most)."""
+    async def _post(
+        self, body: str | dict, headers: dict[str, str], timeout: float, max_rows: int | None = None
+    ) -> "Reply":
+        """POST a form to the engine; its status, media type and body (``ANSWER_BYTES`` at most). With ``max_rows``,
+        an answer in SPARQL JSON or N-Triples is read only up to the row past the cap (:class:`RowReader`): the rest
+        is left unread, its connection closed."""
         async with self._client().post(
             self.url, data=body, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)
         ) as response:
             self._virtuoso = response.headers.get("server", "").startswith("Virtuoso")
+            media = response.headers.get("content-type", "").split(";")[0].strip()
+            reader = RowReader(media, max_rows) if max_rows is not None and response.status == 200 else None
             chunks, size = [], 0
             async for chunk in response.content.iter_chunked(1 << 16):
                 size += len(chunk)
                 if size > ANSWER_BYTES:
                     raise AnswerTooLarge(f"the backend's answer exceeds {ANSWER_BYTES >> 20} MiB")
                 chunks.append(chunk)
-            media = response.headers.get("content-type", "").split(";")[0].strip()
-            return Reply(response.status, media, b"".join(chunks), response.headers.get("x-sql-state"))
+                if reader is not None and size > COUNTED_FROM:
+                    # a long answer's rows are counted off the event loop; a short one is read whole, uncounted
+                    unread = b"".join(chunks[reader.fed :])
+                    reader.fed = len(chunks)
+                    if await asyncio.to_thread(reader.feed, unread):
+                        response.close()  # past the cap: the rest of the answer is not needed
+                        break
+            content = reader.content() if reader is not None and reader.complete else b"".join(chunks)
+            return Reply(response.status, media, content, response.headers.get("x-sql-state"))
 
     def directory(self) -> None:
         """No store directory: the data lives in the engine."""
@@ -226,7 +249,7 @@ class RemoteEngine:
         }
         body = "&".join(part for part in (urlencode(form), dataset) if part)
         try:
-            reply = await self._post(body, headers, remaining)
+            reply = await self._post(body, headers, remaining, task.max_rows)
         except TimeoutError:
             raise QueryTimeout(f"query exceeded its time limit of {limit:g} s") from None
         except aiohttp.ClientError as err:
@@ -322,6 +345,73 @@ class Reply:
     media_type: str
     content: bytes
     sql_state: str | None = None  # Virtuoso's X-SQL-State
+
+
+class RowReader:
+    """Counts the rows of an engine's answer as its bytes arrive, to stop reading one row past the cap.
+
+    SPARQL JSON results: each binding of ``results.bindings`` is read as one JSON value (the answer's ``head`` must
+    come first, as Virtuoso, Oxigraph, Fuseki and QLever write it; otherwise the whole answer is read). N-Triples:
+    one triple per line. Any other format is read whole. Once past the cap, :meth:`content` is the answer cut
+    there: the head and the bindings read, or the lines read."""
+
+    BINDINGS = re.compile(r'"bindings"\s*:\s*\[')
+    VARS = re.compile(r'"vars"\s*:\s*(\[[^\]]*\])')
+
+    def __init__(self, media_type: str, max_rows: int) -> None:
+        self.wanted = max_rows + 1  # a row past the cap says the answer is cut
+        self.json = media_type == JSON_RESULTS
+        self.lines = media_type == formats.N_TRIPLES
+        self.text = ""  # JSON read so far (from the first binding not yet read, once the head is found)
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+        self.head: str | None = None  # the ``head`` object's variables, as JSON
+        self.rows: list[str] = []  # each binding's JSON, or each line of N-Triples
+        self.partial = b""  # N-Triples: the line not ended yet
+        self.complete = False  # the cap was passed
+        self.fed = 0  # chunks of the answer fed so far
+
+    def feed(self, chunk: bytes) -> bool:
+        """Read ``chunk``; whether the row past the cap has come (reading may stop)."""
+        if self.json:
+            self._feed_json(self.decoder.decode(chunk))
+        elif self.lines:
+            lines = (self.partial + chunk).split(b"\n")
+            self.partial = lines.pop()
+            self.rows += [line.decode() for line in lines if line.strip() and not line.lstrip().startswith(b"#")]
+        self.complete = len(self.rows) >= self.wanted
+        return self.complete
+
+    def _feed_json(self, text: str) -> None:
+        self.text += text
+        if self.head is None:
+            start = self.BINDINGS.search(self.text)
+            if start is None:
+                return
+            variables = self.VARS.search(self.text, 0, start.start())
+            if variables is None:  # the head comes after the bindings: read whole
+                self.json = False
+                return
+            self.head, self.text = variables.group(1), self.text[start.end() :]
+        decoder, position = json.JSONDecoder(), 0
+        while len(self.rows) < self.wanted:
+            while position < len(self.text) and self.text[position] in " \t\r\n,":
+                position += 1
+            if position == len(self.text) or self.text[position] == "]":
+                break
+            try:
+                _, end = decoder.raw_decode(self.text, position)
+            except ValueError:
+                break  # the binding goes on in the next chunk
+            self.rows.append(self.text[position:end])
+            position = end
+        self.text = self.text[position:]
+
+    def content(self) -> bytes:
+        """The answer cut past the cap, in its own format."""
+        if self.lines:
+            return ("\n".join(self.rows[: self.wanted]) + "\n").encode()
+        bindings = ",".join(self.rows[: self.wanted])
+        return f'{{"head":{{"vars":{self.head}}},"results":{{"bindings":[{bindings}]}}}}'.encode()
 
 
 class AnswerTooLarge(Exception):
