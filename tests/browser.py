@@ -14,6 +14,10 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
+    # only the loopback is reachable: every other name resolves to nothing, every other address goes to a proxy
+    # that does not exist (Chromium never sends loopback through a proxy)
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+    "--proxy-server=http://127.0.0.1:9",
 ]
 
 
@@ -37,3 +41,18 @@ def start_chromium(profile: Path, extra_flags: tuple[str, ...] = (), console: bo
 def csp_refusals(browser) -> list[str]:
     """The console's Content Security Policy refusals since the last call (reading the log clears it)."""
     return [e["message"] for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
+
+
+def answer_rows(browser) -> list:
+    """The rows of the query editor's answer once its run is done, in the table view (an answer may open as a chart)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 20).until(lambda b: b.find_element(By.ID, "status").get_attribute("data-state") == "done")
+    [tab] = WebDriverWait(browser, 20).until(
+        lambda b: b.find_elements(By.CSS_SELECTOR, "#results .view-tabs [role=tab][data-view=table]")
+    )
+    if tab.get_attribute("aria-selected") != "true":
+        tab.click()
+    WebDriverWait(browser, 20).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#results tbody tr"))
+    return browser.find_elements(By.CSS_SELECTOR, "#results tbody tr")

@@ -14,7 +14,7 @@ from tehkg.loader import rdf_files, store_builder
 from tehkg.loader.rdf_files import RdfInputError, refuse_entity_declarations
 from tehkg.loader.store_builder import build
 from tehkg.loader.store_layout import current_store
-from tests.conftest import FIXTURES, PROJECT_ROOT, tehkg_cli
+from tests.conftest import FIXTURES, PROJECT_ROOT, skip_where_refused, tehkg_cli
 
 VALID = FIXTURES / "valid"
 HOSTILE = FIXTURES / "hostile"
@@ -229,7 +229,7 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     disk.mkdir()
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)], capture_output=True)
     if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs: {mounted.stderr.decode().strip()}")
+        skip_where_refused(f"mounting a tmpfs: {mounted.stderr.decode().strip()}")
     try:
         yield disk
     finally:

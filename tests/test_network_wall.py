@@ -18,7 +18,7 @@ from tehkg.endpoint.engines.forwarder import Forwarder, allowed_endpoints
 from tehkg.endpoint.engines.workers import WorkerPool
 from tehkg.loader.store_layout import current_store
 from tehkg.settings import SettingsError
-from tests.conftest import tehkg_cli
+from tests.conftest import skip_where_refused, tehkg_cli
 from tests.test_safety import RUNAWAY
 
 WORKER_MEMORY = 1 << 30
@@ -144,7 +144,7 @@ def _ask_pool(directory: str, allow: tuple[str, ...], queries: list[str]) -> tup
 
     answers, isolated = asyncio.run(scenario())
     if not isolated:
-        pytest.skip("this kernel refuses network namespaces: no wall to test")
+        skip_where_refused("network namespaces (the wall around query workers)")
     return answers, isolated
 
 
@@ -196,7 +196,7 @@ def test_gates_that_cannot_open_leave_the_worker_cut_off(store_directory, canari
     with caplog.at_level(logging.WARNING, logger="tehkg.workers"):
         answers, isolated = asyncio.run(scenario())
     if isolated is False:
-        pytest.skip("this kernel refuses network namespaces: no wall to test")
+        skip_where_refused("network namespaces (the wall around query workers)")
     assert isolated is True and [answer.status for answer in answers] == [400, 400]
     assert a.connections_from_others() == 0
     assert [r.message for r in caplog.records].count(

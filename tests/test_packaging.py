@@ -56,8 +56,9 @@ def test_wheel_installs_one_top_level_name(dist):
         "tehkg/ontology/tehkg.ttl",
         "tehkg/data/plan-2019-2021.trig",
         "tehkg/shapes/tehkg-shapes.ttl",
-        "tehkg/queries/01-measures-per-plan.rq",
-        "tehkg/endpoint/static/editor.js",
+        "tehkg/data/sparql-examples.trig",
+        "tehkg/endpoint/static/build/editor.js",  # the query editor, bundled by make editor: no Node to install
+        "tehkg/endpoint/static/build/LICENSES.txt",
         "tehkg/endpoint/pages/templates/frame.html",
         "tehkg/endpoint/pages/locale/fr/LC_MESSAGES/messages.mo",
     ):
@@ -73,7 +74,7 @@ def test_sdist_holds_ontology_data_shapes_and_licences(dist):
         "shapes/tehkg-shapes.ttl",
         "LICENSE",
         "LICENSE-DATA",
-        "tests/queries/01-measures-per-plan.rq",
+        "data/ttl/sparql-examples.trig",
     ):
         assert path in names
 

@@ -14,8 +14,9 @@ from fastapi.testclient import TestClient
 
 from tehkg.endpoint.http.guard import PAGE_POLICY
 from tehkg.settings import Settings, SettingsError
-from tests.browser import csp_refusals, start_chromium
+from tests.browser import answer_rows, csp_refusals, start_chromium
 from tests.conftest import IN_PROCESS, in_process, start_server, stop, tehkg_cli
+from tests.test_browser import editor, query_text
 
 ID = "https://w3id.org/tehkg/id/test/"
 HOSTILE_TRIG = f"""@prefix teh: <https://w3id.org/tehkg/ontology#> .
@@ -122,7 +123,7 @@ def assert_security_headers(response: httpx.Response) -> None:
         ("/id/test/action", "text/turtle", 200),
         ("/id/test/nothing", "text/html", 404),
         ("/no/such/route", "*/*", 404),
-        ("/static/editor.js", "*/*", 200),
+        ("/static/build/editor.js", "*/*", 200),
         ("/static/style.css", "*/*", 200),
         ("/dataset", "text/turtle", 200),
         ("/health", "*/*", 200),
@@ -173,7 +174,8 @@ def test_pages_run_no_inline_script_style_or_handler(which, request):
         for tag, attrs in tags.tags:
             assert not [name for name in attrs if name.startswith("on") or name == "style"], (path, tag, attrs)
             if tag == "script":
-                assert "src" in attrs or attrs.get("type") == "application/json", (path, attrs)
+                data_block = attrs.get("type") in ("application/json", "application/ld+json")  # data, never run
+                assert "src" in attrs or data_block, (path, attrs)
         assert not [t for t, _ in tags.tags if t == "style"], path
 
 
@@ -327,14 +329,6 @@ def chromium(tmp_path_factory):
     session.quit()
 
 
-def results_rows(browser) -> list:
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    WebDriverWait(browser, 20).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#results tbody tr"))
-    return browser.find_elements(By.CSS_SELECTOR, "#results tbody tr")
-
-
 @pytest.mark.browser
 def test_editor_results_link_only_http_iris_and_fire_nothing(chromium, hostile_server):
     from selenium.common.exceptions import NoAlertPresentException
@@ -344,9 +338,9 @@ def test_editor_results_link_only_http_iris_and_fire_nothing(chromium, hostile_s
         'SELECT ?evil ?web { BIND(IRI("javascript:alert(1)") AS ?evil) BIND(IRI("https://example.org/ok") AS ?web) }'
     )
     chromium.get(hostile_server + "/sparql?query=" + quote(query))  # a query link, as a browser opens it
-    assert chromium.find_element(By.ID, "query").get_attribute("value") == query
-    [row] = results_rows(chromium)
-    evil, web = row.find_elements(By.TAG_NAME, "td")
+    assert query_text(chromium) == query
+    [row] = answer_rows(chromium)
+    evil, web = row.find_elements(By.TAG_NAME, "td")[:2]  # the third: « why this row? »
     assert evil.text == "javascript:alert(1)" and not evil.find_elements(By.TAG_NAME, "a")
     assert web.find_element(By.TAG_NAME, "a").get_attribute("href") == "https://example.org/ok"
     assert not chromium.find_elements(By.CSS_SELECTOR, "a[href^='javascript:'], a[href^='data:']")
@@ -358,20 +352,26 @@ def test_editor_results_link_only_http_iris_and_fire_nothing(chromium, hostile_s
 
 @pytest.mark.browser
 def test_share_link_and_examples_open_the_editor_with_results(chromium, server):
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
     chromium.get(server + "/")
-    example = chromium.find_element(By.CSS_SELECTOR, "main a[href^='/sparql?query=']")
-    example.click()
-    query = chromium.find_element(By.ID, "query").get_attribute("value")
-    assert query.strip() and results_rows(chromium)
-    chromium.find_element(By.ID, "query").send_keys(" # shared")  # the link carries the edited query
+    theme = chromium.find_element(By.CSS_SELECTOR, "main details.examples")  # the examples, grouped by theme
+    theme.find_element(By.TAG_NAME, "summary").click()
+    theme.find_element(By.CSS_SELECTOR, "a[href^='/sparql?query=']").click()
+    query = query_text(chromium)
+    assert query.strip() and answer_rows(chromium)
+    editor(chromium).find_element(By.CSS_SELECTOR, ".cm-content").click()
+    to_the_end = ActionChains(chromium).key_down(Keys.CONTROL).send_keys(Keys.END).key_up(Keys.CONTROL)
+    to_the_end.send_keys(" # shared").perform()
+    assert query_text(chromium) == query + " # shared"  # the link carries the edited query
     chromium.find_element(By.ID, "share").click()  # sets the link's address, then follows it
     WebDriverWait(chromium, 20).until(lambda b: "shared" in b.current_url)
     assert chromium.current_url.startswith(server + "/sparql?query=")
-    assert chromium.find_element(By.ID, "query").get_attribute("value") == query + " # shared"
-    assert results_rows(chromium) and chromium.find_element(By.TAG_NAME, "h1").text == "SPARQL"
+    assert query_text(chromium) == query + " # shared"
+    assert answer_rows(chromium) and chromium.find_element(By.TAG_NAME, "h1").text == "SPARQL"
 
 
 @pytest.mark.browser
@@ -385,9 +385,9 @@ def test_pages_raise_no_csp_errors_and_the_policy_holds(chromium, server, hostil
         chromium.find_element(By.TAG_NAME, "h1")
     chromium.get(server + "/sparql")
     Select(chromium.find_element(By.ID, "examples")).select_by_index(1)  # examples read from the JSON block
-    assert chromium.find_element(By.ID, "query").get_attribute("value").strip()
+    assert query_text(chromium).strip()
     chromium.find_element(By.ID, "run").click()
-    assert results_rows(chromium)
+    assert answer_rows(chromium)
     for path in HOSTILE_PAGES:
         chromium.get(hostile_server + path)
     assert csp_refusals(chromium) == []
