@@ -188,6 +188,51 @@ def test_the_front_page_offers_every_example_grouped_by_theme(shipped_client, se
     assert any(href.startswith("/guide") for href, _ in page.links)
 
 
+class EditorList(HTMLParser):
+    """The query editor's list of examples: each theme (optgroup) with the questions it offers."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.groups: dict[str, list[str]] = {}
+        self.group: list[str] | None = None
+        self.option: list[str] | None = None
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "optgroup":
+            self.group = self.groups.setdefault(dict(attrs)["label"], [])
+        elif tag == "option" and self.group is not None:
+            self.option = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "option" and self.option is not None and self.group is not None:
+            self.group.append("".join(self.option))
+            self.option = None
+        elif tag == "optgroup":
+            self.group = None
+
+    def handle_data(self, data: str) -> None:
+        if self.option is not None:
+            self.option.append(data)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_editor_offers_every_example_grouped_by_theme(shipped_client, served, lang):
+    response = shipped_client.get(f"/sparql?lang={lang}", headers={"Accept": "text/html"})
+    offered = EditorList(response.text).groups
+    expected = {
+        by_language(served, theme, SKOS.prefLabel)[lang]: {
+            str(q)
+            for e in served.subjects(SUBJECT, theme)
+            for q in served.objects(e, RDFS.comment)
+            if q.language == lang
+        }
+        for theme in set(served.objects(None, SUBJECT))
+    }
+    assert {label: set(questions) for label, questions in offered.items()} == expected
+    assert sum(len(questions) for questions in offered.values()) == 94
+
+
 def test_the_examples_graph_has_a_page_for_people(shipped_client):
     response = shipped_client.get("/.well-known/sparql-examples", headers={"Accept": "text/html"})
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")

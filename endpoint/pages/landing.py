@@ -42,15 +42,28 @@ async def example_themes(rows: Rows, lang: str) -> list[ThemeLinks]:
     ]
 
 
+@dataclass(frozen=True)
+class ExampleGroup:
+    """A theme of the query editor's list: its label by language and its examples, each with its place in the
+    editor's list of queries."""
+
+    labels: dict[str, str]
+    examples: list[tuple[int, Example]]
+
+
 @functools.cache
-def example_queries() -> list[Example]:
-    """The examples of the shipped examples file, in order, titled by their question, for the query editor's
-    list."""
-    return [
-        Example(example_body(e.query), {lang: e.questions[lang] for lang in LANGS})
-        for theme in shipped_examples(LANGS[0])
-        for e in theme.examples
-    ]
+def example_groups() -> list[ExampleGroup]:
+    """The examples of the shipped examples file grouped by theme (themes in the order of their first example), for
+    the query editor's list; each example numbered by its place in that list."""
+    by_lang = {lang: shipped_examples(lang) for lang in LANGS}
+    groups, place = [], 0
+    for index, theme in enumerate(by_lang[LANGS[0]]):
+        numbered = []
+        for e in theme.examples:
+            numbered.append((place, Example(example_body(e.query), {lang: e.questions[lang] for lang in LANGS})))
+            place += 1
+        groups.append(ExampleGroup({lang: by_lang[lang][index].label for lang in LANGS}, numbered))
+    return groups
 
 
 async def counts(reader: Reader) -> list[tuple[Named, str]]:

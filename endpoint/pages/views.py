@@ -95,13 +95,15 @@ def search_page(request: Request, q: str, hits: list[dict], headers: Mapping[str
 
 
 def query_editor(request: Request, headers: Mapping[str, str]) -> HTMLResponse:
-    """The query editor: prefixes declared once (added to a query that uses them), examples titled by their
-    question, results table, downloads, share links."""
+    """The query editor: prefixes declared once (added to a query that uses them), examples by theme titled by
+    their question, results, downloads, share links."""
+    groups = landing.example_groups()
     return render(
         request,
         "editor.html",
         headers=headers,
-        examples=landing.example_queries(),
+        example_groups=groups,
+        example_bodies=[example.body for group in groups for _, example in group.examples],
         initial=request.query_params.get("query") or INITIAL_QUERY,
         declared=declared_prefixes(),
         prefixes=EDITOR_PREFIXES,
