@@ -9,7 +9,8 @@ import):
   the endpoint);
 - ``query/``: the canonical reading of a query, negotiation and the answer writers;
 - ``engines/``: where queries run (worker pool behind a network wall, the embedded store, ``--backend``);
-- ``context``: the application's shared state (settings, engine, cache) and the ``Rows`` query runner;
+- ``context``: the application's shared state (settings, engine, cache, per-client query slots) and the ``Rows``
+  query runner;
 - ``documents/``: the response cache, dumps, descriptions and the quality report;
 - ``http/``: connection limits, the guard, HTTP methods and the SPARQL protocol;
 - ``pages/``: every HTML page, from templates; ``routes/``: one router per concern;

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Mount
 
 from tehkg import __version__
-from tehkg.endpoint.context import Context
+from tehkg.endpoint.context import ClientSlots, Context
 from tehkg.endpoint.documents.cache import ResponseCache
 from tehkg.endpoint.engines import make_engine
 from tehkg.endpoint.engines.workers import QueryTimeout
@@ -129,10 +129,11 @@ def create_app(settings: Settings | None = None) -> Callable:
     """
     settings = settings or Settings.load()
     cache = ResponseCache(settings.cache_entries, settings.cache_bytes, settings.cache_entry_bytes)
-    context = Context(settings, make_engine(settings), cache)
+    slots = ClientSlots(settings.max_per_client, settings.client_budget)
+    context = Context(settings, make_engine(settings), cache, slots)
     api = create_api(context)
     cors = CORSMiddleware(
-        QueryLayer(api, context.engine, context.cache, settings),
+        QueryLayer(api, context.engine, context.cache, settings, context.slots),
         allow_origins=["*"],
         allow_methods=["GET", "POST", "HEAD"],
         allow_headers=["*"],

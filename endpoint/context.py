@@ -1,5 +1,7 @@
-"""What every route needs, injected as a FastAPI dependency: settings, engine, cache and helpers."""
+"""What every route needs, injected as a FastAPI dependency: settings, engine, cache, the per-client query slots
+and helpers."""
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -9,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from tehkg import formats
+from tehkg.endpoint import metrics
 from tehkg.endpoint.documents.cache import ResponseCache
 from tehkg.endpoint.engines import Engine
 from tehkg.endpoint.engines.execution import QueryTask
@@ -21,6 +24,59 @@ Row = dict[str, Any]  # a solution's terms by variable name: what they are depen
 Rows = Callable[[str], Awaitable[list[Row]]]  # Context.rows: a SELECT's solutions, as pages and documents read them
 
 
+class ClientSlots:
+    """What each client address may run: ``limit`` uncached queries at once, and ``budget`` seconds of query
+    time per minute (a bucket that refills at ``budget`` per minute, as the Wikidata Query Service counts it).
+
+    A client whose queries used up its budget is refused (429) until the bucket refills, whatever its queries
+    look like: nothing is trusted for having been cheap once. Clients with a full bucket and nothing running
+    are forgotten, and at most ``MAX_CLIENTS`` are remembered (the oldest go first).
+    """
+
+    MAX_CLIENTS = 100_000
+
+    def __init__(self, limit: int, budget: float) -> None:
+        self.limit, self.budget = limit, budget
+        self.running: dict[str, int] = {}
+        self.balance: dict[str, tuple[float, float]] = {}  # client -> (seconds left, when it was counted)
+
+    def _left(self, client: str, now: float) -> float:
+        left, counted = self.balance.get(client, (self.budget, now))
+        return min(self.budget, left + (now - counted) * self.budget / 60)
+
+    def refusal(self, client: str) -> str | None:
+        """Why ``client`` may not start a query now, or None (then it holds a slot until :meth:`give`)."""
+        if self.running.get(client, 0) >= self.limit:
+            metrics.CLIENT_REFUSALS.labels("concurrent-queries").inc()
+            return f"at most {self.limit} uncached queries at once per client; retry shortly"
+        if self._left(client, time.monotonic()) <= 0:
+            metrics.CLIENT_REFUSALS.labels("time-budget").inc()
+            return (
+                f"this client used its {self.budget:g} s of query time per minute; retry when it refills "
+                "(TEHKG_CLIENT_BUDGET)"
+            )
+        self.running[client] = self.running.get(client, 0) + 1
+        return None
+
+    def give(self, client: str, seconds: float) -> None:
+        """Release ``client``'s slot and charge it the ``seconds`` its query ran."""
+        left = self.running.pop(client) - 1
+        if left:
+            self.running[client] = left
+        now = time.monotonic()
+        balance = self._left(client, now) - seconds
+        self.balance.pop(client, None)
+        if balance < self.budget:
+            self.balance[client] = (balance, now)
+            if len(self.balance) > self.MAX_CLIENTS:
+                del self.balance[next(iter(self.balance))]
+
+
+def client_of(request: Request) -> str:
+    """The address a request came from: what the per-client slots count."""
+    return (request.scope.get("client") or ("",))[0]
+
+
 @dataclass
 class Context:
     """The application's shared state; one per application, in ``app.state.context``."""
@@ -28,6 +84,7 @@ class Context:
     settings: Settings
     engine: Engine
     cache: ResponseCache
+    slots: ClientSlots  # shared by every route that runs a client's query: /sparql, /sparql/why
 
     async def rows(self, query: str) -> list[Row]:
         """Solutions of a SELECT over the store, as terms (for pages and documents)."""

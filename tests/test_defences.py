@@ -14,11 +14,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tehkg.endpoint.app import create_app
+from tehkg.endpoint.context import ClientSlots
 from tehkg.endpoint.documents.cache import ResponseCache
 from tehkg.endpoint.engines.execution import QueryTask
 from tehkg.endpoint.engines.workers import WorkerPool
 from tehkg.endpoint.http import protocol
-from tehkg.endpoint.http.protocol import ClientSlots
 from tehkg.endpoint.query.scan import MAX_DEPTH, PortableQuery, QueryRejected, canonical, portable
 from tehkg.endpoint.routes.health import HEALTH_SECONDS
 from tehkg.loader.store_layout import current_store

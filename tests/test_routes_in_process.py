@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tehkg.endpoint.app import create_api, create_app
-from tehkg.endpoint.context import Context
+from tehkg.endpoint.context import ClientSlots, Context
 from tehkg.endpoint.documents.cache import ResponseCache
 from tehkg.endpoint.engines import make_engine
 from tehkg.settings import Settings
@@ -24,7 +24,8 @@ def settings(shipped_store: Path) -> Settings:
 @pytest.fixture(scope="module")
 def api(settings: Settings) -> Iterator[TestClient]:
     """The FastAPI application alone: every route but the answering of queries."""
-    context = Context(settings, make_engine(settings), ResponseCache(settings.cache_entries))
+    slots = ClientSlots(settings.max_per_client, settings.client_budget)
+    context = Context(settings, make_engine(settings), ResponseCache(settings.cache_entries), slots)
     with TestClient(create_api(context)) as client:
         yield client
 

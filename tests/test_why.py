@@ -14,6 +14,7 @@ import pytest
 from tehkg.loader.store_layout import current_store
 from tehkg.vocab import GRAPH_BASE, ID_BASE, TEH
 from tests.competency import all_questions
+from tests.conftest import in_process, ready
 
 QUESTIONS = {q.name: q for q in all_questions()}
 PREFIXES = {
@@ -290,6 +291,19 @@ def test_the_pilot_row_of_measure_16_names_the_2019_2021_plan_and_quotes_its_pil
     english = why(shipped_client, "05-miprof-pilots", {"m": uri("plan/2019-2021/measure/16")}, lang="en")
     titles = {s["title"] for t in english["triples"] for s in t["sources"]}
     assert titles == {"2nd national action plan against trafficking in human beings 2019-2021"}
+
+
+def test_an_explanation_is_charged_to_its_client_as_a_query_is(shipped_store):
+    """The rewritten query runs on the engine: it takes one of the client's slots and spends its time budget, so
+    « why » requests cannot bypass the fairness of /sparql."""
+    row = json.dumps({"m": uri("plan/2019-2021/measure/16")})
+    params = {"query": QUESTIONS["05-miprof-pilots"].query, "row": row}
+    with in_process(shipped_store, TEHKG_CLIENT_BUDGET="0.000001") as client:
+        assert ready(client).get("/sparql/why", params=params).status_code == 200
+        refused = client.get("/sparql", params={"query": "ASK {}"}, headers={"Accept": "application/json"})
+        again = client.get("/sparql/why", params=params)
+    assert refused.status_code == 429 and "TEHKG_CLIENT_BUDGET" in refused.json()["message"]
+    assert again.status_code == 429 and "TEHKG_CLIENT_BUDGET" in again.json()["message"]
 
 
 def test_a_graph_of_no_single_document_is_titled_by_its_own_title(shipped_client):

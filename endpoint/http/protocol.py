@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tehkg import formats
 from tehkg.endpoint import metrics
+from tehkg.endpoint.context import ClientSlots, client_of
 from tehkg.endpoint.documents.cache import ResponseCache
 from tehkg.endpoint.engines import Engine
 from tehkg.endpoint.engines.execution import QueryAnswer, QueryTask, is_iri
@@ -120,54 +121,6 @@ def _media_header(media: str) -> str:
     return f"{media}; charset=utf-8" if media.startswith(formats.TEXT_MEDIA) else media
 
 
-class ClientSlots:
-    """What each client address may run: ``limit`` uncached queries at once, and ``budget`` seconds of query
-    time per minute (a bucket that refills at ``budget`` per minute, as the Wikidata Query Service counts it).
-
-    A client whose queries used up its budget is refused (429) until the bucket refills, whatever its queries
-    look like: nothing is trusted for having been cheap once. Clients with a full bucket and nothing running
-    are forgotten, and at most ``MAX_CLIENTS`` are remembered (the oldest go first).
-    """
-
-    MAX_CLIENTS = 100_000
-
-    def __init__(self, limit: int, budget: float) -> None:
-        self.limit, self.budget = limit, budget
-        self.running: dict[str, int] = {}
-        self.balance: dict[str, tuple[float, float]] = {}  # client -> (seconds left, when it was counted)
-
-    def _left(self, client: str, now: float) -> float:
-        left, counted = self.balance.get(client, (self.budget, now))
-        return min(self.budget, left + (now - counted) * self.budget / 60)
-
-    def refusal(self, client: str) -> str | None:
-        """Why ``client`` may not start a query now, or None (then it holds a slot until :meth:`give`)."""
-        if self.running.get(client, 0) >= self.limit:
-            metrics.CLIENT_REFUSALS.labels("concurrent-queries").inc()
-            return f"at most {self.limit} uncached queries at once per client; retry shortly"
-        if self._left(client, time.monotonic()) <= 0:
-            metrics.CLIENT_REFUSALS.labels("time-budget").inc()
-            return (
-                f"this client used its {self.budget:g} s of query time per minute; retry when it refills "
-                "(TEHKG_CLIENT_BUDGET)"
-            )
-        self.running[client] = self.running.get(client, 0) + 1
-        return None
-
-    def give(self, client: str, seconds: float) -> None:
-        """Release ``client``'s slot and charge it the ``seconds`` its query ran."""
-        left = self.running.pop(client) - 1
-        if left:
-            self.running[client] = left
-        now = time.monotonic()
-        balance = self._left(client, now) - seconds
-        self.balance.pop(client, None)
-        if balance < self.budget:
-            self.balance[client] = (balance, now)
-            if len(self.balance) > self.MAX_CLIENTS:
-                del self.balance[next(iter(self.balance))]
-
-
 class ClientGone(Exception):
     """The client disconnected before its answer was ready; the work was cancelled."""
 
@@ -208,7 +161,7 @@ async def answer_query(
 
     The client holds one of its slots from the first check on (the complete parse a SERVICE check needs is
     work too) and is charged the time its query ran."""
-    client = (request.scope.get("client") or ("",))[0]
+    client = client_of(request)
     refusal = slots.refusal(client) if slots is not None else None
     if refusal is not None:
         return error_response(429, "too-many-queries", refusal)
@@ -307,9 +260,10 @@ class QueryLayer:
     the ``/sparql`` route with their parameters, already read, in ``scope["tehkg.sparql"]``.
     """
 
-    def __init__(self, app: ASGIApp, engine: Engine, cache: ResponseCache, settings: Settings) -> None:
-        self.app, self.engine, self.cache, self.settings = app, engine, cache, settings
-        self.slots = ClientSlots(settings.max_per_client, settings.client_budget)
+    def __init__(
+        self, app: ASGIApp, engine: Engine, cache: ResponseCache, settings: Settings, slots: ClientSlots
+    ) -> None:
+        self.app, self.engine, self.cache, self.settings, self.slots = app, engine, cache, settings, slots
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         release = release_path(scope["path"]) if scope["type"] == "http" else None
