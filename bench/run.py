@@ -38,14 +38,13 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from ctypes import c_byte
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pyoxigraph as ox
 
-from tehkg.endpoint.engines.workers import Snapshot
+from tehkg.endpoint.engines.workers import BrokenStore, served_snapshot
 from tehkg.loader.store_layout import current_store, quad_count
 from tehkg.settings import Settings
 
@@ -264,8 +263,9 @@ class InProcess:
     name = "in-process pyoxigraph"
 
     def __init__(self, store_dir: str) -> None:
-        snapshot = Snapshot(store_dir, SERVED.memory_quads, c_byte())
-        snapshot.copying.join()
+        snapshot = served_snapshot(store_dir, SERVED.memory_quads)
+        if isinstance(snapshot, BrokenStore):
+            raise SystemExit(snapshot.error)
         self.store = snapshot.store
         self.pool = ThreadPoolExecutor(32)
 

@@ -47,7 +47,8 @@ CANCELLED = Counter(
 WORKERS_REPLACED = Counter(
     "tehkg_workers_replaced",
     "Query workers killed or lost and replaced, by reason (deadline, reserve-deadline, memory-limit: killed at "
-    "its memory cap, cancelled: its client left, crashed, died-idle, died-starting)",
+    "its memory cap, cancelled: its client left, crashed, died-idle, died-starting) or recycled (outgrown: its own "
+    "share of the store's shared copy grew past its limit; store-changed: forked from the holder of an older build)",
     ("reason",),
     registry=REGISTRY,
 )

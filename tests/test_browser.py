@@ -301,17 +301,21 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def children(pid: int) -> list[int]:
+def descendants(pid: int) -> list[int]:
+    """The processes under ``pid``: the server's holder of the store and the query workers it forked among them."""
     found = []
-    for task in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{task}/children") as f:
-            found += [int(c) for c in f.read().split()]
-    return found
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found += [int(c) for c in f.read().split()]
+    except FileNotFoundError:  # it ended meanwhile
+        return []
+    return found + [grandchild for child in found for grandchild in descendants(child)]
 
 
 def busy_worker(server_pid: int, deadline: float) -> int:
-    """The child process of the server that computes: the one whose CPU time grows by a tenth of a second."""
-    start = {pid: cpu_seconds(pid) or 0.0 for pid in children(server_pid)}
+    """The process under the server that computes: the one whose CPU time grows by a tenth of a second."""
+    start = {pid: cpu_seconds(pid) or 0.0 for pid in descendants(server_pid)}
     while time.monotonic() < deadline:
         time.sleep(SAMPLE_SECONDS)  # CPU time is read over a window: there is no event to wait on
         for pid, before in start.items():

@@ -1,11 +1,9 @@
 """The competency questions answer exactly what the sources say."""
 
-from ctypes import c_byte
-
 import pyoxigraph as ox
 import pytest
 
-from tehkg.endpoint.engines.workers import Snapshot
+from tehkg.endpoint.engines.workers import Snapshot, copy_store
 from tehkg.loader.store_layout import current_store
 from tests.competency import all_questions, answer
 
@@ -18,9 +16,9 @@ def store(shipped_store, request):
     directory = str(current_store(shipped_store))
     if request.param == "disk":
         return ox.Store.read_only(directory)
-    snapshot = Snapshot(directory, memory_quads=10**9, in_memory=c_byte())
-    snapshot.copying.join()
-    assert snapshot.store is not snapshot.disk and len(snapshot.store) == len(snapshot.disk)
+    snapshot = copy_store(directory)
+    assert isinstance(snapshot, Snapshot) and snapshot.in_memory
+    assert len(snapshot.store) == len(ox.Store.read_only(directory))
     return snapshot.store
 
 

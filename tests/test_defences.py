@@ -17,7 +17,7 @@ from tehkg.endpoint.app import create_app
 from tehkg.endpoint.context import ClientSlots
 from tehkg.endpoint.documents.cache import ResponseCache
 from tehkg.endpoint.engines.execution import QueryTask
-from tehkg.endpoint.engines.workers import WorkerPool
+from tehkg.endpoint.engines.workers import QueryTimeout, WorkerPool
 from tehkg.endpoint.http import protocol
 from tehkg.endpoint.query.scan import MAX_DEPTH, PortableQuery, QueryRejected, canonical, portable
 from tehkg.endpoint.routes.health import HEALTH_SECONDS
@@ -208,6 +208,41 @@ def test_a_runaway_once_fast_cannot_hold_the_reserved_worker(store_directory):
     assert laundered.status == 200
     assert health.status == 200 and health.body.endswith(b"true}")
     assert still_running == [True, True]  # both runaways still wait or run: the reserve answered meanwhile
+
+
+def test_a_query_stopped_on_the_reserve_is_not_given_it_again(store_directory):
+    """Finding: at 1M quads under 8 clients, heavy queries kept landing on the reserve, ran half a second and were
+    stopped there, dozens of times a minute (a third of the CPU thrown away). A query once stopped there now waits
+    for an unreserved worker; the reserve still answers everything else."""
+
+    async def scenario():
+        pool = WorkerPool(2, 0, SMALL_CAP)
+        pool.start(store_directory)
+        try:
+            while len(pool.free) < 2:  # both workers ready: the runaway below takes the unreserved one
+                await asyncio.sleep(0.01)
+            runaway = asyncio.ensure_future(_run(pool, store_directory, RUNAWAY))
+            while len(pool.free) > 1:
+                await asyncio.sleep(0.01)
+            stopped = asyncio.ensure_future(_run(pool, store_directory, RUNAWAY + "\n"))  # takes the reserve
+            while pool.replaced < 1:  # stopped there at RESERVE_SECONDS
+                await asyncio.sleep(0.01)
+            stopped.cancel()
+            try:
+                again = await _run(pool, store_directory, "  " + RUNAWAY, timeout=1.5)  # the same work, spaced
+            except QueryTimeout as err:
+                again = err
+            health = await _run(pool, store_directory, "ASK {}")
+            runaway.cancel()
+            await asyncio.gather(runaway, stopped, return_exceptions=True)
+            return again, health, pool.replaced
+        finally:
+            pool.close()
+
+    again, health, replaced = asyncio.run(scenario())
+    assert isinstance(again, QueryTimeout) and "no query worker became free" in str(again)
+    assert health.status == 200 and health.body.endswith(b"true}")
+    assert replaced == 2  # the one stopped on the reserve, and the runaway's worker when it was cancelled
 
 
 def test_a_client_past_its_time_budget_is_refused_until_it_refills():

@@ -2,8 +2,11 @@
 The endpoint is the whole application in process; the worker pool is also called directly."""
 
 import asyncio
+import os
 import random
+import select
 import shutil
+import signal
 import uuid
 from pathlib import Path
 
@@ -231,7 +234,7 @@ def test_worker_killed_mid_query_is_a_502_and_replaced(store_directory):
             running = asyncio.ensure_future(_run(pool, store_directory, RUNAWAY))
             while not worker.ready or pool.free:  # until the runaway query holds the started worker
                 await asyncio.sleep(0.01)
-            worker.process.kill()
+            os.kill(worker.pid, signal.SIGKILL)
             died = await running
             after = await _run(pool, store_directory, "ASK {}")
             return died, after, pool.replaced
@@ -250,8 +253,8 @@ def test_dead_idle_worker_is_replaced_before_use(store_directory):
         try:
             assert (await _run(pool, store_directory, "ASK {}")).status == 200
             (worker,) = pool.workers
-            worker.process.kill()
-            worker.process.join(5)
+            os.kill(worker.pid, signal.SIGKILL)
+            select.select([worker.pidfd], [], [], 5)  # until it has exited
             return await _run(pool, store_directory, "ASK {}"), pool.replaced
         finally:
             pool.close()

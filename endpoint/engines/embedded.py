@@ -21,7 +21,11 @@ class EmbeddedEngine:
         self.root = Path(settings.store)
         # workers leave the network, a wall behind the query check; allow-listed SERVICE goes through the forwarder
         self.pool = WorkerPool(
-            settings.workers, settings.memory_quads, settings.worker_memory, service_allow=settings.service_allow
+            settings.workers,
+            settings.memory_quads,
+            settings.worker_memory,
+            service_allow=settings.service_allow,
+            private_copy=settings.worker_private_copy,
         )
         self._index: tuple[str | None, SearchIndex] = (None, SearchIndex([]))
 

@@ -39,6 +39,7 @@ async def health(ctx: Annotated[Context, Depends(get_context)]) -> JSONResponse:
             "pid": os.getpid(),
             "cache": {"hits": ctx.cache.hits, "misses": ctx.cache.misses},
             "workers_replaced": pool.replaced if pool else None,
+            "workers_recycled": pool.recycled if pool else None,
             "workers_in_memory": pool.in_memory() if pool else None,
             "workers_network_isolated": pool.network_isolated() if pool else None,
         }
