@@ -32,9 +32,11 @@ from tehkg.loader.store_layout import current_store
 
 SAMPLE_SECONDS = 0.5
 VARIANTS = {  # this checkout: how each row holds the store, and the settings that make it so
-    "shared copy (default: a worker is replaced past half the copy made its own)": {},
+    "shared copy (default: a worker keeps the pages it made its own)": {},
+    "shared copy, a worker replaced past 368 MiB made its own (half the copy)": {
+        "TEHKG_WORKER_PRIVATE_COPY": str(368 << 20)
+    },
     "shared copy, a worker replaced past 32 MiB made its own": {"TEHKG_WORKER_PRIVATE_COPY": str(32 << 20)},
-    "shared copy, a worker never replaced for what it made its own": {"TEHKG_WORKER_PRIVATE_COPY": str(1 << 40)},
     "on disk (no copy: the kernel's page cache is shared)": {"TEHKG_MEMORY_QUADS": "0"},
 }
 MIB = 1 << 20

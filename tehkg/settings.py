@@ -114,7 +114,7 @@ class Settings(TehkgSettings):
     workers: int = Field(default_factory=lambda: 2 * (os.cpu_count() or 1), ge=1)
     memory_quads: int = Field(2_000_000, ge=0)  # stores up to this size are copied into memory once, for every worker
     worker_memory: int = Field(0, ge=0)  # bytes a query worker may allocate beyond its stack; 0: half the RAM / workers
-    # bytes of the shared copy a worker may make its own (copy-on-write) before a fresh fork replaces it; 0: half of it
+    # bytes of the shared copy a worker may make its own (copy-on-write) before a fresh fork replaces it; 0: no limit
     worker_private_copy: int = Field(0, ge=0)
     timeout: float = Field(30.0, gt=0)  # seconds; a request may ask for less with ?timeout=
     max_rows: int = Field(10_000, gt=0)  # result rows (or triples) before truncation

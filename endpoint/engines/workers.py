@@ -7,9 +7,9 @@ One copy of the store in memory: a holder process copies a store small enough (`
 memory once, then forks every worker, which shares that copy (copy-on-write, as preloading application servers
 do); replacing a worker is a fork, milliseconds whatever the store's size. pyoxigraph writes to the memory of the
 quads it reads (a full scan of a 1M-quad copy made 568 MiB of it private to the worker), so a worker's own share
-of the copy grows with what its queries scan: a worker
-that has made more than ``TEHKG_WORKER_PRIVATE_COPY`` bytes its own (by default half the copy) is replaced by a
-fresh fork after its task. The fewer bytes, the less memory and the more page copies (bench/WORKERS_MEMORY.md).
+of the copy grows with what its queries scan, up to a whole copy; with ``TEHKG_WORKER_PRIVATE_COPY`` set, a
+worker that has made more than that many bytes its own is replaced by a fresh fork after its task: less memory,
+at the price of the page copies every fresh fork makes again (bench/WORKERS_MEMORY.md).
 A larger store is read from disk: each worker opens it read-only after the fork (the holder never opens it, so no
 storage thread runs in the process that forks). On a rebuild, a holder of the new store is started; until it has
 copied it, the workers answer from the new store on disk, then they are replaced by forks of the new holder.
@@ -150,7 +150,7 @@ class Growth:
     since the last reading (a page copied on write is one) could have reached ``limit``."""
 
     def __init__(self, limit: int) -> None:
-        self.limit = limit  # 0: nothing shared, nothing to watch
+        self.limit = limit  # 0: nothing to watch (no copy shared, or no limit)
         self.start = private_bytes() if limit else 0
         self.faults = self._faults()
 
@@ -209,9 +209,9 @@ def _hold(
 ) -> None:
     """The holder process: copy the store, then fork a worker for each socket the pool sends and report each
     worker's exit. When the pool closes its end, the workers still running are killed and the holder exits.
-    ``private_copy``: the bytes of the copy a worker may make its own (0: half the copy)."""
+    ``private_copy``: the bytes of the copy a worker may make its own (0: no limit)."""
     copy = _holder_copy(directory, memory_quads)
-    outgrown = (private_copy or private_bytes() // 2) if isinstance(copy, Snapshot) else 0
+    outgrown = private_copy if isinstance(copy, Snapshot) else 0
     start = WorkerStart(copy, directory, wall, memory_limit, outgrown)
     control.send(Loaded())
     children: dict[int, int] = {}  # pidfd -> pid
@@ -568,7 +568,7 @@ class WorkerPool:
         private_copy: int = 0,
     ) -> None:
         self.size = size
-        self.private_copy = private_copy  # bytes of the shared copy a worker may make its own (0: half the copy)
+        self.private_copy = private_copy  # bytes of the shared copy a worker may make its own (0: no limit)
         self.memory_quads = memory_quads
         self.memory_limit = memory_limit  # bytes of data each worker may allocate beyond its stack
         # the wall each worker builds around itself (None: workers keep the host's network); with SERVICE
