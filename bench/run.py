@@ -519,8 +519,8 @@ def report(results: list[dict], note: str) -> str:
         "Cold = a unique comment per request defeats every cache; warm = repeated text. Load "
         "generator: a lean keep-alive HTTP/1.1 client in the driver's process, on the same cores. "
         f"tehkg runs {SERVED.workers} query workers (by default two per core); "
-        f"they and the in-process floor copy stores of up to {SERVED.memory_quads:,} quads "
-        "into memory; larger ones are read from disk. Every simulated client connects from 127.0.0.1, so tehkg's "
+        f"stores of up to {SERVED.memory_quads:,} quads are copied into memory once, by the process their "
+        "workers are forked from (the in-process floor copies them too); larger ones are read from disk. Every simulated client connects from 127.0.0.1, so tehkg's "
         "per-client limits are lifted for the run (TEHKG_MAX_PER_CLIENT, TEHKG_CLIENT_BUDGET, TEHKG_MAX_PENDING).",
         "",
         "Errors: requests not answered with 200 (a failure, or no answer within the client's 120 s). "
@@ -559,8 +559,8 @@ def report(results: list[dict], note: str) -> str:
         lines += [
             "",
             f"Query workers tehkg replaced during its measurements (`/health`): {base['workers_replaced']}. A worker "
-            "is replaced when a query runs past its deadline, or past the reserved worker's short deadline; the new "
-            "one answers from disk while it copies the store into memory again.",
+            "is replaced when a query runs past its deadline, or past the reserved worker's short deadline (a query "
+            "stopped there is not given the reserve again); the new one is a fork sharing the in-memory copy.",
             "",
         ]
         for peer in ("oxigraph serve", "rdflib-endpoint", "virtuoso", "in-process pyoxigraph"):
