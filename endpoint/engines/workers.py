@@ -180,9 +180,11 @@ class Ready:
 
 @dataclass
 class Done:
-    """A worker's answer, and whether it should be replaced now (its private memory outgrew its share)."""
+    """A worker's answer, whether it answers from the in-memory copy now (a rebuilt store is read from disk until
+    its own copy is made), and whether it should be replaced now (its private memory outgrew its share)."""
 
     answer: QueryAnswer
+    in_memory: bool
     outgrown: bool
 
 
@@ -308,7 +310,9 @@ def _answer_tasks(conn: Connection, start: WorkerStart, isolated: int) -> None:
             else:
                 answer = execute(snapshot.store, task)
                 answer.release = release_id(directory)
-        conn.send_bytes(pickle.dumps(Done(answer, growth.outgrown()), protocol=pickle.HIGHEST_PROTOCOL))
+        in_memory = isinstance(snapshot, Snapshot) and snapshot.in_memory
+        done = Done(answer, in_memory, growth.outgrown())
+        conn.send_bytes(pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _answer_older_release(task: QueryTask) -> QueryAnswer:
@@ -852,6 +856,7 @@ class WorkerPool:
                 )
             raise
         self._note_isolation(worker)
+        worker.in_memory = finished.in_memory
         self._release(worker, finished.outgrown)
         return finished.answer
 
