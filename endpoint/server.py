@@ -6,7 +6,7 @@ import os
 
 import uvicorn
 
-from tehkg.endpoint.http.connections import LimitedH11Protocol
+from tehkg.endpoint.http.connections import LimitedHttpProtocol
 from tehkg.loader.store_builder import BuildRejected, build, is_up_to_date
 from tehkg.loader.store_layout import current_store
 from tehkg.resources import shipped_sources
@@ -49,10 +49,9 @@ def run(args: argparse.Namespace) -> int:
         workers=settings.replicas,
         log_level="info",
         access_log=False,
-        # h11 bounds what it buffers of an incomplete request line and headers (400 past it); the subclass
-        # bounds how long that may take and how many connections one client holds
-        http=LimitedH11Protocol,
-        h11_max_incomplete_event_size=4 * settings.max_header_bytes,  # the guard answers 431 below that
+        # the subclass bounds the bytes of a request head, how long it may take and how many connections one
+        # client holds (endpoint/http/connections.py)
+        http=LimitedHttpProtocol,
         limit_concurrency=settings.max_connections,
         timeout_keep_alive=settings.keep_alive,
     )

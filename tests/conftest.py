@@ -1,6 +1,6 @@
 """Shared fixtures: the shipped data built once; the endpoint in this process (FastAPI's TestClient over the whole
 application, query layer and worker pool included) for what needs no real server; a real endpoint over HTTP on
-127.0.0.1 (``tehkg serve`` as a subprocess) for what does (sockets, uvicorn and h11, browsers, interop clients); the
+127.0.0.1 (``tehkg serve`` as a subprocess) for what does (sockets, uvicorn and its HTTP parser, browsers, interop clients); the
 command line in this process, or as a subprocess where what a user sees must be observed from outside.
 
 The in-process fixtures take the settings of the subprocess ones they stand for (``fixture_client`` those of

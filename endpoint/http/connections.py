@@ -18,6 +18,12 @@ thus made the endpoint answer 503 to everyone for as long as they were held. Thr
   is closed, so that idle connections spread over many addresses cannot make uvicorn answer 503
   either. Only connections with every request in them answered can be closed this way.
 
+The parser is llhttp (httptools, uvicorn's C protocol, in place of the pure-Python h11), which buffers a header
+line whole before handing it over and bounds nothing itself. So the request line and headers
+are fed to it in slices, and past ``4 × TEHKG_MAX_HEADER_BYTES`` of a head not yet complete the request is
+answered 400 and the connection closed: a head's memory is bounded whatever arrives (below that, the guard
+answers 431 past ``TEHKG_MAX_HEADER_BYTES``).
+
 Counts are per process: with ``TEHKG_REPLICAS`` > 1 each replica has its own count and its own global
 cap, so one client may hold up to replicas × its cap in all, yet can fill no replica.
 """
@@ -27,9 +33,8 @@ import functools
 from collections import Counter
 from typing import Any, ClassVar
 
-import h11
 from uvicorn.config import Config
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.utils import get_remote_addr
 from uvicorn.server import ServerState
 
@@ -44,12 +49,16 @@ def process_settings() -> Settings:
     return Settings.load()
 
 
-class LimitedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with a cap on open connections per client address, a deadline for each
-    request head, and room made at the expense of the longest idle connection when the server is full."""
+HEAD_SIZE_FACTOR = 4  # a head not complete past this many times TEHKG_MAX_HEADER_BYTES is refused 400
+
+
+class LimitedHttpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with a bound on the bytes of a request head, a cap on open connections per
+    client address, a deadline for each request head, and room made at the expense of the longest idle connection
+    when the server is full."""
 
     open_by_client: ClassVar[Counter[str]] = Counter()  # admitted connections per client address, in this process
-    waiting: ClassVar[dict["LimitedH11Protocol", None]] = {}  # connections waiting on their client, longest first
+    waiting: ClassVar[dict["LimitedHttpProtocol", None]] = {}  # connections waiting on their client, longest first
 
     def __init__(
         self,
@@ -63,6 +72,9 @@ class LimitedH11Protocol(H11Protocol):
         self.client_address = ""
         self.admitted = False
         self.head_deadline: asyncio.TimerHandle | None = None
+        self.head_limit = HEAD_SIZE_FACTOR * self.limits.max_header_bytes
+        self.in_head = True  # the parser is reading a request line and headers (or waits for the next one)
+        self.head_bytes = 0  # bytes fed to the parser since the current head began
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         remote = get_remote_addr(transport)
@@ -90,20 +102,41 @@ class LimitedH11Protocol(H11Protocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        super().data_received(data)
+        """Feed ``data`` to the parser, a head's bytes in slices that keep it within ``head_limit``."""
+        view = memoryview(data)
+        while view and not self.transport.is_closing():
+            if not self.in_head:
+                super().data_received(bytes(view))
+                break
+            room = self.head_limit - self.head_bytes
+            if room <= 0:
+                self.send_400_response(f"Request line and headers exceed {self.head_limit} bytes.")
+                break
+            piece, view = view[:room], view[room:]
+            self.head_bytes += len(piece)
+            super().data_received(bytes(piece))
         self._watch_head()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self.in_head = True
+
+    def on_headers_complete(self) -> None:
+        self.in_head = False
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self.in_head, self.head_bytes = True, 0  # the next request's head, pipelined or not, starts here
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
         self._watch_head()
 
     def _awaiting_client(self) -> bool:
-        """Whether only the client can move the connection on: it owes a request head, or the rest of
-        a body whose request has been answered already."""
-        theirs = self.conn.their_state
-        return not self.transport.is_closing() and (
-            theirs is h11.IDLE or (theirs is h11.SEND_BODY and self.conn.our_state is h11.DONE)
-        )
+        """Whether only the client can move the connection on: it owes a request head (none has come yet, or
+        every one has been answered), or the rest of a body whose request has been answered already."""
+        return not self.transport.is_closing() and (self.cycle is None or self.cycle.response_complete)
 
     def _watch_head(self) -> None:
         """Start the head deadline when a wait on the client begins and stop it when the wait ends; a
