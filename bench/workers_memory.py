@@ -1,7 +1,7 @@
 """One copy of the store in memory? Memory and throughput of ``tehkg serve`` with several workers on the 1M generated
 store: this checkout's ways of holding the store beside an earlier revision's, one run.
 
-    python bench/workers_memory.py --compare REV [--workers 4] [--clients 8] [--seconds 30]
+    python bench/workers_memory.py --compare REV [--rounds 3] [--workers 4] [--clients 8] [--seconds 30]
 
 The store is bench/out/tehkg-1M (``python bench/run.py --sizes 1000000`` builds it). Each server (this checkout
 with the settings of each row of VARIANTS, then REV checked out in a temporary git worktree and run from there) is
@@ -10,13 +10,16 @@ worker answers from memory (the time that took is reported; on disk, once it ans
 clients for ``seconds``. Meanwhile the server's process tree is sampled every SAMPLE_SECONDS: the sum of the
 proportional set sizes (PSS: a page shared by n processes counts 1/n in each, so the sum is the memory the tree
 really holds) and of the resident sizes (RSS, which counts a shared page in every process). "One copy" is the
-resident memory of a process holding nothing but the in-memory copy of the same store. Writes
-bench/WORKERS_MEMORY.md. Peaks between two samples are not seen.
+resident memory of a process holding nothing but the in-memory copy of the same store. Every server is measured
+``rounds`` times, the rounds going through all of them in turn: the report gives the median (and range) of the
+rates, the sums of the workers replaced and recycled, and the highest peaks. Writes bench/WORKERS_MEMORY.md.
+Peaks between two samples are not seen.
 """
 
 import argparse
 import asyncio
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -141,6 +144,22 @@ def one_copy(directory: Path) -> int:
     return int(done.stdout.strip())
 
 
+def combined(rounds: list[dict]) -> dict:
+    """One server's rounds as one row: median rate (and range), summed counts, highest peaks."""
+    rates = [r["qps"] for r in rounds]
+    row = {
+        "name": rounds[0]["name"],
+        "qps": statistics.median(rates),
+        "range": f"{min(rates):.1f}–{max(rates):.1f}",
+        "ready": statistics.median(r["ready"] for r in rounds),
+    }
+    for key in ("errors", "replaced", "recycled"):
+        row[key] = sum(r[key] for r in rounds)
+    for key in ("pss_tree", "pss_workers", "rss_tree", "rss_workers"):
+        row[key] = max(r[key] for r in rounds)
+    return row
+
+
 def report(rows: list[dict], copy: int, disk: int, args: argparse.Namespace) -> str:
     lines = [
         "# Workers sharing one copy of the store",
@@ -148,16 +167,18 @@ def report(rows: list[dict], copy: int, disk: int, args: argparse.Namespace) -> 
         written_by(),
         "",
         f"`tehkg serve` on the 1M generated store ({args.workers} workers), the query mix of bench/queries cold "
-        f"from {args.clients} clients for {args.seconds:g} s, memory sampled every {SAMPLE_SECONDS:g} s. "
+        f"from {args.clients} clients for {args.seconds:g} s, {args.rounds} rounds, memory sampled every "
+        f"{SAMPLE_SECONDS:g} s. "
         f"One copy: a process holding only the in-memory copy of the store, **{copy / MIB:.0f} MiB** resident.",
         "",
-        "| server | ready in | q/s | errors | workers replaced | workers recycled | peak PSS, all "
+        "| server | ready in | q/s (median) | range | errors | workers replaced | workers recycled | peak PSS, all "
         "| peak PSS, beside the server process | ÷ one copy | peak RSS sum, beside the server process |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         lines.append(
-            f"| {row['name']} | {row['ready']:.1f} s | {row['qps']:.1f} | {row['errors']} | {row['replaced']} "
+            f"| {row['name']} | {row['ready']:.1f} s | {row['qps']:.1f} | {row['range']} | {row['errors']} "
+            f"| {row['replaced']} "
             f"| {row['recycled']} "
             f"| {row['pss_tree'] / MIB:.0f} MiB | {row['pss_workers'] / MIB:.0f} MiB "
             f"| {row['pss_workers'] / copy:.2f}× | {row['rss_workers'] / MIB:.0f} MiB |"
@@ -178,6 +199,7 @@ def report(rows: list[dict], copy: int, disk: int, args: argparse.Namespace) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--compare", required=True, help="the git revision to run beside this checkout")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=30.0)
@@ -187,19 +209,21 @@ def main() -> None:
     if directory is None:
         raise SystemExit(f"no store under {store_root}: run `python bench/run.py --sizes 1000000` first")
     copy = one_copy(directory)
-    rows = []
-    for name, settings in VARIANTS.items():
-        rows.append(measure(name, ROOT, settings, store_root, args))
-        print(rows[-1], flush=True)
+    earlier = f"{args.compare} (each worker copies the store into its own memory)"
+    rounds: dict[str, list[dict]] = {name: [] for name in [*VARIANTS, earlier]}
     with tempfile.TemporaryDirectory() as scratch:
         worktree = Path(scratch) / "compare"
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(worktree), args.compare], check=True)
         try:
-            earlier = f"{args.compare} (each worker copies the store into its own memory)"
-            rows.append(measure(earlier, worktree, {}, store_root, args))
-            print(rows[-1], flush=True)
+            for _ in range(args.rounds):
+                for name, settings in VARIANTS.items():
+                    rounds[name].append(measure(name, ROOT, settings, store_root, args))
+                    print(rounds[name][-1], flush=True)
+                rounds[earlier].append(measure(earlier, worktree, {}, store_root, args))
+                print(rounds[earlier][-1], flush=True)
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(worktree)], check=True)
+    rows = [combined(results) for results in rounds.values()]
     disk = sum(f.stat().st_size for f in directory.iterdir() if f.is_file())
     text = report(rows, copy, disk, args)
     (Path(__file__).resolve().parent / "WORKERS_MEMORY.md").write_text(text)
