@@ -16,11 +16,10 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from provenance import written_by
-from run import ROOT, WORK, free_port, tree_cpu, wait_in_memory, wait_up
+from run import ROOT, WORK, checked_out, comparison_parser, free_port, tree_cpu, wait_in_memory, wait_up
 from virtuoso import no_dataset, wrk
 
 from tehkg.settings import Settings
@@ -86,17 +85,13 @@ def report(runs: dict[str, list[dict]], args: argparse.Namespace) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--compare", required=True, help="the git revision to run beside this checkout")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser = comparison_parser(__doc__)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=8)
     args = parser.parse_args()
     if not (WORK / "tehkg-14k" / "current").exists():
         raise SystemExit(f"no store under {WORK / 'tehkg-14k'}: run `python bench/run.py --sizes 14000` first")
-    with tempfile.TemporaryDirectory() as scratch:
-        worktree = Path(scratch) / "compare"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(worktree), args.compare], check=True)
+    with checked_out(args.compare) as worktree:
         servers = []
         try:
             servers = [Server("this checkout", ROOT), Server(args.compare, worktree)]
@@ -108,7 +103,6 @@ def main() -> None:
         finally:
             for server in servers:
                 server.close()
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(worktree)], check=True)
     text = report(runs, args)
     (Path(__file__).resolve().parent / "HTTP_LAYER.md").write_text(text)
     print(text)

@@ -29,6 +29,7 @@ pyoxigraph.
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -36,7 +37,9 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -63,6 +66,26 @@ BIN = Path(sys.executable).parent
 SERVED = Settings.load()  # what `tehkg serve` will use: it inherits this environment
 VIRTUOSO_LOAD = "virtuoso ld_dir + rdf_loader_run + checkpoint"
 VIRTUOSO_LOAD_TIMEOUT = 6 * 3600  # seconds for isql to bulk-load and checkpoint; 10M quads take minutes
+
+
+def comparison_parser(doc: str) -> argparse.ArgumentParser:
+    """The options of a benchmark of this checkout beside an earlier revision: ``--compare REV`` and ``--rounds``."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--compare", required=True, help="the git revision to run beside this checkout")
+    parser.add_argument("--rounds", type=int, default=3)
+    return parser
+
+
+@contextlib.contextmanager
+def checked_out(revision: str) -> Iterator[Path]:
+    """``revision`` checked out in a temporary git worktree (removed afterwards), to run its code beside ours."""
+    with tempfile.TemporaryDirectory() as scratch:
+        worktree = Path(scratch) / "compare"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(worktree), revision], check=True)
+        try:
+            yield worktree
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(worktree)], check=True)
 
 
 def free_port() -> int:

@@ -22,14 +22,24 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 import httpx
 from provenance import written_by
-from run import ROOT, WORK, HttpEndpoint, free_port, process_tree, throughput, wait_in_memory, wait_up
+from run import (
+    ROOT,
+    WORK,
+    HttpEndpoint,
+    checked_out,
+    comparison_parser,
+    free_port,
+    process_tree,
+    throughput,
+    wait_in_memory,
+    wait_up,
+)
 
 from tehkg.loader.store_layout import current_store
 
@@ -197,9 +207,7 @@ def report(rows: list[dict], copy: int, disk: int, args: argparse.Namespace) -> 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--compare", required=True, help="the git revision to run beside this checkout")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser = comparison_parser(__doc__)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=30.0)
@@ -211,18 +219,13 @@ def main() -> None:
     copy = one_copy(directory)
     earlier = f"{args.compare} (each worker copies the store into its own memory)"
     rounds: dict[str, list[dict]] = {name: [] for name in [*VARIANTS, earlier]}
-    with tempfile.TemporaryDirectory() as scratch:
-        worktree = Path(scratch) / "compare"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(worktree), args.compare], check=True)
-        try:
-            for _ in range(args.rounds):
-                for name, settings in VARIANTS.items():
-                    rounds[name].append(measure(name, ROOT, settings, store_root, args))
-                    print(rounds[name][-1], flush=True)
-                rounds[earlier].append(measure(earlier, worktree, {}, store_root, args))
-                print(rounds[earlier][-1], flush=True)
-        finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(worktree)], check=True)
+    with checked_out(args.compare) as worktree:
+        for _ in range(args.rounds):
+            for name, settings in VARIANTS.items():
+                rounds[name].append(measure(name, ROOT, settings, store_root, args))
+                print(rounds[name][-1], flush=True)
+            rounds[earlier].append(measure(earlier, worktree, {}, store_root, args))
+            print(rounds[earlier][-1], flush=True)
     rows = [combined(results) for results in rounds.values()]
     disk = sum(f.stat().st_size for f in directory.iterdir() if f.is_file())
     text = report(rows, copy, disk, args)

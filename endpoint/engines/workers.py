@@ -1,7 +1,8 @@
 """A pool of worker processes that evaluate queries, killed and replaced past their deadline.
 
-pyoxigraph cannot be interrupted from Python, and it holds the GIL while it evaluates (two threads take twice
-as long as one), so queries run in processes and the only way to stop a runaway one is to stop its process.
+pyoxigraph cannot be interrupted from Python, so queries run in processes and the only way to stop a runaway one is
+to stop its process (threads would not even run side by side well: two full scans of the 1M store at once on two
+threads took 1.57× as long as one, bench/ENGINE_SHARING.md).
 
 One copy of the store in memory: a holder process copies a store small enough (``TEHKG_MEMORY_QUADS``) into its
 memory once, then forks every worker, which shares that copy (copy-on-write, as preloading application servers
