@@ -1,21 +1,21 @@
-"""Do kept releases cost the query workers memory? Resident memory of ``tehkg serve``'s workers with 1 release kept
-and with 5.
+"""Do kept releases cost the query workers memory? Memory of the processes under ``tehkg serve`` (the holder of the
+store's copy and its workers) with 1 release kept and with 5.
 
     python bench/releases_memory.py [--workers 2] [--rounds 3]
 
 Builds the shipped data (without the quality gate: the same quads every time) into two store roots, one built once
 and one built five times (five releases, the last served), and serves each in turn with ``tehkg serve`` and
-``TEHKG_WORKERS`` workers, each holding its in-memory copy of the served store. For each server it sends the same
-queries to ``/sparql`` ``rounds`` times and reads every worker's resident memory (/proc); on the server with five
-releases it then sends them ``rounds`` times to each older release's ``/releases/ID/sparql`` (the worker opens that
-release read-only from disk for the task and closes it) and reads the workers' memory again. Writes
+``TEHKG_WORKERS`` workers, forked by the holder of the served store's in-memory copy. For each server it sends the
+same queries to ``/sparql`` ``rounds`` times and reads the proportional memory (PSS) of every process under the
+server; on the server with five releases it then sends them ``rounds`` times to each older release's
+``/releases/ID/sparql`` (the worker opens that release read-only from disk for the task and closes it) and reads
+their memory again. Writes
 bench/RELEASES_MEMORY.md.
 """
 
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 from provenance import written_by
-from run import ROOT, HttpEndpoint, free_port, tree_rss, wait_in_memory, wait_up
+from run import ROOT, HttpEndpoint, free_port, process_tree, smaps, wait_in_memory, wait_up
 
 from tehkg.loader.store_builder import build
 from tehkg.loader.store_layout import releases
@@ -51,12 +51,11 @@ def ask(client: httpx.Client, url: str, rounds: int) -> None:
             response.raise_for_status()
 
 
-def worker_rss(pid: int) -> list[int]:
-    """Resident bytes of each query worker: the server's descendants but itself, the largest first (the spawn
-    start method's resource tracker, a few MiB, is among them and comes last)."""
-    found = tree_rss(pid)
-    found.pop(pid, None)
-    return sorted(found.values(), reverse=True)
+def worker_pss(pid: int) -> list[int]:
+    """Proportional memory (PSS) of each process under the server, the largest first: the holder of the store's copy
+    and the query workers it forked (a page they share counts 1/n in each), and the spawn start method's resource
+    tracker (a few MiB)."""
+    return sorted((smaps(child, "Pss") for child in process_tree(pid) if child != pid), reverse=True)
 
 
 def start(root: Path, workers: int) -> HttpEndpoint:
@@ -80,19 +79,20 @@ def start(root: Path, workers: int) -> HttpEndpoint:
 
 
 def measure(root: Path, workers: int, rounds: int, older: list[str]) -> dict[str, list[int]]:
-    """Workers' resident bytes after queries to /sparql, then (when ``older`` names releases) to each of them."""
+    """The processes' memory under the server after queries to /sparql, then (when ``older`` names releases) to each
+    of them."""
     served = start(root, workers)
     base = served.url.removesuffix("/sparql")
     try:
         with httpx.Client(timeout=120) as client:
             ask(client, served.url, rounds)
-            out = {"served": worker_rss(served.process.pid)}
+            out = {"served": worker_pss(served.process.pid)}
             if older:
                 for release in older:
                     ask(client, f"{base}/releases/{release}/sparql", rounds)
-                out["older"] = worker_rss(served.process.pid)
+                out["older"] = worker_pss(served.process.pid)
                 ask(client, served.url, rounds)
-                out["served again"] = worker_rss(served.process.pid)
+                out["served again"] = worker_pss(served.process.pid)
         return out
     finally:
         served.close()
@@ -123,7 +123,7 @@ def main() -> int:
         return ", ".join(f"{v / MIB:.1f}" for v in values)
 
     def total(values: list[int]) -> float:
-        return sum(values[: args.workers]) / MIB
+        return sum(values) / MIB
 
     rows = [
         ("1 release kept; queries to /sparql", with_one["served"]),
@@ -138,22 +138,20 @@ def main() -> int:
         "# Memory of the query workers with 1 release kept and with 5",
         "",
         f"The shipped data ({len(QUERIES)} queries x {args.rounds} rounds per endpoint), `TEHKG_WORKERS={args.workers}`, "
-        f"each worker holding its in-memory copy of the served store; 6 builds took {build_seconds:.1f} s. "
-        "Resident memory (VmRSS, /proc) of each of the server's child processes, largest first, in MiB: the "
-        f"{args.workers} query workers, then the resource tracker.",
+        f"the workers forked by the holder of the in-memory copy of the served store; 6 builds took "
+        f"{build_seconds:.1f} s. Proportional memory (PSS, /proc/PID/smaps_rollup: a page shared by n processes "
+        "counts 1/n in each) of each process under the server, largest first, in MiB: the holder and the "
+        f"{args.workers} query workers, and the resource tracker.",
         "",
-        "| state | each child's RSS (MiB) | workers' total (MiB) |",
+        "| state | each process's PSS (MiB) | total (MiB) |",
         "|---|---|---|",
         *(f"| {label} | {mib(values)} | {total(values):.1f} |" for label, values in rows),
         "",
-        f"Keeping 5 releases instead of 1 changes the workers' total by {difference:+.1f} MiB while they answer "
+        f"Keeping 5 releases instead of 1 changes the total by {difference:+.1f} MiB while the workers answer "
         "`/sparql`: an older release is opened read-only from disk for the task that queries it and closed after, "
-        "so it costs no memory while it is not queried. The third row is what the workers hold after answering the "
+        "so it costs no memory while it is not queried. The third row is what the processes hold after answering the "
         f"older releases: {total(with_five['older']) - total(with_five['served']):+.1f} MiB, kept by the process after "
         "the release was closed (which of the allocator or the store's reads holds it was not measured).",
-        "",
-        f"Median single worker: {statistics.median(with_one['served'][: args.workers]) / MIB:.1f} MiB (1 release), "
-        f"{statistics.median(with_five['served'][: args.workers]) / MIB:.1f} MiB (5 releases).",
     ]
     (HERE / "RELEASES_MEMORY.md").write_text("\n".join(report) + "\n")
     print("\n".join(report))

@@ -133,6 +133,15 @@ def tree_rss(root: int) -> dict[int, int]:
     return {pid: int(fields[21]) * page for pid, fields in process_tree(root).items()}
 
 
+def smaps(pid: int, field: str) -> int:
+    """``field`` (Pss, Rss) of process ``pid`` in bytes, 0 once it has gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            return next(int(line.split()[1]) * 1024 for line in rollup if line.startswith(field + ":"))
+    except (OSError, StopIteration):
+        return 0
+
+
 def wait_up(url: str, seconds: float = 600) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

@@ -36,6 +36,7 @@ from run import (
     comparison_parser,
     free_port,
     process_tree,
+    smaps,
     throughput,
     wait_in_memory,
     wait_up,
@@ -68,15 +69,6 @@ print(next(int(l.split()[1]) * 1024 for l in open("/proc/self/status") if l.star
 """
 
 
-def memory(pid: int, field: str) -> int:
-    """``field`` (Pss, Rss) of process ``pid`` in bytes, 0 once it has gone."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as rollup:
-            return next(int(line.split()[1]) * 1024 for line in rollup if line.startswith(field + ":"))
-    except (OSError, StopIteration):
-        return 0
-
-
 class Sampler(threading.Thread):
     """Peak PSS and RSS sums of a process tree, whole and without its root, sampled until stopped."""
 
@@ -89,7 +81,7 @@ class Sampler(threading.Thread):
     def sample(self) -> None:
         pids = list(process_tree(self.root))
         for field in ("Pss", "Rss"):
-            sizes = {pid: memory(pid, field) for pid in pids}
+            sizes = {pid: smaps(pid, field) for pid in pids}
             key = field.lower()
             self.peaks[f"{key}_tree"] = max(self.peaks[f"{key}_tree"], sum(sizes.values()))
             beside = sum(size for pid, size in sizes.items() if pid != self.root)
