@@ -152,3 +152,32 @@ def test_a_worker_past_its_private_share_of_the_copy_is_replaced_by_a_fresh_fork
     answers, pids, recycled, replaced = asyncio.run(scenario())
     assert {a.status for a in answers} == {200} and len({a.body for a in answers}) == 1
     assert recycled == 3 and replaced == 0 and len(set(pids)) == 3
+
+
+def test_a_holder_that_died_is_started_again_for_the_next_worker(store_directory):
+    """The holder killed (say by the kernel's out-of-memory killer): its workers go on answering, and the worker
+    replaced next is forked by a new holder of the same store."""
+
+    async def scenario():
+        pool = WorkerPool(1, COPY_ALL, WORKER_MEMORY)
+        pool.start(store_directory)
+        try:
+            first = await _ask(pool, store_directory, TITLES)
+            dead = pool.holder
+            dead.process.kill()
+            await _until(lambda: not dead.alive)  # its pipe said so
+            still = await _ask(pool, store_directory, TITLES)  # the orphaned worker answers
+            with pytest.raises(Exception, match="time limit"):
+                await _ask(pool, store_directory, RUNAWAY, timeout=0.5)  # its worker is killed and replaced
+            (replacement,) = pool.workers
+            await _until(lambda: replacement.ready)
+            again = await _ask(pool, store_directory, TITLES)
+            holder = pool.holder
+            started_again = holder is not dead and holder.alive and _parent(replacement.pid) == holder.process.pid
+            return first, still, again, started_again, replacement.in_memory
+        finally:
+            pool.close()
+
+    first, still, again, started_again, in_memory = asyncio.run(scenario())
+    assert first.body == still.body == again.body and again.status == 200
+    assert started_again and in_memory
