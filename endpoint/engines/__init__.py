@@ -1,7 +1,8 @@
 """Where queries run, and the limits around them.
 
 What lives here: the query task and its answer, and their evaluation on a pyoxigraph store (execution.py, run
-inside a worker); the pool of worker processes, each under a memory cap and killed at its deadline (workers.py);
+inside a worker); the pool of worker processes, forked by the holder of the store's in-memory copy, each under a
+memory cap and killed at its deadline (workers.py);
 the network wall around them (isolation.py) and the forwarder that is their only way to an allow-listed SERVICE
 (forwarder.py); the embedded store served by that pool (embedded.py) and an external SPARQL 1.1 engine behind
 ``--backend`` (remote.py); an older kept release, answered by the same pool from its directory on disk

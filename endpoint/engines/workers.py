@@ -102,6 +102,7 @@ def copy_store(directory: str) -> Snapshot | BrokenStore:
 
 
 def open_on_disk(directory: str) -> Snapshot | BrokenStore:
+    """The store in ``directory`` read-only on disk (a worker opens it after the fork, never the holder)."""
     try:
         return Snapshot(directory, ox.Store.read_only(directory), in_memory=False)
     except Exception as err:  # noqa: BLE001 - a truncated or missing store must not kill the worker
@@ -247,7 +248,8 @@ def _hold(
 @dataclass
 class WorkerStart:
     """What a forked worker starts from: the holder's copy (None: it opens ``directory`` on disk), the wall it goes
-    behind, the bytes it may allocate for queries, and the bytes of the copy it may make its own (0: no copy)."""
+    behind, the bytes it may allocate for queries, and the bytes of the copy it may make its own before it asks to
+    be replaced (0: no limit, or no copy)."""
 
     copy: Snapshot | BrokenStore | None
     directory: str | None
