@@ -495,9 +495,6 @@ class Worker:
         """Running, with nothing on its pipe: an idle worker that died shows EOF there."""
         return not self.conn.closed and not self.conn.poll()
 
-    def read_frame(self) -> object | None:
-        return self.frames.next()
-
     def kill(self) -> None:
         """Stop the process (its exit code then comes from the holder) and close its pipe; once or more."""
         if self.pidfd is not None:
@@ -650,7 +647,7 @@ class WorkerPool:
     def _on_start(self, worker: Worker) -> None:
         """Free ``worker`` once its Ready frame is in; replace it when it died while starting."""
         try:
-            frame = worker.read_frame()
+            frame = worker.frames.next()
         except (EOFError, OSError):
             self._stop_watching(worker)
             self._replace(worker, "died-starting")
@@ -789,7 +786,7 @@ class WorkerPool:
         deadline = time.monotonic() + timeout
         if directory != self.directory:
             self._switch(directory)
-        shape = query_shape(task)
+        shape = query_shape(task) if self.slow else None  # hashed only once some query is remembered as slow
         may_reserve = shape not in self.slow
         while True:
             acquired = await self._acquire_alive(may_reserve, deadline)
@@ -803,7 +800,7 @@ class WorkerPool:
                 if stop >= deadline:
                     raise
                 may_reserve = False  # stopped on the reserve: it waits for an unreserved worker
-                self._remember_slow(shape)
+                self._remember_slow(shape or query_shape(task))
 
     def _remember_slow(self, shape: bytes) -> None:
         self.slow[shape] = None
@@ -821,7 +818,7 @@ class WorkerPool:
 
         def on_readable() -> None:
             try:
-                frame = worker.read_frame()
+                frame = worker.frames.next()
             except (EOFError, OSError) as err:
                 loop.remove_reader(worker.conn.fileno())
                 done.set_exception(err)

@@ -102,19 +102,22 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        """Feed ``data`` to the parser, a head's bytes in slices that keep it within ``head_limit``."""
-        view = memoryview(data)
-        while view and not self.transport.is_closing():
+        """Feed ``data`` to the parser, a head's bytes in slices that keep it within ``head_limit`` (the common
+        case, a whole request within the bound, is fed as it came, uncopied)."""
+        offset = 0
+        while offset < len(data) and not self.transport.is_closing():
+            rest = data[offset:] if offset else data
             if not self.in_head:
-                super().data_received(bytes(view))
+                super().data_received(rest)
                 break
             room = self.head_limit - self.head_bytes
             if room <= 0:
                 self.send_400_response(f"Request line and headers exceed {self.head_limit} bytes.")
                 break
-            piece, view = view[:room], view[room:]
+            piece = rest if len(rest) <= room else rest[:room]
+            offset += len(piece)
             self.head_bytes += len(piece)
-            super().data_received(bytes(piece))
+            super().data_received(piece)
         self._watch_head()
 
     def on_message_begin(self) -> None:
