@@ -15,7 +15,8 @@ and switches versions at once, its memory independent of the data's size:
    node stays one node (a request's labels are its own), and the engine copies them into the merge;
 2. the statistics are computed by the engine and added to the metadata graph and the merge;
 3. for each graph the served version has, the engine computes what this version adds and removes (two more
-   stages); stages are written without a transaction log on Virtuoso (``sql:log-enable 3``), where no reader asks;
+   stages); stages are written row by row on Virtuoso (``sql:log-enable 3``: no transaction, so no size limit),
+   where no reader asks;
 4. the publication record (``…/graph/publication``) is marked: the served version ``dcterms:isReplacedBy``
    this one; the publish then waits ``vocab.SWITCH_NOTICE`` seconds, so that every ``tehkg serve --backend`` has
    read the mark or is checking its answers;
@@ -62,8 +63,12 @@ VIRTUOSO_MAKE_PUBLIC = (
     "BIND(IF(bif:bit_and(sql:RDF_GRAPH_USER_PERMS_GET(?graph, 'nobody'), 1) = 0, "
     "sql:RDF_GRAPH_USER_PERMS_SET(?graph, 'nobody', 1), 0) AS ?made) }}"
 )
-# Virtuoso: an update on graphs no reader asks, committed row by row without a transaction log (no size limit)
-VIRTUOSO_UNLOGGED = "DEFINE sql:log-enable 3 "
+# Virtuoso: an update on graphs no reader asks, committed row by row (no transaction, so no size limit), then, in the
+# same request, the default mode set back: the mode stays with the server thread that ran the request, and a load
+# that thread serves later, committed row by row too, takes five to nine times as long (a CLEAR would not do: Virtuoso
+# skips it, DEFINE included, when the graph is absent)
+VIRTUOSO_ROW_BY_ROW = "DEFINE sql:log-enable 3 "
+VIRTUOSO_TRANSACTIONAL = " ;\nDEFINE sql:log-enable 1 DROP SILENT GRAPH <urn:tehkg:none>"
 CHUNK_TRIPLES = 50_000  # triples per request at most
 BUFFERED_TRIPLES = 1_000_000  # triples held at most (about 150 MB), before the largest graph's are sent
 # a request the engine failed is sent again: Virtuoso 7.2 may fail one of two requests that both bring a new
@@ -271,7 +276,7 @@ class Publication:
                     f"INSERT DATA {{ GRAPH <{vocab.PUBLICATION_GRAPH}> {{ {pending} }} }}",
                     f"listing <{graph}> as pending",
                 )
-                self._update(f"{self._unlogged()}DROP SILENT GRAPH <{graph}>", f"emptying <{graph}>")
+                self._update(self._row_by_row(f"DROP SILENT GRAPH <{graph}>"), f"emptying <{graph}>")
                 self.new.append(graph)
                 place = graph
             self.places[graph] = place
@@ -280,8 +285,9 @@ class Publication:
     def _since(self) -> str:
         return f" ({time.monotonic() - self.started:.1f} s)"
 
-    def _unlogged(self) -> str:
-        return VIRTUOSO_UNLOGGED if self.virtuoso else ""
+    def _row_by_row(self, update: str) -> str:
+        """``update`` committed row by row on Virtuoso, its server thread then set back to transactions."""
+        return f"{VIRTUOSO_ROW_BY_ROW}{update}{VIRTUOSO_TRANSACTIONAL}" if self.virtuoso else update
 
     def _post(self, graph: str, lines: list[str], whole: bool = False) -> None:
         """Send the N-Triples ``lines`` of ``graph`` to its place, at most ``REQUESTS_IN_FLIGHT`` requests at once, in
@@ -398,8 +404,10 @@ class Publication:
         stage = self.places[graph]
         for kind, source, other in (("add", stage, graph), ("delete", graph, stage)):
             self._update(
-                f"{self._unlogged()}INSERT {{ GRAPH <{stage}/{kind}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{source}> "
-                f"{{ ?s ?p ?o }} FILTER NOT EXISTS {{ GRAPH <{other}> {{ ?s ?p ?o }} }} }}",
+                self._row_by_row(
+                    f"INSERT {{ GRAPH <{stage}/{kind}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{source}> "
+                    f"{{ ?s ?p ?o }} FILTER NOT EXISTS {{ GRAPH <{other}> {{ ?s ?p ?o }} }} }}"
+                ),
                 f"comparing <{graph}> with the served version",
             )
 
@@ -442,7 +450,7 @@ class Publication:
 
     def _drop(self, graph: str) -> None:
         try:
-            self._update(f"{self._unlogged()}DROP SILENT GRAPH <{graph}>", f"dropping <{graph}>")
+            self._update(self._row_by_row(f"DROP SILENT GRAPH <{graph}>"), f"dropping <{graph}>")
         except (PublishFailed, httpx.HTTPError) as err:
             print(f"left for the next publish to drop: <{graph}> ({err})")
 
