@@ -9,8 +9,9 @@ and switches versions at once, its memory independent of the data's size:
    ``BUFFERED_TRIPLES`` at most held, each graph to where it is loaded: a graph the served version has to a stage
    of this version (``…/graph/publication/<version>/<n>``); a graph new in this version to its own IRI, which no
    reader asks (readers send the published graphs only, and refuse the others) and which the record lists as
-   pending first, so that a failed publish's leftovers go with the next switch. Each request goes to the RDF merge
-   of the graphs too (``…/graph/default``, the set-valued default graph; the engine keeps one copy of a triple).
+   pending first (up to ``PLACED_AT_ONCE`` graphs by one request), so that a failed publish's leftovers go with
+   the next switch. Every triple goes to the RDF merge of the graphs too (``…/graph/default``, the set-valued
+   default graph; the engine keeps one copy of a triple), in requests of its own.
    Triples with a blank node are held back and sent with one request per graph at the end, so that each blank
    node stays one node (a request's labels are its own), and the engine copies them into the merge;
 2. the statistics are computed by the engine and added to the metadata graph and the merge;
@@ -70,11 +71,12 @@ VIRTUOSO_MAKE_PUBLIC = (
 VIRTUOSO_ROW_BY_ROW = "DEFINE sql:log-enable 3 "
 VIRTUOSO_TRANSACTIONAL = " ;\nDEFINE sql:log-enable 1 DROP SILENT GRAPH <urn:tehkg:none>"
 CHUNK_TRIPLES = 50_000  # triples per request at most
-BUFFERED_TRIPLES = 1_000_000  # triples held at most (about 150 MB), before the largest graph's are sent
+BUFFERED_TRIPLES = 1_000_000  # triples held at most (about 150 MB), before every graph's are sent
 # a request the engine failed is sent again: Virtuoso 7.2 may fail one of two requests that both bring a new
 # language tag ("Non unique primary key on DB.DBA.RDF_LANGUAGE")
 SEND_ATTEMPTS = 3
 REQUESTS_IN_FLIGHT = 2  # requests sent at once: the engine parses one while the publisher reads the next
+PLACED_AT_ONCE = 500  # new graphs listed as pending, and emptied, by one request
 HAS_PART = f"<{vocab.DCTERMS}hasPart>"
 
 
@@ -263,24 +265,26 @@ class Publication:
                 self.leftovers.append(row["g"]["value"])
         self.leftovers = [g for g in dict.fromkeys(self.leftovers) if g not in self.served]
 
-    def _place(self, graph: str) -> str:
-        """Where ``graph`` is loaded: a stage when the served version has it, else the graph itself (listed as
-        pending first, emptied of what a failed publish left)."""
-        place = self.places.get(graph)
-        if place is None:
+    def _place(self, graphs: Iterable[str]) -> None:
+        """Where each of ``graphs`` not placed yet is loaded: a stage when the served version has it, else the graph
+        itself, listed as pending first, then emptied of what a failed publish left (one request each for up to
+        ``PLACED_AT_ONCE`` graphs)."""
+        unplaced = [graph for graph in dict.fromkeys(graphs) if graph not in self.places]
+        for graph in unplaced:
             if graph in self.served:
-                place = f"{self.stage_base}/{len(self.places)}"
-            else:
-                pending = f"<{self.stage_base}> {HAS_PART} <{graph}>"
-                self._update(
-                    f"INSERT DATA {{ GRAPH <{vocab.PUBLICATION_GRAPH}> {{ {pending} }} }}",
-                    f"listing <{graph}> as pending",
-                )
-                self._update(self._row_by_row(f"DROP SILENT GRAPH <{graph}>"), f"emptying <{graph}>")
-                self.new.append(graph)
-                place = graph
-            self.places[graph] = place
-        return place
+                self.places[graph] = f"{self.stage_base}/{len(self.places)}"
+        fresh = [graph for graph in unplaced if graph not in self.places]
+        for start in range(0, len(fresh), PLACED_AT_ONCE):
+            batch = fresh[start : start + PLACED_AT_ONCE]
+            pending = " ".join(f"<{self.stage_base}> {HAS_PART} <{graph}> ." for graph in batch)
+            named = f"<{batch[0]}>" if len(batch) == 1 else f"{len(batch)} graphs"
+            self._update(
+                f"INSERT DATA {{ GRAPH <{vocab.PUBLICATION_GRAPH}> {{ {pending} }} }}", f"listing {named} as pending"
+            )
+            drops = " ;\n".join(f"DROP SILENT GRAPH <{graph}>" for graph in batch)
+            self._update(self._row_by_row(drops), f"emptying {named}")
+            self.new += batch
+            self.places.update({graph: graph for graph in batch})
 
     def _since(self) -> str:
         return f" ({time.monotonic() - self.started:.1f} s)"
@@ -297,40 +301,44 @@ class Publication:
                 self.in_flight.pop(0).result()
             chunk = lines if whole else lines[start : start + CHUNK_TRIPLES]
             self.counts[graph] += len(chunk)
-            self.in_flight.append(self.pool.submit(_send, self.client, self.target, self._place(graph), chunk))
-
-    def _post_with_merge(self, graph: str, lines: list[str]) -> None:
-        """Ground triples go to their graph and to the merge alike (the engine keeps one copy of each triple)."""
-        self._post(graph, lines)
-        self._post(vocab.PUBLISHED_DEFAULT_GRAPH, lines)
+            self._place([graph])
+            self.in_flight.append(self.pool.submit(_send, self.client, self.target, self.places[graph], chunk))
 
     def _stream(self, quads: Iterable[ox.Quad]) -> None:
-        """Step 1: every quad sent to its graph's place, at most ``BUFFERED_TRIPLES`` held (as N-Triples lines): a
-        graph's are sent once they fill a request, the largest graph's once the buffer is full."""
-        self._place(vocab.PUBLISHED_DEFAULT_GRAPH)
+        """Step 1: every quad sent to its graph's place and, unless it has a blank node, to the merge, at most
+        ``BUFFERED_TRIPLES`` held (as N-Triples lines): a graph's are sent once they fill a request, the merge's
+        likewise, and every graph's once the buffer is full (their places made together)."""
+        merge = vocab.PUBLISHED_DEFAULT_GRAPH
+        self._place([merge])
         buffers: dict[str, list[str]] = defaultdict(list)
         held: dict[str, list[str]] = defaultdict(list)
+        merged: list[str] = []
         buffered = 0
         for quad in quads:
             if isinstance(quad.graph_name, ox.DefaultGraph):
                 raise PublishFailed("a quad of the default graph: every quad must name its graph")
             graph = quad.graph_name.value
             triple = quad.triple
+            line = _line(triple)
             if _has_blank_node(triple):
-                held[graph].append(_line(triple))
+                held[graph].append(line)
                 continue
             buffer = buffers[graph]
-            buffer.append(_line(triple))
+            buffer.append(line)
+            merged.append(line)
             buffered += 1
             if len(buffer) == CHUNK_TRIPLES:
                 buffered -= len(buffer)
-                self._post_with_merge(graph, buffers.pop(graph))
-            elif buffered >= BUFFERED_TRIPLES:
-                largest = max(buffers, key=lambda g: len(buffers[g]))
-                buffered -= len(buffers[largest])
-                self._post_with_merge(largest, buffers.pop(largest))
-        for graph, lines in buffers.items():
-            self._post_with_merge(graph, lines)
+                self._post(graph, buffers.pop(graph))
+            if len(merged) == CHUNK_TRIPLES:
+                self._post(merge, merged)
+                merged = []
+            if buffered >= BUFFERED_TRIPLES:
+                self._post_all(buffers)
+                buffers, buffered = defaultdict(list), 0
+        self._post_all(buffers)
+        self._post(merge, merged)
+        self._place(held)
         for graph, lines in held.items():
             self._post(graph, lines, whole=True)
         self.held = list(held)
@@ -340,6 +348,12 @@ class Publication:
         for graph in held:  # the engine may have kept only one copy of a triple sent twice
             self.counts[graph] = self._count(self.places[graph])
         print(f"sent {sum(self.counts.values())} triples in {len(self.counts)} graphs{self._since()}", flush=True)
+
+    def _post_all(self, buffers: dict[str, list[str]]) -> None:
+        """Send every graph's buffered lines, their places made together first."""
+        self._place(buffers)
+        for graph, lines in buffers.items():
+            self._post(graph, lines)
 
     def _merge(self) -> None:
         """Step 2: the triples with a blank node copied into the merge by the engine, so that each blank node stays
@@ -369,22 +383,26 @@ class Publication:
         merge = self.places[vocab.PUBLISHED_DEFAULT_GRAPH]
         named = {place: graph for graph, place in self.places.items() if graph != vocab.PUBLISHED_DEFAULT_GRAPH}
         values = f"VALUES ?g {{ {_values(named)} }}"
-        graphs = self._select(f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ {values} GRAPH ?g {{ ?s ?p ?o }} }} GROUP BY ?g")
+        counted = self._select(
+            f"SELECT ?g ?p (COUNT(*) AS ?n) WHERE {{ {values} GRAPH ?g {{ ?s ?p ?o }} }} GROUP BY ?g ?p"
+        )  # one pass over the graphs for both figures
+        per_graph: dict[str, int] = defaultdict(int)
+        per_property: dict[str, int] = defaultdict(int)
+        for place, predicate, n in counted:
+            per_graph[named[place]] += int(n)
+            per_property[predicate] += int(n)
         classes = self._select(
             f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH <{merge}> {{ ?s a ?c }} }} GROUP BY ?c"
-        )
-        properties = self._select(
-            f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {values} GRAPH ?g {{ ?s ?p ?o }} }} GROUP BY ?p"
         )
         entities = self._select(
             f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH <{merge}> {{ ?s ?p ?o FILTER(isIRI(?s)) }} }}"
         )
         stats = {
-            "triples": sum(int(n) for _, n in graphs),
+            "triples": sum(per_graph.values()),
             "entities": int(entities[0][0]),
-            "graphs": {named[g]: int(n) for g, n in graphs},
+            "graphs": dict(per_graph),
             "classes": {c: int(n) for c, n in classes},
-            "properties": {p: int(n) for p, n in properties},
+            "properties": dict(per_property),
         }
         described = [
             q.triple for q in statistics.as_quads(stats, self.built.isoformat(timespec="seconds"), __version__)

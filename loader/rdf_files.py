@@ -86,7 +86,8 @@ def check_size(path: Path) -> None:
         )
     if size > limits.warn_input_bytes:
         print(
-            f"warning: {printable(str(path))}: {size >> 20} MiB; validating it holds every triple in memory",
+            f"warning: {printable(str(path))}: {size >> 20} MiB; validating it holds every triple in memory "
+            "(--no-validate streams it)",
             file=sys.stderr,
         )
 
