@@ -9,7 +9,7 @@ and switches versions at once, its memory independent of the data's size:
    ``BUFFERED_TRIPLES`` at most held, each graph to where it is loaded: a graph the served version has to a stage
    of this version (``…/graph/publication/<version>/<n>``); a graph new in this version to its own IRI, which no
    reader asks (readers send the published graphs only, and refuse the others) and which the record lists as
-   pending first (up to ``PLACED_AT_ONCE`` graphs by one request), so that a failed publish's leftovers go with
+   pending first (up to ``GRAPHS_AT_ONCE`` graphs by one request), so that a failed publish's leftovers go with
    the next switch. Every triple goes to the RDF merge of the graphs too (``…/graph/default``, the set-valued
    default graph; the engine keeps one copy of a triple), in requests of its own.
    Triples with a blank node are held back and sent with one request per graph at the end, so that each blank
@@ -76,7 +76,8 @@ BUFFERED_TRIPLES = 1_000_000  # triples held at most (about 150 MB), before ever
 # language tag ("Non unique primary key on DB.DBA.RDF_LANGUAGE")
 SEND_ATTEMPTS = 3
 REQUESTS_IN_FLIGHT = 2  # requests sent at once: the engine parses one while the publisher reads the next
-PLACED_AT_ONCE = 500  # new graphs listed as pending, and emptied, by one request
+# graphs named by one request (or one operation) at most: Virtuoso refuses a VALUES or an IN of some thousands
+GRAPHS_AT_ONCE = 500
 HAS_PART = f"<{vocab.DCTERMS}hasPart>"
 
 
@@ -180,6 +181,11 @@ def _values(graphs: Iterable[str]) -> str:
     return " ".join(f"<{g}>" for g in graphs)
 
 
+def _batches(graphs: list[str]) -> list[list[str]]:
+    """``graphs`` in lists of ``GRAPHS_AT_ONCE`` at most."""
+    return [graphs[start : start + GRAPHS_AT_ONCE] for start in range(0, len(graphs), GRAPHS_AT_ONCE)]
+
+
 class Publication:
     """One staged publish of a version to an engine with an update endpoint (the module's steps 1 to 6)."""
 
@@ -268,14 +274,13 @@ class Publication:
     def _place(self, graphs: Iterable[str]) -> None:
         """Where each of ``graphs`` not placed yet is loaded: a stage when the served version has it, else the graph
         itself, listed as pending first, then emptied of what a failed publish left (one request each for up to
-        ``PLACED_AT_ONCE`` graphs)."""
+        ``GRAPHS_AT_ONCE`` graphs)."""
         unplaced = [graph for graph in dict.fromkeys(graphs) if graph not in self.places]
         for graph in unplaced:
             if graph in self.served:
                 self.places[graph] = f"{self.stage_base}/{len(self.places)}"
         fresh = [graph for graph in unplaced if graph not in self.places]
-        for start in range(0, len(fresh), PLACED_AT_ONCE):
-            batch = fresh[start : start + PLACED_AT_ONCE]
+        for batch in _batches(fresh):
             pending = " ".join(f"<{self.stage_base}> {HAS_PART} <{graph}> ." for graph in batch)
             named = f"<{batch[0]}>" if len(batch) == 1 else f"{len(batch)} graphs"
             self._update(
@@ -382,15 +387,16 @@ class Publication:
         """Step 2: statistics.compute's figures, computed by the engine, added to the metadata graph and the merge."""
         merge = self.places[vocab.PUBLISHED_DEFAULT_GRAPH]
         named = {place: graph for graph, place in self.places.items() if graph != vocab.PUBLISHED_DEFAULT_GRAPH}
-        values = f"VALUES ?g {{ {_values(named)} }}"
-        counted = self._select(
-            f"SELECT ?g ?p (COUNT(*) AS ?n) WHERE {{ {values} GRAPH ?g {{ ?s ?p ?o }} }} GROUP BY ?g ?p"
-        )  # one pass over the graphs for both figures
         per_graph: dict[str, int] = defaultdict(int)
         per_property: dict[str, int] = defaultdict(int)
-        for place, predicate, n in counted:
-            per_graph[named[place]] += int(n)
-            per_property[predicate] += int(n)
+        for batch in _batches(list(named)):  # one pass over the graphs for both figures
+            values = f"VALUES ?g {{ {_values(batch)} }}"
+            counted = self._select(
+                f"SELECT ?g ?p (COUNT(*) AS ?n) WHERE {{ {values} GRAPH ?g {{ ?s ?p ?o }} }} GROUP BY ?g ?p"
+            )
+            for place, predicate, n in counted:
+                per_graph[named[place]] += int(n)
+                per_property[predicate] += int(n)
         classes = self._select(
             f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH <{merge}> {{ ?s a ?c }} }} GROUP BY ?c"
         )
@@ -431,24 +437,37 @@ class Publication:
 
     def _switch(self, differences: list[str]) -> str:
         """Step 5, one update: each served graph changed by its differences, then the record settled (this version
-        and its graphs written; the previous ones, the mark and the pending entries deleted)."""
+        and its graphs written, the graphs it no longer has deleted, then the previous version, the mark and the
+        pending entries)."""
         operations = []
-        for graph in differences:
-            stage = self.places[graph]
-            operations += [
-                f"DELETE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{stage}/delete> {{ ?s ?p ?o }} }}",
-                f"INSERT {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{stage}/add> {{ ?s ?p ?o }} }}",
-            ]
-        record = vocab.PUBLICATION_GRAPH
+        # many graphs per operation: one operation each makes more SQL than Virtuoso takes in a request; the stage's
+        # IRI computed (bound by VALUES, Virtuoso compiles one branch per row: past its code size at 500 rows)
+        for batch in _batches(differences):
+            stages = " ".join(f"(<{graph}> <{self.places[graph]}>)" for graph in batch)
+            for change, kind in (("DELETE", "delete"), ("INSERT", "add")):
+                operations.append(
+                    f"{change} {{ GRAPH ?graph {{ ?s ?p ?o }} }} WHERE {{ VALUES (?graph ?stage) {{ {stages} }} "
+                    f"BIND(IRI(CONCAT(STR(?stage), '/{kind}')) AS ?changes) GRAPH ?changes {{ ?s ?p ?o }} }}"
+                )
+        record, version = vocab.PUBLICATION_GRAPH, ox.Literal(self.version)
         parts = [g for g in sorted(self.places) if g != vocab.PUBLISHED_DEFAULT_GRAPH]
-        written = f"<{record}> <{vocab.OWL}versionInfo> {ox.Literal(self.version)}"
-        written += "".join(f" ; {HAS_PART} <{g}>" for g in parts)
-        kept = ", ".join([str(ox.Literal(self.version))] + [f"<{g}>" for g in parts])
+        gone = sorted(self.served - set(parts) - {vocab.PUBLISHED_DEFAULT_GRAPH})
+        operations.append(f"INSERT DATA {{ GRAPH <{record}> {{ <{record}> <{vocab.OWL}versionInfo> {version} }} }}")
         operations += [
-            f"INSERT DATA {{ GRAPH <{record}> {{ {written} }} }}",
-            f"DELETE {{ GRAPH <{record}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{record}> {{ ?s ?p ?o "
-            f"FILTER(?s != <{record}> || ?p = <{vocab.DCTERMS}isReplacedBy> || ?o NOT IN ({kept})) }} }}",
+            f"INSERT DATA {{ GRAPH <{record}> {{ <{record}> {HAS_PART} {', '.join(f'<{g}>' for g in batch)} }} }}"
+            for batch in _batches(parts)
         ]
+        operations += [
+            f"DELETE DATA {{ GRAPH <{record}> {{ <{record}> {HAS_PART} {', '.join(f'<{g}>' for g in batch)} }} }}"
+            for batch in _batches(gone)
+        ]
+        # the mark and the previous version go last: a reader that sees them gone sees the record settled, and
+        # Virtuoso 7.2 shows a concurrent read the operations of a transaction as they are applied
+        operations.append(
+            f"DELETE {{ GRAPH <{record}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{record}> {{ ?s ?p ?o "
+            f"FILTER(?s != <{record}> || ?p = <{vocab.DCTERMS}isReplacedBy> "
+            f"|| (?p = <{vocab.OWL}versionInfo> && ?o != {version})) }} }}"
+        )
         return " ;\n".join(operations)
 
     def _abandon(self) -> None:
@@ -476,8 +495,9 @@ class Publication:
         """Let the public read ``graphs`` on Virtuoso: a no-op where it reads every graph already, the grant of a new
         graph where the deployer made graphs private by default (the serving account then reads only what is
         published)."""
-        query = VIRTUOSO_MAKE_PUBLIC.format(graphs=" ".join(str(ox.Literal(g)) for g in graphs))
-        _check(self.client.post(self.update_url, data={"query": query}), "making the published graphs readable")
+        for batch in _batches(graphs):
+            query = VIRTUOSO_MAKE_PUBLIC.format(graphs=" ".join(str(ox.Literal(g)) for g in batch))
+            _check(self.client.post(self.update_url, data={"query": query}), "making the published graphs readable")
 
     def _update(self, request: str, what: str) -> None:
         _check(self.client.post(self.update_url, data={"update": request}), what)

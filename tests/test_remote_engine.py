@@ -5,6 +5,7 @@ it, and oversized or header-heavy answers are handled."""
 
 import asyncio
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -345,8 +346,9 @@ def test_a_failed_switch_takes_its_mark_back(tmp_path, monkeypatch):
     assert mark.startswith("INSERT DATA") and f"<{vocab.DCTERMS}isReplacedBy>" in mark
     assert switch.index("INSERT DATA") < switch.index("DELETE {")  # the record is never empty
     assert cleanup.startswith("DELETE DATA") and mark[len("INSERT DATA") :] in cleanup
-    pending = [u for u in updates if u.startswith("INSERT DATA") and f"<{vocab.DCTERMS}hasPart>" in u]
-    assert pending and all(f"DROP SILENT GRAPH <{u.split('<')[-1].split('>')[0]}>" in cleanup for u in pending)
+    listed_as_pending = re.compile(f"<{re.escape(vocab.DCTERMS)}hasPart> <([^>]+)>")
+    pending = [g for u in updates[: updates.index(mark)] for g in listed_as_pending.findall(u)]
+    assert pending and all(f"DROP SILENT GRAPH <{graph}>" in cleanup for graph in pending)
 
 
 def many_rows(count: int) -> bytes:

@@ -337,6 +337,34 @@ def test_publish_streams_in_bounded_chunks(engine, tehkg_over, embedded, monkeyp
     assert poll(lambda: rows(ask(tehkg_over, MEASURES)) == measures(embedded))
 
 
+def test_a_publish_of_many_graphs_names_them_in_batches(engine, tehkg_over, embedded, monkeypatch, tmp_path):
+    """Virtuoso refuses a VALUES or IN of some thousands of graphs and a request that makes too much SQL (a 10M
+    publish has 4 279 graphs): the publisher names graphs in batches (``GRAPHS_AT_ONCE``, made small here), in
+    the statistics, the grants, the differences applied by the switch and the record it writes."""
+    monkeypatch.setattr(publish_module, "GRAPHS_AT_ONCE", 7)
+    label = "<http://www.w3.org/2000/01/rdf-schema#label>"
+
+    def version(path: Path, graphs: range, text: str) -> Path:
+        lines = [f'<{vocab.ID_BASE}x/{i}> {label} "{text} {i}" <{vocab.GRAPH_BASE}many-{i}> .\n' for i in graphs]
+        path.write_text("".join(lines))
+        return path
+
+    first = publish_in_process(engine, monkeypatch, version(tmp_path / "first.nq", range(20), "first"))
+    assert len(first) == 22  # the graphs, the metadata and the merge
+    second = publish_in_process(engine, monkeypatch, version(tmp_path / "second.nq", range(5, 30), "second"))
+    listed = rows(
+        ask(
+            engine.base, f"SELECT ?g WHERE {{ GRAPH <{vocab.PUBLICATION_GRAPH}> {{ ?r <{vocab.DCTERMS}hasPart> ?g }} }}"
+        )
+    )
+    assert sorted(listed) == sorted(g for g in second if g != vocab.PUBLISHED_DEFAULT_GRAPH)
+    labels = f"SELECT ?l WHERE {{ ?x {label} ?l }}"
+    assert poll(lambda: sorted(rows(ask(tehkg_over, labels))) == sorted(f"second {i}" for i in range(5, 30)))
+    monkeypatch.undo()
+    assert publish(engine).returncode == 0
+    assert poll(lambda: rows(ask(tehkg_over, MEASURES)) == measures(embedded))
+
+
 # what a server thread's mode was (1: transactions, 3: row by row); the thread is set to 1 by the asking
 THREAD_MODE = "SELECT (bif:log_enable(1, 1) AS ?mode) WHERE {}"
 
