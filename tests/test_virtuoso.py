@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -310,25 +311,37 @@ def test_a_publish_failing_midway_leaves_the_served_version_answering(engine, te
 
 def test_publish_streams_in_bounded_chunks(engine, tehkg_over, embedded, monkeypatch):
     """Each request of the stream carries at most CHUNK_TRIPLES triples (the publisher holds no more than
-    BUFFERED_TRIPLES and the requests in flight), and together they carry every triple of the sources."""
+    BUFFERED_TRIPLES and the requests in flight), and together they carry every triple of the sources. The lines
+    of graphs that fill no request when the buffer is full are set aside, so each graph still gets full requests
+    but its last (sent as the buffer filled, a dump of interleaved graphs made thousands of small requests)."""
     monkeypatch.setattr(publish_module, "CHUNK_TRIPLES", 20)
     monkeypatch.setattr(publish_module, "BUFFERED_TRIPLES", 30)
     sent = Chunks()
     monkeypatch.setattr(publish_module, "_send", sent)
-    before_switch = []
-    switch = publish_module.Publication._switch
+    before_switch, streamed_requests = [], []
+    switch, merge = publish_module.Publication._switch, publish_module.Publication._merge
 
     def served_merge_then_switch(self, differences):  # what the served merge says once all is staged
         before_switch.append(rows(ask(engine.base, MEASURES, **{"default-graph-uri": vocab.PUBLISHED_DEFAULT_GRAPH})))
         return switch(self, differences)
 
+    def count_streamed_then_merge(self):  # the requests of the stream, before the statistics'
+        streamed_requests.append(len(sent.sizes))
+        return merge(self)
+
     monkeypatch.setattr(publish_module.Publication, "_switch", served_merge_then_switch)
+    monkeypatch.setattr(publish_module.Publication, "_merge", count_streamed_then_merge)
     source = ox.Dataset(ox.parse(path=str(VALID / "mini.trig")))
     published = publish_in_process(engine, monkeypatch, VALID)
     assert before_switch == [measures(embedded)]  # the served version untouched until the switch
     streamed = [n for n, blank in zip(sent.sizes, sent.blank, strict=True) if not blank]
     ground = sum(1 for q in source if not {type(q.subject), type(q.object)} & {ox.BlankNode})
     assert max(streamed) <= 20 and len(streamed) >= ground / 20
+    requests = defaultdict(list)  # each place's requests of the stream, in triples
+    for place, n, blank in list(zip(sent.places, sent.sizes, sent.blank, strict=True))[: streamed_requests[0]]:
+        if not blank:
+            requests[place].append(n)
+    assert all(sum(n < 20 for n in sizes) <= 1 for sizes in requests.values()), requests
     data = [q for q in source if q.graph_name.value != vocab.METADATA_GRAPH]  # which gets the statistics too
     assert sum(published[g] for g in {q.graph_name.value for q in data}) == len(data)
     assert poll(lambda: rows(ask(tehkg_over, MEASURES)) == ["1"])
@@ -363,6 +376,23 @@ def test_a_publish_of_many_graphs_names_them_in_batches(engine, tehkg_over, embe
     monkeypatch.undo()
     assert publish(engine).returncode == 0
     assert poll(lambda: rows(ask(tehkg_over, MEASURES)) == measures(embedded))
+
+
+def test_the_statistics_are_read_whole_from_an_engine_that_caps_its_answers(monkeypatch, tmp_path):
+    """Virtuoso cuts an answer at ResultSetMaxRows (10 000 as Debian ships it) and says so in a header only: the
+    statistics (a row per graph and property) are read in pages, so that they count every triple."""
+    capped = virtuoso.Virtuoso(tmp_path / "capped", sparql={"ResultSetMaxRows": 10})
+    capped.start(seconds=120)
+    try:
+        publish_in_process(capped, monkeypatch, VALID)
+        source = ox.Dataset(ox.parse(path=str(VALID / "mini.trig")))
+        void = "http://rdfs.org/ns/void#"
+        total = f"SELECT ?n WHERE {{ GRAPH <{vocab.METADATA_GRAPH}> {{ <{vocab.DATASET_IRI}> <{void}triples> ?n }} }}"
+        assert rows(ask(capped.base, total)) == [str(len(source))]
+        per_graph = f"SELECT (SUM(?n) AS ?sum) WHERE {{ GRAPH <{vocab.METADATA_GRAPH}> {{ ?g <{void}triples> ?n }} }}"
+        assert rows(ask(capped.base, per_graph)) == [str(3 * len(source))]  # the dataset, each graph, each property
+    finally:
+        capped.stop()
 
 
 # what a server thread's mode was (1: transactions, 3: row by row); the thread is set to 1 by the asking
@@ -401,10 +431,11 @@ def record_of(engine: virtuoso.Virtuoso) -> list[str]:
 
 
 class Chunks:
-    """publish._send, recording the size of each request; from the ``refuse_from``-th on, sent where the engine
+    """publish._send, recording the place and size of each request; from the ``refuse_from``-th on, sent where the engine
     has no Graph Store (it answers 404)."""
 
     def __init__(self, refuse_from: int = 0) -> None:
+        self.places: list[str] = []
         self.sizes: list[int] = []
         self.blank: list[bool] = []
         self.refuse_from = refuse_from
@@ -414,6 +445,7 @@ class Chunks:
     def __call__(self, client: httpx.Client, target: str, graph: str, lines: list[str], **kw) -> None:
         triples = list(ox.parse("".join(lines), format=ox.RdfFormat.N_TRIPLES))
         with self.lock:
+            self.places.append(graph)
             self.sizes.append(len(triples))
             self.blank.append(any(publish_module._has_blank_node(t) for t in triples))
             refused = 0 < self.refuse_from <= len(self.sizes)
