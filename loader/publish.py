@@ -83,8 +83,6 @@ REQUESTS_IN_FLIGHT = 2  # requests sent at once: the engine parses one while the
 # graphs named by one request (or one operation) at most: Virtuoso refuses a VALUES or an IN of some thousands
 GRAPHS_AT_ONCE = 500
 HAS_PART = f"<{vocab.DCTERMS}hasPart>"
-# Virtuoso's header on an answer it cut at its cap of rows (ResultSetMaxRows), which it gives as the value
-VIRTUOSO_CUT_AT = "x-sparql-maxrows"
 
 
 class PublishFailed(OSError):
@@ -173,7 +171,7 @@ def _put_in_place(client: httpx.Client, target: str, quads: Iterable[ox.Quad], b
 
 def _cut_at(response: httpx.Response, rows: int) -> int | None:
     """The engine's cap of rows when it cut its answer there (Virtuoso names it in a header), else None."""
-    cap = response.headers.get(VIRTUOSO_CUT_AT, "")
+    cap = response.headers.get(vocab.ENGINE_CUT_HEADER, "")
     return int(cap) if cap.isdigit() and rows >= int(cap) else None
 
 

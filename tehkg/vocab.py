@@ -13,6 +13,9 @@ PUBLICATION_GRAPH = GRAPH_BASE + "publication"
 # seconds between a publish's mark on the publication record and its switch: readers trust answers for this long
 # after a read that found the record settled (loader/publish.py, endpoint/engines/remote.py)
 SWITCH_NOTICE = 4.0
+# the header by which Virtuoso says it cut an answer at its cap of rows (ResultSetMaxRows), whose value it gives
+# (loader/publish.py, endpoint/engines/remote.py)
+ENGINE_CUT_HEADER = "x-sparql-maxrows"
 DATASET_IRI = ID_BASE + "dataset/tehkg"
 SHAPES_IRI = BASE + "shapes"  # the shipped SHACL shapes, as one document
 QUALITY_REPORT_IRI = BASE + "quality"  # the latest validation report of the served data

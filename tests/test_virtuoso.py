@@ -378,9 +378,10 @@ def test_a_publish_of_many_graphs_names_them_in_batches(engine, tehkg_over, embe
     assert poll(lambda: rows(ask(tehkg_over, MEASURES)) == measures(embedded))
 
 
-def test_the_statistics_are_read_whole_from_an_engine_that_caps_its_answers(monkeypatch, tmp_path):
+def test_an_engine_that_caps_its_answers_is_read_whole_or_said_to_cut(monkeypatch, tmp_path):
     """Virtuoso cuts an answer at ResultSetMaxRows (10 000 as Debian ships it) and says so in a header only: the
-    statistics (a row per graph and property) are read in pages, so that they count every triple."""
+    publisher reads the statistics (a row per graph and property) in pages, so that they count every triple, and
+    ``--backend`` marks an answer the engine cut as truncated, as it does one past its own cap."""
     capped = virtuoso.Virtuoso(tmp_path / "capped", sparql={"ResultSetMaxRows": 10})
     capped.start(seconds=120)
     try:
@@ -391,6 +392,14 @@ def test_the_statistics_are_read_whole_from_an_engine_that_caps_its_answers(monk
         assert rows(ask(capped.base, total)) == [str(len(source))]
         per_graph = f"SELECT (SUM(?n) AS ?sum) WHERE {{ GRAPH <{vocab.METADATA_GRAPH}> {{ ?g <{void}triples> ?n }} }}"
         assert rows(ask(capped.base, per_graph)) == [str(3 * len(source))]  # the dataset, each graph, each property
+        process, base = serve(capped.base + "/sparql", tmp_path)
+        try:
+            everything = ask(base, "SELECT * WHERE { ?s ?p ?o }")
+            few = ask(base, "SELECT * WHERE { ?s ?p ?o } LIMIT 9")
+        finally:
+            stop(process)
+        assert (len(rows(everything)), everything.headers.get("tehkg-truncated")) == (10, "true")
+        assert (len(rows(few)), few.headers.get("tehkg-truncated")) == (9, None)
     finally:
         capped.stop()
 

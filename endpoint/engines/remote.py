@@ -128,7 +128,9 @@ class RemoteEngine:
                         response.close()  # past the cap: the rest of the answer is not needed
                         break
             content = reader.content() if reader is not None and reader.complete else b"".join(chunks)
-            return Reply(response.status, media, content, response.headers.get("x-sql-state"))
+            cap = response.headers.get(vocab.ENGINE_CUT_HEADER, "")
+            cut_at = int(cap) if cap.isdigit() else None
+            return Reply(response.status, media, content, response.headers.get("x-sql-state"), cut_at)
 
     def directory(self) -> None:
         """No store directory: the data lives in the engine."""
@@ -185,7 +187,10 @@ class RemoteEngine:
             reply = await self._post({"query": query}, JSON_ACCEPT, self.timeout)
         except (aiohttp.ClientError, TimeoutError, AnswerTooLarge):
             return None  # the engine is unreachable: queries will say so; the record is read again next time
-        return json.loads(reply.content)["results"]["bindings"] if reply.status == 200 else None
+        if reply.status != 200:
+            return None
+        rows = json.loads(reply.content)["results"]["bindings"]
+        return None if reply.cut(len(rows)) else rows  # a record cut short would drop published graphs
 
     async def _settled(self, deadline: float) -> "Publication | None":
         """The published version to ask, once no switch is under way (QueryTimeout past ``deadline``)."""
@@ -345,6 +350,11 @@ class Reply:
     media_type: str
     content: bytes
     sql_state: str | None = None  # Virtuoso's X-SQL-State
+    cut_at: int | None = None  # the engine's cap of rows, given where it may have cut (vocab.ENGINE_CUT_HEADER)
+
+    def cut(self, rows: int) -> bool:
+        """Whether the engine cut the answer of ``rows`` rows at its own cap: the answer is truncated."""
+        return self.cut_at is not None and rows >= self.cut_at
 
 
 class RowReader:
@@ -424,7 +434,7 @@ def _reserialise(task: QueryTask, response: Reply) -> QueryAnswer:
 
     if response.media_type == JSON_RESULTS and not task.rows_only:
         if conneg.choose(task.accept, formats.RESULT_FORMATS, task.format) == JSON_RESULTS:
-            direct = _json_to_json(response.content, task.max_rows)
+            direct = _json_to_json(response, task.max_rows)
             if direct is not None:
                 return direct
     if response.media_type == JSON_RESULTS:
@@ -444,6 +454,7 @@ def _reserialise(task: QueryTask, response: Reply) -> QueryAnswer:
                 truncated = True  # a solution past the cap, not merely as many as the cap
                 break
             rows.append([None if (term := solution[i]) is None else _canonical(term) for i in range(len(variables))])
+        truncated = truncated or response.cut(len(rows))
         if task.rows_only:
             return QueryAnswer(variables=variables, rows=rows, count=len(rows), truncated=truncated)
         chosen = conneg.choose(task.accept, formats.RESULT_FORMATS, task.format)
@@ -462,20 +473,20 @@ def _reserialise(task: QueryTask, response: Reply) -> QueryAnswer:
     chosen = conneg.choose(task.accept, formats.GRAPH_FORMATS, task.format)
     if chosen is None:
         return QueryAnswer(status=406, error=not_acceptable_message(formats.GRAPH_FORMATS))
-    truncated, triples = len(triples) > task.max_rows, triples[: task.max_rows]
+    truncated, triples = len(triples) > task.max_rows or response.cut(len(triples)), triples[: task.max_rows]
     return QueryAnswer(
         media_type=chosen, body=serializers.graph(chosen, triples), count=len(triples), truncated=truncated
     )
 
 
-def _json_to_json(content: bytes, max_rows: int) -> QueryAnswer | None:
+def _json_to_json(response: Reply, max_rows: int) -> QueryAnswer | None:
     """SELECT results in JSON, rewritten as the embedded store writes them (Virtuoso's ``typed-literal`` and
     ``nodeID://`` blank nodes normalised, unbound variables left out, the row cap applied) without building terms:
     a quarter of the CPU of parsing and writing them. None for an answer with a term it does not know (an RDF-star
     triple): the general path reads it."""
     from tehkg.endpoint.query import serializers
 
-    parsed = json.loads(content)
+    parsed = json.loads(response.content)
     if "results" not in parsed:
         return None
     variables = parsed["head"]["vars"]
@@ -484,7 +495,7 @@ def _json_to_json(content: bytes, max_rows: int) -> QueryAnswer | None:
         rows = [{v: _json_term(b[v]) for v in variables if v in b} for b in bindings[:max_rows]]
     except KeyError:
         return None
-    truncated = len(bindings) > max_rows
+    truncated = len(bindings) > max_rows or response.cut(len(bindings))
     body = serializers.json_results(variables, rows, truncated)
     return QueryAnswer(media_type=JSON_RESULTS, count=len(rows), truncated=truncated, body=body)
 
