@@ -199,10 +199,6 @@ def _has_blank_node(triple: ox.Triple) -> bool:
     )
 
 
-def _values(graphs: Iterable[str]) -> str:
-    return " ".join(f"<{g}>" for g in graphs)
-
-
 def _batches(graphs: list[str]) -> list[list[str]]:
     """``graphs`` in lists of ``GRAPHS_AT_ONCE`` at most."""
     return [graphs[start : start + GRAPHS_AT_ONCE] for start in range(0, len(graphs), GRAPHS_AT_ONCE)]
