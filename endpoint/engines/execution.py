@@ -36,6 +36,7 @@ class QueryAnswer:
     media_type: str = ""
     body: bytes = b""
     truncated: bool = False
+    row_limit: int | None = None  # the cap that truncated it when not TEHKG_MAX_ROWS (an external engine's own)
     count: int = 0
     error: str | None = None
     variables: list[str] = field(default_factory=list)

@@ -356,6 +356,10 @@ class Reply:
         """Whether the engine cut the answer of ``rows`` rows at its own cap: the answer is truncated."""
         return self.cut_at is not None and rows >= self.cut_at
 
+    def row_limit(self, rows: int, max_rows: int) -> int | None:
+        """The cap that cut an answer of ``rows`` rows when it is the engine's (below ``max_rows``), else None."""
+        return self.cut_at if self.cut(rows) and rows <= max_rows else None
+
 
 class RowReader:
     """Counts the rows of an engine's answer as its bytes arrive, to stop reading one row past the cap.
@@ -454,9 +458,10 @@ def _reserialise(task: QueryTask, response: Reply) -> QueryAnswer:
                 truncated = True  # a solution past the cap, not merely as many as the cap
                 break
             rows.append([None if (term := solution[i]) is None else _canonical(term) for i in range(len(variables))])
-        truncated = truncated or response.cut(len(rows))
+        limit = None if truncated else response.row_limit(len(rows), task.max_rows)
+        truncated = truncated or limit is not None
         if task.rows_only:
-            return QueryAnswer(variables=variables, rows=rows, count=len(rows), truncated=truncated)
+            return QueryAnswer(variables=variables, rows=rows, count=len(rows), truncated=truncated, row_limit=limit)
         chosen = conneg.choose(task.accept, formats.RESULT_FORMATS, task.format)
         if chosen is None:
             return QueryAnswer(status=406, error=not_acceptable_message(formats.RESULT_FORMATS))
@@ -464,6 +469,7 @@ def _reserialise(task: QueryTask, response: Reply) -> QueryAnswer:
             media_type=chosen,
             count=len(rows),
             truncated=truncated,
+            row_limit=limit,
             body=serializers.select(chosen, variables, rows, truncated),
         )
     triples = [
@@ -473,10 +479,10 @@ def _reserialise(task: QueryTask, response: Reply) -> QueryAnswer:
     chosen = conneg.choose(task.accept, formats.GRAPH_FORMATS, task.format)
     if chosen is None:
         return QueryAnswer(status=406, error=not_acceptable_message(formats.GRAPH_FORMATS))
-    truncated, triples = len(triples) > task.max_rows or response.cut(len(triples)), triples[: task.max_rows]
-    return QueryAnswer(
-        media_type=chosen, body=serializers.graph(chosen, triples), count=len(triples), truncated=truncated
-    )
+    limit = response.row_limit(len(triples), task.max_rows)
+    truncated, triples = len(triples) > task.max_rows or limit is not None, triples[: task.max_rows]
+    body = serializers.graph(chosen, triples)
+    return QueryAnswer(media_type=chosen, body=body, count=len(triples), truncated=truncated, row_limit=limit)
 
 
 def _json_to_json(response: Reply, max_rows: int) -> QueryAnswer | None:
@@ -495,9 +501,10 @@ def _json_to_json(response: Reply, max_rows: int) -> QueryAnswer | None:
         rows = [{v: _json_term(b[v]) for v in variables if v in b} for b in bindings[:max_rows]]
     except KeyError:
         return None
-    truncated = len(bindings) > max_rows or response.cut(len(bindings))
+    limit = response.row_limit(len(bindings), max_rows)
+    truncated = len(bindings) > max_rows or limit is not None
     body = serializers.json_results(variables, rows, truncated)
-    return QueryAnswer(media_type=JSON_RESULTS, count=len(rows), truncated=truncated, body=body)
+    return QueryAnswer(media_type=JSON_RESULTS, count=len(rows), truncated=truncated, row_limit=limit, body=body)
 
 
 # Virtuoso stores a boolean as a number and writes it back as "1"^^xsd:boolean: the canonical form is "true"

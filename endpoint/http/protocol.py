@@ -113,7 +113,7 @@ def _headers(answer: QueryAnswer, etag: str, settings: Settings) -> dict[str, st
         headers["Tehkg-Release"] = answer.release  # the release that answered: /releases/ID/sparql asks it again
     if answer.truncated:
         headers["Tehkg-Truncated"] = "true"
-        headers["Tehkg-Row-Limit"] = str(settings.max_rows)
+        headers["Tehkg-Row-Limit"] = str(answer.row_limit or settings.max_rows)
     return headers
 
 
