@@ -272,7 +272,8 @@ def _section(result: dict, provenance: str, note: str) -> str:
         f"| {result['virtuoso_quads']} | {result['virtuoso_peak_mib']:.0f} | {published['peak_mib']:.0f} |",
         "",
         f"The file holds {result['file_quads']} quads. The publish streams them in requests of "
-        f"{CHUNK_TRIPLES} triples at most and has the engine build the merge (the default graph served) and the "
+        f"{CHUNK_TRIPLES} triples at most, to each triple's graph and to the merge (the default graph served; "
+        "what fills no request yet is set aside on disk, the merge sent last), and has the engine compute the "
         "statistics; the engine then holds the named graphs and their merge, hence more quads than the bulk load. "
         "The loader's peak RSS is that of the publisher's largest process (itself or the child that parses each "
         "file first, under the parse limits).",
