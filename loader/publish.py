@@ -171,15 +171,9 @@ def _put_in_place(client: httpx.Client, target: str, quads: Iterable[ox.Quad], b
     return sent
 
 
-def _cut_at(response: httpx.Response, rows: int) -> int | None:
-    """The engine's cap of rows when it cut its answer there (Virtuoso names it in a header), else None."""
-    cap = response.headers.get(vocab.ENGINE_CUT_HEADER, "")
-    return int(cap) if cap.isdigit() and rows >= int(cap) else None
-
-
 def _whole(response: httpx.Response, rows: int, what: str) -> None:
     """PublishFailed when the engine cut an answer that must be whole."""
-    cap = _cut_at(response, rows)
+    cap = vocab.engine_cut_at(response.headers.get(vocab.ENGINE_CUT_HEADER), rows)
     if cap is not None:
         raise PublishFailed(
             f"{what}: the engine cut its answer at {cap} rows (Virtuoso's ResultSetMaxRows, in the [SPARQL] section "
@@ -445,7 +439,7 @@ class Publication:
     def _select_all(self, query: str, order: str) -> list[list[str]]:
         """Every row of ``query``, in pages ordered by ``order`` when the engine cut its answer at its cap."""
         rows, response = self._rows(query)
-        cap = _cut_at(response, len(rows))
+        cap = vocab.engine_cut_at(response.headers.get(vocab.ENGINE_CUT_HEADER), len(rows))
         if cap is None:
             return rows
         rows = []

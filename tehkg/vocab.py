@@ -14,7 +14,7 @@ PUBLICATION_GRAPH = GRAPH_BASE + "publication"
 # after a read that found the record settled (loader/publish.py, endpoint/engines/remote.py)
 SWITCH_NOTICE = 4.0
 # the header by which Virtuoso says it cut an answer at its cap of rows (ResultSetMaxRows), whose value it gives
-# (loader/publish.py, endpoint/engines/remote.py)
+# (read by engine_cut_at for loader/publish.py and endpoint/engines/remote.py)
 ENGINE_CUT_HEADER = "x-sparql-maxrows"
 DATASET_IRI = ID_BASE + "dataset/tehkg"
 SHAPES_IRI = BASE + "shapes"  # the shipped SHACL shapes, as one document
@@ -95,6 +95,15 @@ EXTRA_PREFIXES = {
     "bibo": BIBO,
     "vann": VANN,
 }
+
+
+def engine_cut_at(header: str | None, rows: int) -> int | None:
+    """The cap of rows an engine cut an answer of ``rows`` rows at, from its ``ENGINE_CUT_HEADER`` value; None when
+    it did not cut, or the value is no plain number (at most 18 ASCII digits: ``int`` refuses thousands of digits,
+    and reads none of the other characters Python calls digits)."""
+    if header is None or not (header.isascii() and header.isdigit() and len(header) <= 18):
+        return None
+    return int(header) if rows >= int(header) else None
 
 
 def sparql_prefixes(*names: str) -> str:

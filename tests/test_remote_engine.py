@@ -275,6 +275,27 @@ def test_hundreds_of_response_headers_are_read(engine):
     assert ask(url, "SELECT ?v WHERE { GRAPH ?g { ?s ?p ?v } }").status == 200
 
 
+@pytest.mark.parametrize("cap", ["9" * 5000, "\u00b2", "-1", ""])
+def test_a_cap_of_rows_that_is_no_plain_number_is_ignored(engine, cap):
+    """Whatever an engine writes in the header that says it cut an answer, the answer is read: a cap is a plain
+    number of ASCII digits (Python reads "\u00b2" as a digit, and refuses to read 5 000 digits as an int)."""
+    script, url = engine
+    body = json.dumps({"head": {"vars": ["v"]}, "results": {"bindings": [{"v": {"type": "literal", "value": "x"}}]}})
+    script.answer = (JSON, body.encode(), {vocab.ENGINE_CUT_HEADER: cap})
+    answer = ask(url, "SELECT ?v WHERE { ?s ?p ?v }")
+    assert (answer.status, answer.count, answer.truncated, answer.row_limit) == (200, 1, False, None)
+
+
+def test_an_answer_the_engine_cut_is_truncated_at_its_cap(engine):
+    script, url = engine
+    rows = [{"v": {"type": "literal", "value": str(i)}} for i in range(2)]
+    script.answer = (JSON, json.dumps({"head": {"vars": ["v"]}, "results": {"bindings": rows}}).encode(), {})
+    assert ask(url, "SELECT ?v WHERE { ?s ?p ?v }").truncated is False
+    script.answer = (JSON, script.answer[1], {vocab.ENGINE_CUT_HEADER: "2"})
+    answer = ask(url, "SELECT ?v WHERE { ?s ?p ?v }")
+    assert (answer.count, answer.truncated, answer.row_limit) == (2, True, 2)
+
+
 def test_an_answer_larger_than_the_bound_is_a_502(engine, monkeypatch):
     script, url = engine
     monkeypatch.setattr(engines, "ANSWER_BYTES", 1000)

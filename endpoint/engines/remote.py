@@ -128,9 +128,8 @@ class RemoteEngine:
                         response.close()  # past the cap: the rest of the answer is not needed
                         break
             content = reader.content() if reader is not None and reader.complete else b"".join(chunks)
-            cap = response.headers.get(vocab.ENGINE_CUT_HEADER, "")
-            cut_at = int(cap) if cap.isdigit() else None
-            return Reply(response.status, media, content, response.headers.get("x-sql-state"), cut_at)
+            sql_state, cut_at = response.headers.get("x-sql-state"), response.headers.get(vocab.ENGINE_CUT_HEADER)
+            return Reply(response.status, media, content, sql_state, cut_at)
 
     def directory(self) -> None:
         """No store directory: the data lives in the engine."""
@@ -350,15 +349,15 @@ class Reply:
     media_type: str
     content: bytes
     sql_state: str | None = None  # Virtuoso's X-SQL-State
-    cut_at: int | None = None  # the engine's cap of rows, given where it may have cut (vocab.ENGINE_CUT_HEADER)
+    cut_at: str | None = None  # the engine's vocab.ENGINE_CUT_HEADER: the cap of rows it may have cut the answer at
 
     def cut(self, rows: int) -> bool:
         """Whether the engine cut the answer of ``rows`` rows at its own cap: the answer is truncated."""
-        return self.cut_at is not None and rows >= self.cut_at
+        return vocab.engine_cut_at(self.cut_at, rows) is not None
 
     def row_limit(self, rows: int, max_rows: int) -> int | None:
         """The cap that cut an answer of ``rows`` rows when it is the engine's (below ``max_rows``), else None."""
-        return self.cut_at if self.cut(rows) and rows <= max_rows else None
+        return vocab.engine_cut_at(self.cut_at, rows) if rows <= max_rows else None
 
 
 class RowReader:
