@@ -442,12 +442,19 @@ class Publication:
         cap = vocab.engine_cut_at(response.headers.get(vocab.ENGINE_CUT_HEADER), len(rows))
         if cap is None:
             return rows
-        rows = []
+        every: list[list[str]] = []
+        seen: set[tuple[str, ...]] = set()
         while True:  # a page of ``cap`` rows is whole, whatever the engine says of it
-            page, _ = self._rows(f"{query} ORDER BY {order} LIMIT {cap} OFFSET {len(rows)}")
-            rows += page
+            page, _ = self._rows(f"{query} ORDER BY {order} LIMIT {cap} OFFSET {len(every)}")
+            if page and tuple(page[0]) in seen:  # the rows are distinct: an engine ignoring OFFSET would page forever
+                raise PublishFailed(
+                    f"computing the statistics: the engine answered a page past {len(every)} rows with a row it gave "
+                    "before (it does not honour OFFSET); raise its cap of rows above the statistics' rows"
+                )
+            seen.update(tuple(row) for row in page)
+            every += page
             if len(page) < cap:
-                return rows
+                return every
 
     def _rows(self, query: str) -> tuple[list[list[str]], httpx.Response]:
         response = self.client.post(self.query_url, data={"query": query}, headers={"Accept": formats.JSON_RESULTS})

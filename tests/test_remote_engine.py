@@ -8,9 +8,11 @@ import json
 import re
 import threading
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
+import httpx
 import pyoxigraph as ox
 import pytest
 
@@ -21,6 +23,7 @@ from tehkg.endpoint.query import serializers
 from tehkg.settings import Settings
 
 RECORD = vocab.PUBLICATION_GRAPH
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 JSON = "application/sparql-results+json"
 
 
@@ -432,3 +435,39 @@ def test_answers_are_rewritten_off_the_event_loop(engine, monkeypatch):
     _, url = engine
     assert value(ask(url, "SELECT ?v WHERE { ?s ?p ?v }")) == "v1"
     assert threads == [False]
+
+
+def capped_engine(rows: int, cap: int, honours_offset: bool) -> httpx.MockTransport:
+    """An engine holding ``rows`` rows of ``GROUP BY ?g``, cutting each answer at ``cap`` rows and saying so in its
+    header, as Virtuoso does; OFFSET honoured or not."""
+    import httpx
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        query = parse_qs(request.content.decode())["query"][0]
+        paged = re.search(r"LIMIT (\d+) OFFSET (\d+)", query)
+        start = int(paged.group(2)) if paged and honours_offset else 0
+        values = [f"https://example.org/g{i:04d}" for i in range(rows)][start : start + cap]
+        bindings = [{"g": {"type": "uri", "value": v}, "n": {"type": "literal", "value": "1"}} for v in values]
+        body = {"head": {"vars": ["g", "n"]}, "results": {"bindings": bindings}}
+        return httpx.Response(200, json=body, headers={vocab.ENGINE_CUT_HEADER: str(cap)})
+
+    return httpx.MockTransport(handle)
+
+
+@pytest.mark.parametrize("rows", [25, 30])
+def test_the_publishers_statistics_page_past_the_engines_cap(rows):
+    from tehkg.loader import publish
+
+    client = httpx.Client(transport=capped_engine(rows, cap=10, honours_offset=True))
+    publication = publish.Publication(client, "http://engine/store", "http://engine/update", "http://engine/q", NOW)
+    got = publication._select_all("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", "?g")
+    assert [g for g, _ in got] == [f"https://example.org/g{i:04d}" for i in range(rows)]
+
+
+def test_an_engine_that_ignores_offset_fails_the_publish_instead_of_paging_forever():
+    from tehkg.loader import publish
+
+    client = httpx.Client(transport=capped_engine(25, cap=10, honours_offset=False))
+    publication = publish.Publication(client, "http://engine/store", "http://engine/update", "http://engine/q", NOW)
+    with pytest.raises(publish.PublishFailed, match="does not honour OFFSET"):
+        publication._select_all("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", "?g")
