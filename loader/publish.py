@@ -11,12 +11,13 @@ and switches versions at once, its memory independent of the data's size:
    served version has to a stage of this version (``…/graph/publication/<version>/<n>``); a graph new in this
    version to its own IRI, which no reader asks (readers send the published graphs only, and refuse the others)
    and which the record lists as pending first (up to ``GRAPHS_AT_ONCE`` graphs by one request), so that a failed
-   publish's leftovers go with the next switch. Every triple goes to the RDF merge of the graphs too
-   (``…/graph/default``, the set-valued default graph; the engine keeps one copy of a triple), set aside as it
-   comes and sent last, in requests of its own (Virtuoso takes a graph's requests faster while its store is
-   smaller: at 10M quads, the publish took 334 s instead of 714). Triples with a blank node are held back and sent
-   with one request per graph at the end, so that each blank node stays one node (a request's labels are its own),
-   and the engine copies them into the merge;
+   publish's leftovers go with the next switch. Every triple goes to the RDF merge of the graphs too (the
+   set-valued default graph, which queries name ``…/graph/default``; the engine keeps one copy of a triple), which
+   each version loads in a graph of its own (``…/graph/publication/<version>/default``, named by the record once
+   switched, so that no switch copies it), set aside as it comes and sent last, in requests of its own (Virtuoso
+   takes a graph's requests faster while its store is smaller: at 10M quads, the publish took 334 s instead of 714).
+   Triples with a blank node are held back and sent with one request per graph at the end, so that each blank node
+   stays one node (a request's labels are its own), and the engine copies them into the merge;
 2. the statistics are computed by the engine and added to the metadata graph and the merge;
 3. for each graph the served version has, the engine computes what this version adds and removes (two more
    stages); stages are written row by row on Virtuoso (``sql:log-enable 3``: no transaction, so no size limit),
@@ -24,10 +25,12 @@ and switches versions at once, its memory independent of the data's size:
 4. the publication record (``…/graph/publication``) is marked: the served version ``dcterms:isReplacedBy``
    this one; the publish then waits ``vocab.SWITCH_NOTICE`` seconds, so that every ``tehkg serve --backend`` has
    read the mark or is checking its answers;
-5. one SPARQL Update request applies those differences to the served graphs and settles the record (this version
-   and its graphs, the mark and the pending entries gone), writing the new record before deleting the old one so
-   that no read finds it empty: its size is that of the change between the versions, not of the data;
-6. the stages and the graphs this version no longer has are dropped (outside any transaction: no reader asks them).
+5. one SPARQL Update request applies those differences to the served graphs and settles the record (this version,
+   its graphs and its merge's graph, the mark and the pending entries gone), writing the new record before deleting
+   the old one so that no read finds it empty: its size is that of the change of the named graphs between the
+   versions, not of the data;
+6. the stages, the previous merge and the graphs this version no longer has are dropped (outside any transaction:
+   no reader asks them).
 
 The engine runs the switch as one transaction (Virtuoso: one statement, rolled back whole on error): a failure
 in any step before it drops the stages, the new graphs and the mark and leaves the previous version answering.
@@ -236,6 +239,7 @@ class Publication:
         self.stage_base = f"{vocab.PUBLICATION_GRAPH}/{self.version}"
         self.virtuoso = False
         self.served: set[str] = set()  # the named graphs the record lists
+        self.served_merge: str | None = None  # where the served version's merge is (None: no version is served)
         self.leftovers: list[str] = []  # stages and pending graphs of failed publishes
         self.places: dict[str, str] = {}  # each graph of this version: where it is loaded (a stage or itself)
         self.new: list[str] = []  # graphs loaded in place
@@ -262,7 +266,7 @@ class Publication:
                 self._differences(graph)
             self._update(f"INSERT DATA {{ {self.mark} }}", "marking the publication record")
             if self.virtuoso:
-                self._make_public([vocab.PUBLICATION_GRAPH, *self.places])
+                self._make_public([vocab.PUBLICATION_GRAPH, *self._named(), self.places[vocab.PUBLISHED_DEFAULT_GRAPH]])
             time.sleep(vocab.SWITCH_NOTICE)
             switching = True
             switch = self.client.post(self.update_url, data={"update": self._switch(differences)})
@@ -284,6 +288,7 @@ class Publication:
             self._abandon()
             _check(switch, "the switch to the new version")
         gone = [g for g in [*self.leftovers, *self.served] if g not in self.places and g not in self.new]
+        gone += [self.served_merge] if self.served_merge else []  # this version's merge is elsewhere
         stages = [f"{self.places[g]}/{kind}" for g in differences for kind in ("add", "delete")]
         for graph in [*gone, *(self.places[g] for g in differences), *stages]:
             self._drop(graph)  # a failure here leaves a private leftover the next switch drops: the version is in
@@ -291,14 +296,15 @@ class Publication:
         return {graph: self.counts[graph] for graph in sorted(self.places)}
 
     def _read_record(self) -> None:
-        """The served graphs (the merge among them once a version is served), and what goes once this version is
-        in: the leftovers of failed publishes (their stages, and the graphs they listed as pending:
-        ``dcterms:hasPart`` of another subject than the record)."""
+        """The served graphs and merge, and what goes once this version is in: the leftovers of failed publishes
+        (their stages, and the graphs they listed as pending: ``dcterms:hasPart`` of another subject than the
+        record)."""
         record = f"<{vocab.PUBLICATION_GRAPH}>"
         query = (
-            f"SELECT DISTINCT ?g ?served ?version WHERE {{ {{ GRAPH {record} {{ ?r {HAS_PART} ?g }} "
+            f"SELECT DISTINCT ?g ?served ?version ?merge WHERE {{ {{ GRAPH {record} {{ ?r {HAS_PART} ?g }} "
             f"BIND(?r = {record} AS ?served) }}"
             f" UNION {{ GRAPH {record} {{ {record} <{vocab.OWL}versionInfo> ?version }} }}"
+            f" UNION {{ GRAPH {record} {{ {record} <{vocab.PUBLISHED_MERGE_PROPERTY}> ?merge }} }}"
             f" UNION {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), '{vocab.PUBLICATION_GRAPH}/')) }} }}"
         )
         response = self.client.post(self.query_url, data={"query": query}, headers={"Accept": formats.JSON_RESULTS})
@@ -307,21 +313,26 @@ class Publication:
         bindings = response.json()["results"]["bindings"]
         _whole(response, len(bindings), "reading the publication record")
         for row in bindings:
-            if "version" in row:  # a version is served, and with it the merge
-                self.served.add(vocab.PUBLISHED_DEFAULT_GRAPH)
+            if "merge" in row:
+                self.served_merge = row["merge"]["value"]
+            elif "version" in row:  # a version is served, and with it a merge (where a record without one says)
+                self.served_merge = self.served_merge or vocab.PUBLISHED_DEFAULT_GRAPH
             elif row.get("served", {}).get("value") in ("true", "1"):
                 self.served.add(row["g"]["value"])
             else:
                 self.leftovers.append(row["g"]["value"])
-        self.leftovers = [g for g in dict.fromkeys(self.leftovers) if g not in self.served]
+        self.leftovers = [g for g in dict.fromkeys(self.leftovers) if g not in self.served and g != self.served_merge]
 
     def _place(self, graphs: Iterable[str]) -> None:
-        """Where each of ``graphs`` not placed yet is loaded: a stage when the served version has it, else the graph
-        itself, listed as pending first, then emptied of what a failed publish left (one request each for up to
-        ``GRAPHS_AT_ONCE`` graphs)."""
+        """Where each of ``graphs`` not placed yet is loaded: the merge in this version's own graph, which the record
+        will name (never copied: a switch rewrites the record); a stage when the served version has the graph, else
+        the graph itself, listed as pending first, then emptied of what a failed publish left (one request each for
+        up to ``GRAPHS_AT_ONCE`` graphs)."""
         unplaced = [graph for graph in dict.fromkeys(graphs) if graph not in self.places]
         for graph in unplaced:
-            if graph in self.served:
+            if graph == vocab.PUBLISHED_DEFAULT_GRAPH:
+                self.places[graph] = f"{self.stage_base}/default"
+            elif graph in self.served:
                 self.places[graph] = f"{self.stage_base}/{len(self.places)}"
         fresh = [graph for graph in unplaced if graph not in self.places]
         for batch in _batches(fresh):
@@ -334,6 +345,10 @@ class Publication:
             self._update(self._row_by_row(drops), f"emptying {named}")
             self.new += batch
             self.places.update({graph: graph for graph in batch})
+
+    def _named(self) -> list[str]:
+        """This version's named graphs (every graph placed but the merge)."""
+        return [graph for graph in self.places if graph != vocab.PUBLISHED_DEFAULT_GRAPH]
 
     def _since(self) -> str:
         return f" ({time.monotonic() - self.started:.1f} s)"
@@ -535,9 +550,13 @@ class Publication:
                     f"BIND(IRI(CONCAT(STR(?stage), '/{kind}')) AS ?changes) GRAPH ?changes {{ ?s ?p ?o }} }}"
                 )
         record, version = vocab.PUBLICATION_GRAPH, ox.Literal(self.version)
-        parts = [g for g in sorted(self.places) if g != vocab.PUBLISHED_DEFAULT_GRAPH]
-        gone = sorted(self.served - set(parts) - {vocab.PUBLISHED_DEFAULT_GRAPH})
-        operations.append(f"INSERT DATA {{ GRAPH <{record}> {{ <{record}> <{vocab.OWL}versionInfo> {version} }} }}")
+        parts = sorted(self._named())
+        gone = sorted(self.served - set(parts))
+        merge, merged_in = vocab.PUBLISHED_MERGE_PROPERTY, self.places[vocab.PUBLISHED_DEFAULT_GRAPH]
+        operations.append(
+            f"INSERT DATA {{ GRAPH <{record}> {{ <{record}> <{vocab.OWL}versionInfo> {version} ; "
+            f"<{merge}> <{merged_in}> }} }}"
+        )
         operations += [
             f"INSERT DATA {{ GRAPH <{record}> {{ <{record}> {HAS_PART} {', '.join(f'<{g}>' for g in batch)} }} }}"
             for batch in _batches(parts)
@@ -551,7 +570,7 @@ class Publication:
         operations.append(
             f"DELETE {{ GRAPH <{record}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{record}> {{ ?s ?p ?o "
             f"FILTER(?s != <{record}> || ?p = <{vocab.DCTERMS}isReplacedBy> "
-            f"|| (?p = <{vocab.OWL}versionInfo> && ?o != {version})) }} }}"
+            f"|| (?p = <{vocab.OWL}versionInfo> && ?o != {version}) || (?p = <{merge}> && ?o != <{merged_in}>)) }} }}"
         )
         return " ;\n".join(operations)
 

@@ -10,6 +10,10 @@ LINKS_GRAPH = GRAPH_BASE + "links"
 # on an external engine: the RDF merge of the named graphs (the endpoint's default graph), and what was published
 PUBLISHED_DEFAULT_GRAPH = GRAPH_BASE + "default"
 PUBLICATION_GRAPH = GRAPH_BASE + "publication"
+# where the engine holds the published merge: each version loads its own (the record names it with
+# ``<PUBLICATION_GRAPH> sd:defaultGraph <place>``), so a switch never copies it; a record without it: the merge
+# is PUBLISHED_DEFAULT_GRAPH itself
+PUBLISHED_MERGE_PROPERTY = "http://www.w3.org/ns/sparql-service-description#defaultGraph"
 # seconds between a publish's mark on the publication record and its switch: readers trust answers for this long
 # after a read that found the record settled (loader/publish.py, endpoint/engines/remote.py)
 SWITCH_NOTICE = 4.0

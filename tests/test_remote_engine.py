@@ -41,10 +41,12 @@ class Script:
         self.on_marked_read: Callable[[int], None] = lambda n: None
         self.answer: tuple[str, bytes, dict[str, str]] | None = None  # media, body, headers of every query
         self.record_status = 200
+        self.merge: str | None = None  # where the record says the merge is (None: a record that does not say)
 
     def record_rows(self) -> list[dict]:
         rows = [{"version": {"type": "literal", "value": v}} for v in self.versions]
         rows += [{"graph": {"type": "uri", "value": g}} for g in self.graphs]
+        rows += [{"merge": {"type": "uri", "value": self.merge}}] if self.merge else []
         return rows + ([{"next": {"type": "literal", "value": self.mark}}] if self.mark else [])
 
 
@@ -179,12 +181,26 @@ def test_the_published_graphs_go_with_the_queries_that_read_named_graphs(engine,
 
 
 def test_a_query_naming_its_own_dataset_gets_no_other(engine):
+    """The query's FROM goes as the protocol's dataset (which an engine takes over the query's), so that the merge
+    it names is read where the engine holds it."""
     script, url = engine
     script.graphs.append("https://w3id.org/tehkg/graph/b")
     ask(url, "SELECT ?v FROM <https://w3id.org/tehkg/graph/a> WHERE { ?s ?p ?v }")
     ask(url, "SELECT ?v WHERE { ?s ?p ?v }", default_graphs=["https://w3id.org/tehkg/graph/b"])
-    assert "default-graph-uri" not in script.queries[0] and "named-graph-uri" not in script.queries[0]
+    assert script.queries[0]["default-graph-uri"] == ["https://w3id.org/tehkg/graph/a"]
+    assert "named-graph-uri" not in script.queries[0]
     assert script.queries[1]["default-graph-uri"] == ["https://w3id.org/tehkg/graph/b"]
+
+
+def test_the_merge_is_read_where_the_record_says_the_engine_holds_it(engine):
+    script, url = engine
+    script.merge = f"{RECORD}/v1/default"
+    ask(url, "SELECT ?v WHERE { ?s ?p ?v }")
+    ask(url, f"SELECT ?v FROM <{vocab.PUBLISHED_DEFAULT_GRAPH}> WHERE {{ ?s ?p ?v }}")
+    ask(url, "SELECT ?v WHERE { ?s ?p ?v }", default_graphs=[vocab.PUBLISHED_DEFAULT_GRAPH])
+    assert [sent["default-graph-uri"] for sent in script.queries] == [[script.merge]] * 3
+    as_named = ask(url, f"SELECT ?v FROM NAMED <{vocab.PUBLISHED_DEFAULT_GRAPH}> WHERE {{ GRAPH ?g {{ ?s ?p ?v }} }}")
+    assert as_named.status == 400 and "not a published graph" in (as_named.error or "")  # the merge is no named graph
 
 
 UNPUBLISHED = "https://w3id.org/tehkg/graph/stage-v2"

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
+from SPARQLWrapper import JSON, SPARQLWrapper
 
 from tehkg import vocab
 from tehkg.loader import publish as publish_module
@@ -25,6 +26,7 @@ from tehkg.loader.store_layout import current_store
 from tests import virtuoso
 from tests.competency import all_questions, answer, render
 from tests.conftest import FIXTURES, PROJECT_ROOT, free_port, start_serve, stop
+from tests.virtuoso import STAGES, VIRTUOSO_DIVERGES
 
 pytestmark = pytest.mark.skipif(
     not virtuoso.available(),
@@ -110,10 +112,6 @@ def test_publish_names_no_credentials(published):
     assert "published version" in published.stdout
     for secret in CREDENTIALS.values():
         assert secret not in published.stdout + published.stderr
-
-
-# Virtuoso 7.2 drops the solutions of an OPTIONAL whose one-or-more path (time:intervalMeets+) matches nothing
-VIRTUOSO_DIVERGES = {"60-miprof-attachments": "Virtuoso drops a row where OPTIONAL { ?x p+ ?bound } has no match"}
 
 
 def divergence(question) -> pytest.MarkDecorator | tuple:
@@ -322,7 +320,7 @@ def test_publish_streams_in_bounded_chunks(engine, tehkg_over, embedded, monkeyp
     switch, merge = publish_module.Publication._switch, publish_module.Publication._merge
 
     def served_merge_then_switch(self, differences):  # what the served merge says once all is staged
-        before_switch.append(rows(ask(engine.base, MEASURES, **{"default-graph-uri": vocab.PUBLISHED_DEFAULT_GRAPH})))
+        before_switch.append(rows(ask(engine.base, MEASURES, **{"default-graph-uri": engine.served_merge()})))
         return switch(self, differences)
 
     def count_streamed_then_merge(self):  # the requests of the stream, before the statistics'
@@ -364,7 +362,11 @@ def test_a_publish_of_many_graphs_names_them_in_batches(engine, tehkg_over, embe
 
     first = publish_in_process(engine, monkeypatch, version(tmp_path / "first.nq", range(20), "first"))
     assert len(first) == 22  # the graphs, the metadata and the merge
+    first_merge = engine.served_merge()
     second = publish_in_process(engine, monkeypatch, version(tmp_path / "second.nq", range(5, 30), "second"))
+    # each version loads its own merge, which the switch names instead of copying it; the previous one is dropped
+    assert engine.served_merge() != first_merge
+    assert rows(ask(engine.base, f"ASK {{ GRAPH <{first_merge}> {{ ?s ?p ?o }} }}")) == ["false"]
     listed = rows(
         ask(
             engine.base, f"SELECT ?g WHERE {{ GRAPH <{vocab.PUBLICATION_GRAPH}> {{ ?r <{vocab.DCTERMS}hasPart> ?g }} }}"
@@ -396,11 +398,17 @@ def test_an_engine_that_caps_its_answers_is_read_whole_or_said_to_cut(monkeypatc
         try:
             everything = ask(base, "SELECT * WHERE { ?s ?p ?o }")
             few = ask(base, "SELECT * WHERE { ?s ?p ?o } LIMIT 9")
+            client = SPARQLWrapper(base + "/sparql")  # a third-party client, its defaults but JSON
+            client.setQuery("SELECT * WHERE { ?s ?p ?o }")
+            client.setReturnFormat(JSON)
+            wrapped = client.query()
+            wrapped_rows, wrapped_headers = wrapped.convert()["results"]["bindings"], wrapped.info()
         finally:
             stop(process)
         cut = (len(rows(everything)), everything.headers.get("tehkg-truncated"), everything.headers["tehkg-row-limit"])
         assert cut == (10, "true", "10")  # the engine's cap, not tehkg's
         assert (len(rows(few)), few.headers.get("tehkg-truncated")) == (9, None)
+        assert (len(wrapped_rows), wrapped_headers["tehkg-truncated"], wrapped_headers["tehkg-row-limit"]) == cut
     finally:
         capped.stop()
 
@@ -429,9 +437,6 @@ def test_a_row_by_row_update_leaves_its_server_thread_transactional(engine):
         drop = "DROP SILENT GRAPH <https://w3id.org/tehkg/graph/publication/test/0>"
         assert run(publish_module.VIRTUOSO_ROW_BY_ROW + drop) == "3"
         assert run(publication._row_by_row(drop)) == "1"
-
-
-STAGES = f"SELECT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), '{vocab.PUBLICATION_GRAPH}/')) }}"
 
 
 def record_of(engine: virtuoso.Virtuoso) -> list[str]:

@@ -38,7 +38,6 @@ SLEEPERS = 40  # abandoned bif:delay calls: more than the engine's HTTP threads 
 CO_HOSTED = "urn:tehkg-test:co-hosted"  # another application's graph on the same engine
 SECRET = "tehkg-test-co-hosted-secret"  # in a triple of it: subject and object
 LATER = vocab.GRAPH_BASE + "later"  # a graph that appears in the second version, after harden.sql ran
-MERGE = {"default-graph-uri": vocab.PUBLISHED_DEFAULT_GRAPH}
 # a cartesian product of the published merge: many minutes of work, which the cost estimate lets through (Virtuoso
 # estimates nothing for a query over a given graph); only the ceiling stops it
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
@@ -122,12 +121,11 @@ def published(engine: virtuoso.Virtuoso) -> list[str]:
     """The graphs the publication record lists, the record and the merge."""
     record = f"SELECT ?g WHERE {{ GRAPH <{vocab.PUBLICATION_GRAPH}> {{ ?r <{vocab.DCTERMS}hasPart> ?g }} }}"
     listed = [row["g"]["value"] for row in as_dba(engine, record)]
-    return sorted([vocab.PUBLICATION_GRAPH, vocab.PUBLISHED_DEFAULT_GRAPH, *listed])
+    return sorted([vocab.PUBLICATION_GRAPH, engine.served_merge(), *listed])
 
 
 def stages(engine: virtuoso.Virtuoso) -> list[str]:
-    query = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), '{vocab.PUBLICATION_GRAPH}/')) }}"
-    return [row["g"]["value"] for row in as_dba(engine, query)]
+    return [row["g"]["value"] for row in as_dba(engine, virtuoso.STAGES)]
 
 
 def test_published_graphs_are_readable(hardened):
@@ -177,7 +175,7 @@ UPDATES = {
     "INSERT DATA": f"INSERT DATA {{ GRAPH <{LATER}> {{ <urn:x> <urn:y> <urn:z> }} }}",
     "INSERT DATA, new graph": "INSERT DATA { GRAPH <urn:tehkg-test:new> { <urn:x> <urn:y> <urn:z> } }",
     "DELETE WHERE": f"DELETE WHERE {{ GRAPH <{LATER}> {{ ?s ?p ?o }} }}",
-    "DROP GRAPH": f"DROP GRAPH <{vocab.PUBLISHED_DEFAULT_GRAPH}>",
+    "DROP GRAPH": f"DROP GRAPH <{vocab.PUBLICATION_GRAPH}>",
     "CLEAR ALL": "CLEAR ALL",
 }
 
@@ -260,11 +258,11 @@ BOUND = CEILING + 3  # seconds: Virtuoso checks its transaction timeouts every 2
 SIMPLE = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
-def timed(engine: virtuoso.Virtuoso, query: str, timeout: float) -> float:
-    """Seconds the engine takes to answer ``query`` over the merge, ``timeout`` when the client gives up first."""
+def timed(engine: virtuoso.Virtuoso, query: str, timeout: float, merge: str) -> float:
+    """Seconds the engine takes to answer ``query`` over the ``merge``, ``timeout`` when the client gives up first."""
     started = time.monotonic()
     try:
-        anonymous(engine, query, timeout=timeout, **MERGE)
+        anonymous(engine, query, timeout=timeout, **{"default-graph-uri": merge})
     except httpx.TimeoutException:
         return timeout  # the client is gone; the engine may go on
     return time.monotonic() - started
@@ -274,10 +272,11 @@ def under_load(engine: virtuoso.Virtuoso, query: str, clients: int, wait: float)
     """``query`` from ``clients`` clients who give up after ``ABANDON`` s and from one who waits up to ``wait`` s, and
     a simple query sent as the others give up: the seconds the simple query took, and those the waited-on query ran
     before the engine answered or ended it (``wait``: it did not)."""
+    merge = engine.served_merge()
     with ThreadPoolExecutor(clients + 1) as pool:
-        waited = pool.submit(timed, engine, query, wait)
-        wait_for([pool.submit(timed, engine, query, ABANDON) for _ in range(clients)], timeout=ABANDON + 10)
-        victim = timed(engine, SIMPLE, wait)
+        waited = pool.submit(timed, engine, query, wait, merge)
+        wait_for([pool.submit(timed, engine, query, ABANDON, merge) for _ in range(clients)], timeout=ABANDON + 10)
+        victim = timed(engine, SIMPLE, wait, merge)
         return victim, waited.result(timeout=wait + 10)
 
 

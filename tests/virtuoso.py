@@ -16,9 +16,22 @@ from pathlib import Path
 
 import httpx
 
+from tehkg import vocab
+
 DEBIAN_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
 VAD_DIR = "/usr/share/virtuoso-opensource-7/vad"
 DBA = ("dba", "dba")
+_RECORD = f"<{vocab.PUBLICATION_GRAPH}>"
+# the graph where the engine holds the served version's merge, as the publication record names it
+SERVED_MERGE = f"SELECT ?m WHERE {{ GRAPH {_RECORD} {{ {_RECORD} <{vocab.PUBLISHED_MERGE_PROPERTY}> ?m }} }}"
+# the publisher's private graphs (stages of a publish under way or abandoned), the served merge not among them
+STAGES = (
+    f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), '{vocab.PUBLICATION_GRAPH}/')) "
+    f"FILTER NOT EXISTS {{ GRAPH {_RECORD} {{ {_RECORD} <{vocab.PUBLISHED_MERGE_PROPERTY}> ?g }} }} }}"
+)
+# the competency questions Virtuoso answers otherwise, and why: 7.2 drops the solutions of an OPTIONAL whose
+# one-or-more path (time:intervalMeets+) matches nothing
+VIRTUOSO_DIVERGES = {"60-miprof-attachments": "Virtuoso drops a row where OPTIONAL { ?x p+ ?bound } has no match"}
 
 
 def available() -> bool:
@@ -174,6 +187,18 @@ class Virtuoso:
             return httpx.get(self.base + "/sparql", params={"query": "ASK {}"}, timeout=10).status_code == 200
         except (RuntimeError, subprocess.TimeoutExpired, httpx.HTTPError):
             return False
+
+    def served_merge(self) -> str:
+        """The graph holding the served version's merge (asked as dba: whatever the grants)."""
+        response = httpx.post(
+            self.base + "/sparql-auth",
+            data={"query": SERVED_MERGE},
+            auth=httpx.DigestAuth(*DBA),
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=60,
+        )
+        response.raise_for_status()
+        return response.json()["results"]["bindings"][0]["m"]["value"]
 
     def quads(self) -> int:
         out = self.isql("select count(*) from DB.DBA.RDF_QUAD;")

@@ -8,6 +8,7 @@ import math
 import os
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 from urllib.parse import urlencode
@@ -29,12 +30,13 @@ SWITCH_POLL = 0.2  # seconds between reads of the record while a publish switche
 SWITCH_NOTICE_MARGIN = 1.0  # seconds of SWITCH_NOTICE kept back for the time a read takes to reach the engine
 _RECORD = f"<{vocab.PUBLICATION_GRAPH}>"
 _STATE = f"{{ {_RECORD} <{vocab.OWL}versionInfo> ?version }} UNION {{ {_RECORD} <{vocab.DCTERMS}isReplacedBy> ?next }}"
-# the record's state (its version, the mark of a switch under way), read after every query; its graphs too when
-# the version is new
+# the record's state (its version, the mark of a switch under way), read after every query; its graphs and where
+# its merge is too when the version is new
 STATE_QUERY = f"SELECT ?version ?next WHERE {{ GRAPH {_RECORD} {{ {_STATE} }} }}"
 PUBLICATION_QUERY = (
-    f"SELECT ?version ?next ?graph WHERE {{ GRAPH {_RECORD} {{ {_STATE} "
-    f"UNION {{ {_RECORD} <{vocab.DCTERMS}hasPart> ?graph }} }} }}"
+    f"SELECT ?version ?next ?graph ?merge WHERE {{ GRAPH {_RECORD} {{ {_STATE} "
+    f"UNION {{ {_RECORD} <{vocab.DCTERMS}hasPart> ?graph }} "
+    f"UNION {{ {_RECORD} <{vocab.PUBLISHED_MERGE_PROPERTY}> ?merge }} }} }}"
 )
 JSON_RESULTS = formats.JSON_RESULTS
 JSON_ACCEPT = {"Accept": JSON_RESULTS}
@@ -174,10 +176,11 @@ class RemoteEngine:
         if not self._switching:
             self._settled_since = started
             graphs = tuple(sorted({row["graph"]["value"] for row in rows if "graph" in row}))
+            merge = next((row["merge"]["value"] for row in rows if "merge" in row), vocab.PUBLISHED_DEFAULT_GRAPH)
             if not versions:
                 self._publication = None
             elif versions != {known}:
-                self._publication = Publication(versions.pop(), graphs)
+                self._publication = Publication(versions.pop(), graphs, merge)
         self._checked = time.monotonic()
 
     async def _record(self, query: str) -> list[dict] | None:
@@ -228,8 +231,9 @@ class RemoteEngine:
             read = await asyncio.to_thread(portable, task.query)  # the engine gets plain SPARQL 1.1 only
         except QueryRejected as err:
             return QueryAnswer(status=400, error=str(err))
-        named = [*read.default_graphs, *read.named_graphs, *(task.default_graphs or []), *(task.named_graphs or [])]
-        unpublished = publication.unpublished(named) if publication is not None else []
+        default_graphs, named_graphs = [*read.default_graphs, *(task.default_graphs or [])], [*read.named_graphs]
+        named_graphs += task.named_graphs or []
+        unpublished = publication.unpublished(default_graphs, named_graphs) if publication is not None else []
         if unpublished:
             return QueryAnswer(
                 status=400,
@@ -239,9 +243,11 @@ class RemoteEngine:
         form = [("query", task.query)]
         if self._virtuoso:
             form.append(("timeout", str(max(1, int(remaining * 1000 * VIRTUOSO_TIMEOUT_SHARE)))))
-        if task.default_graphs or task.named_graphs:
-            dataset = _dataset_form(task.default_graphs or [], task.named_graphs or [])
-        elif publication is not None and not found.has_from:
+        if task.default_graphs or task.named_graphs:  # the protocol's dataset, which overrides the query's
+            dataset = self._dataset(publication, task.default_graphs or [], task.named_graphs or [])
+        elif found.has_from:  # the query's, sent as the protocol's: the merge named where the engine holds it
+            dataset = self._dataset(publication, read.default_graphs, read.named_graphs)
+        elif publication is not None:
             dataset = publication.dataset_form if reads_named_graphs(found) else publication.default_form
         else:
             dataset = ""
@@ -270,6 +276,13 @@ class RemoteEngine:
         except (SyntaxError, ValueError) as err:  # an answer that is not what its Content-Type says
             return QueryAnswer(status=502, error=f"backend: its answer could not be read: {err}")
 
+    @staticmethod
+    def _dataset(publication: "Publication | None", default_graphs: Sequence[str], named_graphs: Sequence[str]) -> str:
+        """A dataset as form fields: of published graphs when a version is published, else as named."""
+        if publication is None:
+            return _dataset_form(default_graphs, named_graphs)
+        return publication.form(default_graphs, named_graphs)
+
     async def search_index(self) -> SearchIndex:
         """Indexed from the backend on first use, again for each published version."""
         version = self.version()
@@ -284,27 +297,37 @@ class RemoteEngine:
 
 @dataclass(frozen=True)
 class Publication:
-    """What ``tehkg build --target`` last switched in: its version and named graphs."""
+    """What ``tehkg build --target`` last switched in: its version, named graphs, and the graph the engine holds
+    their merge in (vocab.PUBLISHED_DEFAULT_GRAPH, which queries name, stands for it)."""
 
     version: str
     graphs: tuple[str, ...]
+    merge: str = vocab.PUBLISHED_DEFAULT_GRAPH
 
-    def unpublished(self, graphs: list[str]) -> list[str]:
-        """Those of ``graphs`` this publication does not hold (the engine may co-host others, or a stage)."""
-        return [g for g in graphs if g != vocab.PUBLISHED_DEFAULT_GRAPH and g not in self.graphs]
+    def unpublished(self, default_graphs: list[str], named_graphs: list[str]) -> list[str]:
+        """Those of the graphs a query names that this publication does not hold (the engine may co-host others, or
+        a stage): the merge is the default graph, never a named one."""
+        return [g for g in default_graphs if g != vocab.PUBLISHED_DEFAULT_GRAPH and g not in self.graphs] + [
+            g for g in named_graphs if g not in self.graphs
+        ]
+
+    def form(self, default_graphs: Sequence[str], named_graphs: Sequence[str]) -> str:
+        """A dataset of published graphs as form fields, the merge where the engine holds it."""
+        merged = [self.merge if g == vocab.PUBLISHED_DEFAULT_GRAPH else g for g in default_graphs]
+        return _dataset_form(merged, named_graphs)
 
     @functools.cached_property
     def dataset_form(self) -> str:
         """The published dataset as form fields: the merge as default graph, the graphs as named graphs."""
-        return _dataset_form([vocab.PUBLISHED_DEFAULT_GRAPH], list(self.graphs))
+        return _dataset_form([self.merge], list(self.graphs))
 
     @functools.cached_property
     def default_form(self) -> str:
         """The published merge as the default graph, without named graphs."""
-        return _dataset_form([vocab.PUBLISHED_DEFAULT_GRAPH], [])
+        return _dataset_form([self.merge], [])
 
 
-def _dataset_form(default_graphs: list[str], named_graphs: list[str]) -> str:
+def _dataset_form(default_graphs: Sequence[str], named_graphs: Sequence[str]) -> str:
     return urlencode(
         [("default-graph-uri", g) for g in default_graphs] + [("named-graph-uri", g) for g in named_graphs]
     )
