@@ -42,6 +42,7 @@ class Script:
         self.answer: tuple[str, bytes, dict[str, str]] | None = None  # media, body, headers of every query
         self.record_status = 200
         self.merge: str | None = None  # where the record says the merge is (None: a record that does not say)
+        self.server = "scripted"  # its Server header
 
     def record_rows(self) -> list[dict]:
         rows = [{"version": {"type": "literal", "value": v}} for v in self.versions]
@@ -57,6 +58,9 @@ def engine() -> Iterator[tuple[Script, str]]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
             pass
+
+        def version_string(self) -> str:
+            return script.server
 
         def do_POST(self) -> None:  # noqa: N802 - the handler's interface
             form = parse_qs(self.rfile.read(int(self.headers["content-length"])).decode())
@@ -201,6 +205,24 @@ def test_the_merge_is_read_where_the_record_says_the_engine_holds_it(engine):
     assert [sent["default-graph-uri"] for sent in script.queries] == [[script.merge]] * 3
     as_named = ask(url, f"SELECT ?v FROM NAMED <{vocab.PUBLISHED_DEFAULT_GRAPH}> WHERE {{ GRAPH ?g {{ ?s ?p ?v }} }}")
     assert as_named.status == 400 and "not a published graph" in (as_named.error or "")  # the merge is no named graph
+
+
+def test_a_graph_query_over_more_named_graphs_than_virtuoso_takes_says_so(engine):
+    """Virtuoso refuses a dataset of thousands of named graphs as if the query were wrong: a GRAPH query over a
+    publication of more is answered 502 in words, a DESCRIBE reads the merge, other queries are unchanged."""
+    script, url = engine
+    script.server = "Virtuoso/07.20.3240 (Linux) x86_64-pc-linux-gnu"
+    script.graphs = [f"{vocab.GRAPH_BASE}g{i}" for i in range(engines.VIRTUOSO_NAMED_GRAPHS + 1)]
+    refused = ask(url, "SELECT ?v WHERE { GRAPH ?g { ?s ?p ?v } }")
+    assert refused.status == 502 and "more than Virtuoso takes in a query (2000)" in (refused.error or "")
+    assert script.queries == []  # not sent
+    assert value(ask(url, "SELECT ?v WHERE { ?s ?p ?v }")) == "v1"
+    ask(url, "DESCRIBE <https://w3id.org/tehkg/id/x>")
+    assert [sent.get("named-graph-uri") for sent in script.queries] == [None, None]
+    script.graphs = script.graphs[: engines.VIRTUOSO_NAMED_GRAPHS]
+    script.versions = ["v2"]  # a publication of as many as Virtuoso takes
+    assert value(ask(url, "SELECT ?v WHERE { GRAPH ?g { ?s ?p ?v } }")) == "v1"
+    assert len(script.queries[-1]["named-graph-uri"]) == engines.VIRTUOSO_NAMED_GRAPHS
 
 
 UNPUBLISHED = "https://w3id.org/tehkg/graph/stage-v2"
