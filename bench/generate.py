@@ -12,8 +12,12 @@ completeness warnings of measures without pilot. The same size always gives the 
 """
 
 import random
+import shutil
+import subprocess
 import sys
 from pathlib import Path
+
+import pyoxigraph as ox
 
 ID = "https://w3id.org/tehkg/id/"
 G = "https://w3id.org/tehkg/graph/"
@@ -184,6 +188,33 @@ def generate(size: int, out: Path) -> int:
                     "evaluation",
                 )
     return written
+
+
+def label_of_size(size: int) -> str:
+    """How reports and files name a size: ``14k``, ``1M``, ``10M``."""
+    return f"{size // 1_000_000}M" if size >= 1_000_000 else f"{size // 1000}k"
+
+
+def generated(size: int, directory: Path) -> Path:
+    """``directory``/synthetic-LABEL.nq, the graph of ``size`` quads, generated unless an earlier run left it."""
+    data = directory / f"synthetic-{label_of_size(size)}.nq"
+    if not data.exists():
+        generate(size, data)
+    return data
+
+
+def shipped_data(store: Path, data: Path) -> None:
+    """Build the shipped data into ``store`` as ``tehkg build`` does (validated), and dump its named graphs to
+    ``data`` (the store's default graph is their merge, which other engines and the publisher make themselves)."""
+    if not (store / "current").exists():
+        shutil.rmtree(store, ignore_errors=True)
+        root = Path(__file__).resolve().parent.parent
+        subprocess.run([sys.executable, "-m", "tehkg.cli", "build", "--store", str(store)], cwd=root, check=True)
+    if not data.exists():
+        built = ox.Store.read_only(str(store / "current"))
+        named = built.quads_for_pattern(None, None, None, None)
+        quads = (q for q in named if not isinstance(q.graph_name, ox.DefaultGraph))
+        ox.serialize(quads, str(data), format=ox.RdfFormat.N_QUADS)
 
 
 if __name__ == "__main__":

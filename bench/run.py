@@ -477,12 +477,10 @@ def start_endpoints(endpoints: list, data: Path, store_root: Path, ox_dir: Path,
 
 def bench_size(size: int, seconds: float, repeat: int) -> dict:
     sys.path.insert(0, str(ROOT))
-    from generate import generate
+    from generate import generated, label_of_size
 
-    label = f"{size // 1000}k" if size < 1_000_000 else f"{size // 1_000_000}M"
-    data = WORK / f"synthetic-{label}.nq"
-    if not data.exists():
-        generate(size, data)
+    label = label_of_size(size)
+    data = generated(size, WORK)
     triples = sum(1 for _ in data.open())
     store_root, ox_dir = WORK / f"tehkg-{label}", WORK / f"oxigraph-{label}"
     shutil.rmtree(store_root, ignore_errors=True)

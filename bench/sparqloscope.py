@@ -59,7 +59,6 @@ import math
 import multiprocessing
 import os
 import re
-import shutil
 import signal
 import statistics
 import subprocess
@@ -112,8 +111,9 @@ SHIPPED = "shipped"  # our own graph, not a generated one
 def label_of(size: str) -> str:
     if size == SHIPPED:
         return SHIPPED
-    quads = int(size)
-    return f"{quads // 1_000_000}M" if quads >= 1_000_000 else f"{quads // 1000}k"
+    from generate import label_of_size
+
+    return label_of_size(int(size))
 
 
 # ---------------------------------------------------------------- generation
@@ -392,7 +392,6 @@ class HttpPeer:
 
 def in_process_child(store_dir: str, memory_quads: int, pipe) -> None:
     """The in-process peer's child: tehkg's store opened as its workers do; each query timed in here."""
-    import pyoxigraph as ox
 
     from tehkg.endpoint.engines.workers import Snapshot
 
@@ -491,22 +490,9 @@ def fmt(entry: dict) -> str:
     return f"{entry['seconds'] * 1000:.1f} ms" if "seconds" in entry else "FAIL " + entry["error"]
 
 
-def shipped_data(store: Path, data: Path) -> None:
-    """Build the shipped data into ``store`` as ``tehkg build`` does (validated), and dump its named graphs to
-    ``data`` for the other peers (the store's default graph is their merge, which the others make themselves)."""
-    if not (store / "current").exists():
-        shutil.rmtree(store, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "tehkg.cli", "build", "--store", str(store)], cwd=HERE.parent, check=True)
-    if not data.exists():
-        built = ox.Store.read_only(str(store / "current"))
-        named = built.quads_for_pattern(None, None, None, None)
-        quads = (q for q in named if not isinstance(q.graph_name, ox.DefaultGraph))
-        ox.serialize(quads, str(data), format=ox.RdfFormat.N_QUADS)
-
-
 def bench_size(size: str, args: argparse.Namespace, log) -> dict:
     sys.path.insert(0, str(HERE))
-    from generate import generate
+    from generate import generated, shipped_data
 
     from tehkg.settings import Settings
 
@@ -517,9 +503,7 @@ def bench_size(size: str, args: argparse.Namespace, log) -> dict:
         data = OUT / "shipped.nq"
         shipped_data(store, data)
     else:
-        data = WORK / f"synthetic-{label}.nq"
-        if not data.exists():
-            generate(int(size), data)
+        data = generated(int(size), WORK)
         build_embedded(data, store)
     result: dict = {
         "size": label,

@@ -134,16 +134,18 @@ def build_env(data: Path) -> dict[str, str]:
     return {**os.environ, "TEHKG_MAX_INPUT_BYTES": size, "TEHKG_WARN_INPUT_BYTES": size, "TEHKG_PARSE_SECONDS": "86400"}
 
 
-def publish(engine: Virtuoso, data: Path, timeout: float) -> dict:
-    """``tehkg build --no-validate --target`` the engine: seconds, peak RSS in MiB of the publisher's largest process
-    (itself or its parsing child), and the end of its output when it failed or was killed past ``timeout`` s."""
-    env = {**build_env(data), "TEHKG_TARGET_USER": DBA[0], "TEHKG_TARGET_PASSWORD": DBA[1]}
+def publish(engine: Virtuoso, data: Path | None, timeout: float) -> dict:
+    """``tehkg build --no-validate --target`` the engine with ``data`` (None: ``tehkg build --target``, the shipped
+    data, validated): seconds, peak RSS in MiB of the publisher's largest process (itself or its parsing child), and
+    the end of its output when it failed or was killed past ``timeout`` s."""
+    env = {**(build_env(data) if data else os.environ), "TEHKG_TARGET_USER": DBA[0], "TEHKG_TARGET_PASSWORD": DBA[1]}
     target = engine.base + "/sparql-graph-crud-auth"
-    log = OUT / f"publish-{data.stem}.log"
+    log = OUT / f"publish-{data.stem if data else 'shipped'}.log"
+    sources = ["--no-validate", str(data)] if data else []
     start = time.perf_counter()
     with log.open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tehkg.cli", "build", "--no-validate", str(data), "--target", target],
+            [sys.executable, "-m", "tehkg.cli", "build", *sources, "--target", target],
             cwd=ROOT,
             env=env,
             stdout=output,
@@ -194,9 +196,10 @@ def build_embedded(data: Path, store: Path) -> float:
     return time.perf_counter() - start
 
 
-def serve_backend(engine: Virtuoso) -> tuple[subprocess.Popen, str]:
+def serve_backend(engine: Virtuoso, **settings: str) -> tuple[subprocess.Popen, str]:
+    """``tehkg serve --backend`` over the engine, the per-client limits lifted, with ``settings`` (TEHKG_…)."""
     port = free_port()
-    env = {**os.environ, **LIFTED, "TEHKG_TIMEOUT": "120"}
+    env = {**os.environ, **LIFTED, "TEHKG_TIMEOUT": "120", **settings}
     process = subprocess.Popen(
         [sys.executable, "-m", "tehkg.cli", "serve", "--backend", engine.base + "/sparql", "--port", str(port)],
         cwd=ROOT,
@@ -366,13 +369,11 @@ def main() -> None:
     parser.add_argument("--note", default="", help="a sentence printed under the section's first line")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
-    from generate import generate
+    from generate import generated, label_of_size
 
-    label = f"{args.size // 1_000_000}M" if args.size >= 1_000_000 else f"{args.size // 1000}k"
+    label = label_of_size(args.size)
     OUT.mkdir(parents=True, exist_ok=True)
-    data = WORK / f"synthetic-{label}.nq"
-    if not data.exists():
-        generate(args.size, data)
+    data = generated(args.size, WORK)
     result: dict = {"size": label, "seconds": args.seconds, "repeats": args.repeats, "cores": os.cpu_count()}
     result["file_quads"] = sum(1 for _ in data.open("rb"))
     result["bulk_load"] = bulk_load(data, label, args.load_timeout)
