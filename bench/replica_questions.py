@@ -81,21 +81,33 @@ def reference_answers(grown: Path) -> tuple[dict[str, list[str]], dict[str, floa
     return answers, seconds, loaded
 
 
-def ask(session: httpx.Client, base: str, question: Question, turn: str) -> tuple[int, list[str] | str, float]:
-    """The replica's status, rendered rows (or the error's first characters) and seconds for ``question``, asked
-    with a comment naming ``turn`` (each ask is new to the replica's cache: the engine answers)."""
+@dataclass
+class Answer:
+    """The replica's answer to a question: its status, its rows rendered (or the error's message), its seconds and
+    its ETag (which names the version that answered)."""
+
+    status: int
+    rows: list[str] | str
+    seconds: float
+    etag: str
+
+
+def ask(session: httpx.Client, base: str, question: Question, turn: str) -> Answer:
+    """``question`` asked of the replica with a comment naming ``turn`` (each ask is new to the replica's cache:
+    the engine answers)."""
     start = time.perf_counter()
     query = f"# {turn}\n{question.query}"
     response = session.post(base, data={"query": query}, headers={"Accept": "application/sparql-results+json"})
     elapsed = time.perf_counter() - start
+    etag = response.headers.get("etag", "")
     if response.status_code != 200:
         try:
             message = str(response.json()["message"])  # tehkg's error shape
         except (ValueError, KeyError, TypeError):
             message = response.text[:300]
-        return response.status_code, message, elapsed
+        return Answer(response.status_code, message, elapsed, etag)
     parsed = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
-    return 200, rendered(parsed), elapsed
+    return Answer(200, rendered(parsed), elapsed, etag)
 
 
 def ask_all(base: str, expected: dict[str, list[str]], phase: str) -> dict:
@@ -103,7 +115,8 @@ def ask_all(base: str, expected: dict[str, list[str]], phase: str) -> dict:
     differing, failed, seconds = {}, {}, {}
     with httpx.Client(timeout=ASK_TIMEOUT) as session:
         for question in QUESTIONS:
-            status, rows, seconds[question.name] = ask(session, base, question, phase)
+            answer = ask(session, base, question, phase)
+            status, rows, seconds[question.name] = answer.status, answer.rows, answer.seconds
             if status != 200:
                 failed[question.name] = f"{status}: {rows}"
             elif not same(question, rows, expected[question.name]):
@@ -137,6 +150,8 @@ class Watch:
     stop: threading.Event = field(default_factory=threading.Event)
     answers: list[tuple[float, str, str]] = field(default_factory=list)  # (moment, question, verdict)
     served: threading.Event = field(default_factory=threading.Event)
+    began: float = field(default_factory=time.monotonic)  # just before the publish starts
+    unexplained: list[dict] = field(default_factory=list)  # the answers of neither version: when, what, which ETag
 
     def run(self) -> None:
         with httpx.Client(timeout=ASK_TIMEOUT) as session:
@@ -145,12 +160,17 @@ class Watch:
                 question = QUESTIONS[turn % len(QUESTIONS)]
                 turn += 1
                 try:
-                    status, rows, _ = ask(session, self.base, question, f"during {turn}")
+                    answer = ask(session, self.base, question, f"during {turn}")
                 except httpx.HTTPError as err:
                     self.answers.append((time.monotonic(), question.name, f"error: {type(err).__name__}"))
                     continue
-                verdict = self.verdict(question, status, rows)
+                verdict = self.verdict(question, answer.status, answer.rows)
                 self.answers.append((time.monotonic(), question.name, verdict))
+                if verdict == "neither":
+                    at = time.monotonic() - self.began
+                    self.unexplained.append(
+                        {"question": question.name, "at_s": at, "etag": answer.etag, "rows": answer.rows[:5]}
+                    )
                 if verdict == "grown":
                     self.served.set()
 
@@ -176,7 +196,7 @@ class Watch:
             "shipped": verdicts.count("shipped"),
             "grown": verdicts.count("grown"),
             "both": verdicts.count("both"),
-            "neither": [(name, v) for _, name, v in self.answers if v == "neither"],
+            "neither": self.unexplained,
             "known_divergence": verdicts.count("known divergence"),
             "errors": [(name, v) for _, name, v in self.answers if v not in VERDICTS],
             "shipped_after_grown": verdicts[first_grown:].count("shipped"),
@@ -226,6 +246,16 @@ def write_report(result: dict, provenance: str) -> None:
             " the publisher exited (after the switch it drops the stages and the graphs the version no longer has)."
             if during["served_after_publish_s"] is not None
             else f"not within {SWITCH_WAIT:g} s of the publish's end."
+        ),
+        *(
+            f"- of neither version: {n['question']}, {n['at_s']:.1f} s into the publish (ETag {n['etag']}): "
+            + " / ".join(n["rows"])
+            for n in during["neither"]
+        ),
+        *(
+            [f"- errors: {', '.join(sorted({f'{name} ({why[:120]})' for name, why in during['errors']}))}"]
+            if during["errors"]
+            else []
         ),
         "",
         f"pyoxigraph's reference: the grown data loaded in memory in {result['reference_load_s']:.1f} s, the "
