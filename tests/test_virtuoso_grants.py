@@ -137,6 +137,17 @@ def test_published_graphs_are_readable(hardened):
     assert {row["g"]["value"]: row["n"]["value"] for row in served} == {g: engine_holds[g] for g in graphs}
 
 
+def test_harden_keeps_the_served_merge_readable(hardened):
+    """harden.sql run again once the served version's merge has a graph of its own: the merge stays readable."""
+    hardened.script(DEPLOY / "harden.sql")
+    merge = hardened.served_merge()
+    held = as_dba(hardened, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{merge}> {{ ?s ?p ?o }} }}")[0]["n"]["value"]
+    served = solutions(
+        anonymous(hardened, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", **{"default-graph-uri": merge})
+    )
+    assert held != "0" and served[0]["n"]["value"] == held
+
+
 # every way a query names a graph: in its text, or in the protocol's dataset parameters
 READS = {
     "FROM": ("SELECT ?o FROM <{g}> WHERE {{ ?s ?p ?o }}", {}),

@@ -5,8 +5,9 @@
 --   * roles: SPARQL_SELECT only - no SPARQL_UPDATE (no update), no SPARQL_SPONGE (no fetching documents into
 --     the store); SERVICE and LOAD SERVICE stay refused by the rights SPARQL_SELECT lacks;
 --   * graphs: every graph is private by default - the public ("nobody", whose rights "SPARQL" has) reads none -
---     and each published graph is made public: the publication record, the merge served as default graph and
---     the graphs the record lists. `tehkg build --target` makes the graphs of each new version public the
+--     and each published graph is made public: the publication record, the merge served as default graph (the
+--     graph the record names with sd:defaultGraph; <https://w3id.org/tehkg/graph/default> for a record of an
+--     earlier publisher) and the graphs the record lists. `tehkg build --target` makes the graphs of each new version public the
 --     same way before it switches to them; the stages of a publish and graphs co-hosted on the engine stay
 --     unreadable. A graph the record no longer lists is made private again here.
 -- What no grant of Virtuoso 7 can take away (README, "Virtuoso's own wall"): built-ins such as bif:http_get,
@@ -34,7 +35,9 @@ create procedure DB.DBA.TEHKG_GRAPHS ()
   declare published any;
   published := vector ('https://w3id.org/tehkg/graph/publication', 'https://w3id.org/tehkg/graph/default');
   for (sparql select distinct (str (?g)) as ?graph
-      where { graph <https://w3id.org/tehkg/graph/publication> { ?record <http://purl.org/dc/terms/hasPart> ?g } }) do
+      where { graph <https://w3id.org/tehkg/graph/publication> {
+        { ?record <http://purl.org/dc/terms/hasPart> ?g }
+        union { ?record <http://www.w3.org/ns/sparql-service-description#defaultGraph> ?g } } }) do
     published := vector_concat (published, vector ("graph"));
   -- "SPARQL" holds no rights of its own, which would take precedence over the public's
   DB.DBA.RDF_ALL_USER_PERMS_DEL ('SPARQL');
