@@ -68,21 +68,8 @@ def anonymous(engine: virtuoso.Virtuoso, query: str, timeout: float = 60, **para
     )
 
 
-def as_dba(engine: virtuoso.Virtuoso, query: str) -> list[dict]:
-    """The solutions of a query asked as dba (/sparql-auth): what the engine holds, whatever the grants."""
-    response = httpx.post(
-        engine.base + "/sparql-auth",
-        data={"query": query},
-        auth=httpx.DigestAuth(*virtuoso.DBA),
-        headers={"Accept": "application/sparql-results+json"},
-        timeout=60,
-    )
-    assert response.status_code == 200, response.text
-    return response.json()["results"]["bindings"]
-
-
 def quads(engine: virtuoso.Virtuoso) -> int:
-    return int(as_dba(engine, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")[0]["n"]["value"])
+    return int(engine.as_dba("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")[0]["n"]["value"])
 
 
 def solutions(response: httpx.Response) -> list[dict]:
@@ -120,19 +107,19 @@ def hardened(tmp_path_factory: pytest.TempPathFactory) -> Iterator[virtuoso.Virt
 def published(engine: virtuoso.Virtuoso) -> list[str]:
     """The graphs the publication record lists, the record and the merge."""
     record = f"SELECT ?g WHERE {{ GRAPH <{vocab.PUBLICATION_GRAPH}> {{ ?r <{vocab.DCTERMS}hasPart> ?g }} }}"
-    listed = [row["g"]["value"] for row in as_dba(engine, record)]
+    listed = [row["g"]["value"] for row in engine.as_dba(record)]
     return sorted([vocab.PUBLICATION_GRAPH, engine.served_merge(), *listed])
 
 
 def stages(engine: virtuoso.Virtuoso) -> list[str]:
-    return [row["g"]["value"] for row in as_dba(engine, virtuoso.STAGES)]
+    return [row["g"]["value"] for row in engine.as_dba(virtuoso.STAGES)]
 
 
 def test_published_graphs_are_readable(hardened):
     graphs = published(hardened)
     assert LATER in graphs  # published after harden.sql ran: the publisher made it readable
     count = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
-    engine_holds = {row["g"]["value"]: row["n"]["value"] for row in as_dba(hardened, count)}
+    engine_holds = {row["g"]["value"]: row["n"]["value"] for row in hardened.as_dba(count)}
     served = solutions(anonymous(hardened, count, **{"named-graph-uri": graphs}))
     assert {row["g"]["value"]: row["n"]["value"] for row in served} == {g: engine_holds[g] for g in graphs}
 
@@ -141,7 +128,7 @@ def test_harden_keeps_the_served_merge_readable(hardened):
     """harden.sql run again once the served version's merge has a graph of its own: the merge stays readable."""
     hardened.script(DEPLOY / "harden.sql")
     merge = hardened.served_merge()
-    held = as_dba(hardened, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{merge}> {{ ?s ?p ?o }} }}")[0]["n"]["value"]
+    held = hardened.as_dba(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{merge}> {{ ?s ?p ?o }} }}")[0]["n"]["value"]
     served = solutions(
         anonymous(hardened, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", **{"default-graph-uri": merge})
     )
@@ -165,7 +152,7 @@ def test_unpublished_graphs_are_invisible(hardened, read):
     hidden = [CO_HOSTED, *stages(hardened)]
     assert len(hidden) > 1  # the refused publish left its stages: they hold triples the engine would answer
     for graph in hidden:
-        held = as_dba(hardened, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        held = hardened.as_dba(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
         assert held[0]["n"]["value"] != "0"
         answer = anonymous(hardened, text.format(g=graph), **{k: v.format(g=graph) for k, v in params.items()})
         assert solutions(answer) == [], f"{read} read <{graph}>"

@@ -188,17 +188,21 @@ class Virtuoso:
         except (RuntimeError, subprocess.TimeoutExpired, httpx.HTTPError):
             return False
 
-    def served_merge(self) -> str:
-        """The graph holding the served version's merge (asked as dba: whatever the grants)."""
+    def as_dba(self, query: str) -> list[dict]:
+        """The solutions of a query asked as dba (/sparql-auth): what the engine holds, whatever the grants."""
         response = httpx.post(
             self.base + "/sparql-auth",
-            data={"query": SERVED_MERGE},
+            data={"query": query},
             auth=httpx.DigestAuth(*DBA),
             headers={"Accept": "application/sparql-results+json"},
             timeout=60,
         )
-        response.raise_for_status()
-        return response.json()["results"]["bindings"][0]["m"]["value"]
+        assert response.status_code == 200, response.text
+        return response.json()["results"]["bindings"]
+
+    def served_merge(self) -> str:
+        """The graph holding the served version's merge, as the publication record names it."""
+        return self.as_dba(SERVED_MERGE)[0]["m"]["value"]
 
     def quads(self) -> int:
         out = self.isql("select count(*) from DB.DBA.RDF_QUAD;")

@@ -391,9 +391,11 @@ class Reply:
         """Whether the engine cut the answer of ``rows`` rows at its own cap: the answer is truncated."""
         return vocab.engine_cut_at(self.cut_at, rows) is not None
 
-    def row_limit(self, rows: int, max_rows: int) -> int | None:
-        """The cap that cut an answer of ``rows`` rows when it is the engine's (below ``max_rows``), else None."""
-        return vocab.engine_cut_at(self.cut_at, rows) if rows <= max_rows else None
+    def truncation(self, rows: int, max_rows: int) -> tuple[bool, int | None]:
+        """Whether an answer of ``rows`` rows (the row past ``max_rows`` counted, when read) is truncated, and the
+        cap that cut it when it is the engine's, below ``max_rows`` (else None: ``max_rows`` cut it)."""
+        limit = vocab.engine_cut_at(self.cut_at, rows) if rows <= max_rows else None
+        return rows > max_rows or limit is not None, limit
 
 
 class RowReader:
@@ -493,8 +495,7 @@ def _reserialise(task: QueryTask, response: Reply) -> QueryAnswer:
                 truncated = True  # a solution past the cap, not merely as many as the cap
                 break
             rows.append([None if (term := solution[i]) is None else _canonical(term) for i in range(len(variables))])
-        limit = None if truncated else response.row_limit(len(rows), task.max_rows)
-        truncated = truncated or limit is not None
+        truncated, limit = response.truncation(len(rows) + truncated, task.max_rows)
         if task.rows_only:
             return QueryAnswer(variables=variables, rows=rows, count=len(rows), truncated=truncated, row_limit=limit)
         chosen = conneg.choose(task.accept, formats.RESULT_FORMATS, task.format)
@@ -514,8 +515,8 @@ def _reserialise(task: QueryTask, response: Reply) -> QueryAnswer:
     chosen = conneg.choose(task.accept, formats.GRAPH_FORMATS, task.format)
     if chosen is None:
         return QueryAnswer(status=406, error=not_acceptable_message(formats.GRAPH_FORMATS))
-    limit = response.row_limit(len(triples), task.max_rows)
-    truncated, triples = len(triples) > task.max_rows or limit is not None, triples[: task.max_rows]
+    truncated, limit = response.truncation(len(triples), task.max_rows)
+    triples = triples[: task.max_rows]
     body = serializers.graph(chosen, triples)
     return QueryAnswer(media_type=chosen, body=body, count=len(triples), truncated=truncated, row_limit=limit)
 
@@ -536,8 +537,7 @@ def _json_to_json(response: Reply, max_rows: int) -> QueryAnswer | None:
         rows = [{v: _json_term(b[v]) for v in variables if v in b} for b in bindings[:max_rows]]
     except KeyError:
         return None
-    limit = response.row_limit(len(bindings), max_rows)
-    truncated = len(bindings) > max_rows or limit is not None
+    truncated, limit = response.truncation(len(bindings), max_rows)
     body = serializers.json_results(variables, rows, truncated)
     return QueryAnswer(media_type=JSON_RESULTS, count=len(rows), truncated=truncated, row_limit=limit, body=body)
 
