@@ -21,14 +21,12 @@ from tehkg.endpoint.engines.execution import QueryAnswer, QueryTask
 from tehkg.endpoint.engines.workers import QueryTimeout
 from tehkg.endpoint.errors import ProtocolError, not_acceptable_message
 from tehkg.endpoint.query import conneg
-from tehkg.endpoint.query.scan import QueryRejected, QueryScan, portable, scan
+from tehkg.endpoint.query.graph_patterns import restrict_graphs
+from tehkg.endpoint.query.scan import PortableQuery, QueryRejected, QueryScan, portable, scan
 from tehkg.loader.search_index import ENTRIES_QUERY, SearchIndex
 from tehkg.settings import Settings
 
 PUBLICATION_REFRESH = 1.0  # seconds between reads of the publication record of an external engine
-# the most named graphs Virtuoso 7.2 compiles into a query's dataset: 2 000 pass, 3 000 do not ("Too many arguments
-# for standard built-in function", measured); a published dataset of more cannot be the dataset of a GRAPH query
-VIRTUOSO_NAMED_GRAPHS = 2000
 SWITCH_POLL = 0.2  # seconds between reads of the record while a publish switches versions
 SWITCH_NOTICE_MARGIN = 1.0  # seconds of SWITCH_NOTICE kept back for the time a read takes to reach the engine
 _RECORD = f"<{vocab.PUBLICATION_GRAPH}>"
@@ -61,7 +59,9 @@ class RemoteEngine:
     read at most once a second) gives the version, which keys the cache, and the named graphs: a query
     without a dataset of its own is sent with the published merge (``…/graph/default``) as its default
     graph and those graphs as its named graphs, so the default graph is a set and the engine's other
-    graphs stay out. Without a record the engine's default graph must be the union of its named graphs
+    graphs stay out; Virtuoso, which takes a dataset of at most about 2 000 named graphs, gets the merge alone and
+    the query's GRAPH patterns restricted in its text to the graphs the record lists (``graph_patterns``).
+    Without a record the engine's default graph must be the union of its named graphs
     (Oxigraph: ``--union-default-graph``; Fuseki: ``tdb:unionDefaultGraph``) and nothing is cached.
     Virtuoso gets the deadline as its ``timeout`` too, so the engine stops the query as well.
 
@@ -230,8 +230,11 @@ class RemoteEngine:
     ) -> QueryAnswer:
         """One request to the engine within ``remaining`` seconds of the query's ``limit``, over the published
         dataset unless the query or the request names its own (then only published graphs)."""
+        found = scan(task.query)
+        own_dataset = bool(task.default_graphs or task.named_graphs or found.has_from)
+        restricted = self._virtuoso and publication is not None and found.has_graph and not own_dataset
         try:
-            read = await asyncio.to_thread(portable, task.query)  # the engine gets plain SPARQL 1.1 only
+            read, query = await asyncio.to_thread(_for_engine, task.query, restricted)
         except QueryRejected as err:
             return QueryAnswer(status=400, error=str(err))
         default_graphs, named_graphs = [*read.default_graphs, *(task.default_graphs or [])], [*read.named_graphs]
@@ -242,8 +245,7 @@ class RemoteEngine:
                 status=400,
                 error=f"not a published graph: {', '.join(unpublished)}; the published graphs are listed at /dataset",
             )
-        found = scan(task.query)
-        form = [("query", task.query)]
+        form = [("query", query)]
         if self._virtuoso:
             form.append(("timeout", str(max(1, int(remaining * 1000 * VIRTUOSO_TIMEOUT_SHARE)))))
         if task.default_graphs or task.named_graphs:  # the protocol's dataset, which overrides the query's
@@ -251,16 +253,9 @@ class RemoteEngine:
         elif found.has_from:  # the query's, sent as the protocol's: the merge named where the engine holds it
             dataset = self._dataset(publication, read.default_graphs, read.named_graphs)
         elif publication is not None:
-            named = reads_named_graphs(found)
-            if named and self._virtuoso and len(publication.graphs) > VIRTUOSO_NAMED_GRAPHS:
-                if found.has_graph:
-                    return QueryAnswer(
-                        status=502,
-                        error=f"the published dataset has {len(publication.graphs)} named graphs, more than Virtuoso "
-                        f"takes in a query ({VIRTUOSO_NAMED_GRAPHS}): a GRAPH pattern cannot be restricted to them; "
-                        "query the default graph, or name the graphs with FROM NAMED",
-                    )
-                named = False  # a DESCRIBE: over the merge, which holds every published triple
+            # Virtuoso compiles a dataset of at most about 2 000 named graphs: it gets the merge alone, and the GRAPH
+            # patterns restricted to the published graphs in the query's text (graph_patterns.py)
+            named = reads_named_graphs(found) and not self._virtuoso
             dataset = publication.dataset_form if named else publication.default_form
         else:
             dataset = ""
@@ -346,10 +341,17 @@ def _dataset_form(default_graphs: Sequence[str], named_graphs: Sequence[str]) ->
     )
 
 
+def _for_engine(text: str, restricted: bool) -> tuple[PortableQuery, str]:
+    """``text`` read as SPARQL 1.1 alone (QueryRejected otherwise), and the text to send: its GRAPH patterns
+    restricted to the published graphs when ``restricted``. Slow (a complete parse): run it off the event loop."""
+    read = portable(text)
+    return read, restrict_graphs(text, vocab.PUBLICATION_GRAPH) if restricted else text
+
+
 def reads_named_graphs(found: QueryScan) -> bool:
     """Whether a query's answer may depend on the dataset's named graphs: only GRAPH patterns read them (and
-    DESCRIBE, which each engine defines). Hundreds of named graphs cost Virtuoso 80 ms per query at 1M quads,
-    so the other queries are sent without them."""
+    DESCRIBE, which each engine defines). The other queries are sent without them: a list of hundreds costs the
+    engine time to read (Virtuoso: 80 ms per query at 1M quads)."""
     return found.has_graph or found.form == "DESCRIBE"
 
 
