@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 
 from tehkg.endpoint.query.graph_patterns import restrict_graphs
-from tehkg.endpoint.query.scan import canonical
+from tehkg.endpoint.query.scan import canonical, portable
 from tehkg.vocab import DCTERMS
 
 RECORD = "https://w3id.org/tehkg/graph/publication"
@@ -99,3 +99,20 @@ def test_unrestricted_the_engine_reads_its_other_graphs(store):
 def test_a_query_without_graph_patterns_is_unchanged():
     query = PREFIXES + "SELECT ?s WHERE { ?s ex:graph ?o FILTER(?o != 'GRAPH') }"
     assert restrict_graphs(query, RECORD) == query
+
+
+@pytest.mark.parametrize(
+    ("query", "names", "variables"),
+    [
+        ("SELECT * WHERE { GRAPH ex:a { ?s ?p ?o } }", (f"{EX}a",), False),
+        ("SELECT * WHERE { ?s ?p ?o FILTER EXISTS { GRAPH ex:b { ?s ?p ?x } } }", (f"{EX}b",), False),
+        ("SELECT * WHERE { { SELECT ?s WHERE { GRAPH <http://example.org/a> { ?s ?p ?o } } } }", (f"{EX}a",), False),
+        ("SELECT * WHERE { GRAPH ex:a { ?s ?p ?o } FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } }", (f"{EX}a",), True),
+        ("SELECT * WHERE { ?s ?p ?o }", (), False),
+    ],
+)
+def test_the_graphs_a_query_reads_are_read_from_its_parse(query, names, variables):
+    """What decides whether Virtuoso gets the graphs named (a few) or the rewrite: every GRAPH pattern, in a
+    subquery or an EXISTS too, its prefixed name resolved."""
+    read = portable(canonical(PREFIXES + query))
+    assert (read.graph_names, read.graph_variables) == (names, variables)

@@ -211,8 +211,9 @@ def test_the_merge_is_read_where_the_record_says_the_engine_holds_it(engine):
 
 def test_virtuoso_gets_the_merge_alone_and_graph_patterns_restricted_in_the_text(engine):
     """Virtuoso compiles a dataset of at most about 2 000 named graphs (and refuses more as if the query were
-    wrong): over a publication it gets no named graphs, whatever their number, and the query's GRAPH patterns
-    restricted to the graphs the record lists; a DESCRIBE reads the merge; other engines get the named graphs."""
+    wrong): over a publication, whatever its number of graphs, it gets those a query's GRAPH patterns name, or, for a
+    GRAPH ?var or a graph not published, none and the patterns restricted to the graphs the record lists; a
+    DESCRIBE reads the merge; other engines get the named graphs."""
     script, url = engine
     script.graphs = [f"{vocab.GRAPH_BASE}g{i}" for i in range(3000)]
     assert value(ask(url, "SELECT ?v WHERE { GRAPH ?g { ?s ?p ?v } }")) == "v1"  # an engine of another make first
@@ -223,6 +224,14 @@ def test_virtuoso_gets_the_merge_alone_and_graph_patterns_restricted_in_the_text
     sent = script.queries[-1]
     assert "named-graph-uri" not in sent and sent["default-graph-uri"] == [vocab.PUBLISHED_DEFAULT_GRAPH]
     assert sent["query"] == [restrict_graphs(query, RECORD)] != [query]
+    named_one = f"PREFIX g: <{vocab.GRAPH_BASE}> SELECT ?v WHERE {{ GRAPH g:g7 {{ ?s ?p ?v }} }}"
+    assert value(ask(url, named_one)) == "v1"
+    sent = script.queries[-1]
+    assert sent["query"] == [named_one] and sent["named-graph-uri"] == [f"{vocab.GRAPH_BASE}g7"]
+    unpublished = f"SELECT ?v WHERE {{ GRAPH <{vocab.GRAPH_BASE}stage> {{ ?s ?p ?v }} }}"
+    ask(url, unpublished)
+    assert script.queries[-1]["query"] == [restrict_graphs(unpublished, RECORD)] != [unpublished]
+    assert "named-graph-uri" not in script.queries[-1]
     ask(url, "DESCRIBE <https://w3id.org/tehkg/id/x>")
     ask(url, "SELECT ?v WHERE { ?s ?p ?v }")
     assert [sent.get("named-graph-uri") for sent in script.queries[-2:]] == [None, None]

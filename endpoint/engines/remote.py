@@ -22,7 +22,7 @@ from tehkg.endpoint.engines.workers import QueryTimeout
 from tehkg.endpoint.errors import ProtocolError, not_acceptable_message
 from tehkg.endpoint.query import conneg
 from tehkg.endpoint.query.graph_patterns import restrict_graphs
-from tehkg.endpoint.query.scan import PortableQuery, QueryRejected, QueryScan, portable, scan
+from tehkg.endpoint.query.scan import QueryRejected, QueryScan, portable, scan
 from tehkg.loader.search_index import ENTRIES_QUERY, SearchIndex
 from tehkg.settings import Settings
 
@@ -59,8 +59,9 @@ class RemoteEngine:
     read at most once a second) gives the version, which keys the cache, and the named graphs: a query
     without a dataset of its own is sent with the published merge (``…/graph/default``) as its default
     graph and those graphs as its named graphs, so the default graph is a set and the engine's other
-    graphs stay out; Virtuoso, which takes a dataset of at most about 2 000 named graphs, gets the merge alone and
-    the query's GRAPH patterns restricted in its text to the graphs the record lists (``graph_patterns``).
+    graphs stay out; Virtuoso, which takes a dataset of at most about 2 000 named graphs, gets the published graphs
+    the query names, or for a ``GRAPH ?var`` the merge alone and the query's GRAPH patterns restricted in its text
+    to the graphs the record lists (``graph_patterns``).
     Without a record the engine's default graph must be the union of its named graphs
     (Oxigraph: ``--union-default-graph``; Fuseki: ``tdb:unionDefaultGraph``) and nothing is cached.
     Virtuoso gets the deadline as its ``timeout`` too, so the engine stops the query as well.
@@ -230,11 +231,8 @@ class RemoteEngine:
     ) -> QueryAnswer:
         """One request to the engine within ``remaining`` seconds of the query's ``limit``, over the published
         dataset unless the query or the request names its own (then only published graphs)."""
-        found = scan(task.query)
-        own_dataset = bool(task.default_graphs or task.named_graphs or found.has_from)
-        restricted = self._virtuoso and publication is not None and found.has_graph and not own_dataset
         try:
-            read, query = await asyncio.to_thread(_for_engine, task.query, restricted)
+            read = await asyncio.to_thread(portable, task.query)  # the engine gets plain SPARQL 1.1 only
         except QueryRejected as err:
             return QueryAnswer(status=400, error=str(err))
         default_graphs, named_graphs = [*read.default_graphs, *(task.default_graphs or [])], [*read.named_graphs]
@@ -245,20 +243,29 @@ class RemoteEngine:
                 status=400,
                 error=f"not a published graph: {', '.join(unpublished)}; the published graphs are listed at /dataset",
             )
-        form = [("query", query)]
-        if self._virtuoso:
-            form.append(("timeout", str(max(1, int(remaining * 1000 * VIRTUOSO_TIMEOUT_SHARE)))))
+        found = scan(task.query)
+        query = task.query
         if task.default_graphs or task.named_graphs:  # the protocol's dataset, which overrides the query's
             dataset = self._dataset(publication, task.default_graphs or [], task.named_graphs or [])
         elif found.has_from:  # the query's, sent as the protocol's: the merge named where the engine holds it
             dataset = self._dataset(publication, read.default_graphs, read.named_graphs)
+        elif publication is not None and self._virtuoso and found.has_graph:
+            # Virtuoso compiles a dataset of at most about 2 000 named graphs: it gets the merge and the published
+            # graphs the query names, or, when it names a variable or another graph, the merge alone and its GRAPH
+            # patterns restricted to the published graphs in its text (graph_patterns.py)
+            if read.graph_variables or not publication.holds(read.graph_names):
+                query = await asyncio.to_thread(restrict_graphs, task.query, vocab.PUBLICATION_GRAPH)
+                dataset = publication.default_form
+            else:
+                dataset = publication.form([vocab.PUBLISHED_DEFAULT_GRAPH], read.graph_names)
         elif publication is not None:
-            # Virtuoso compiles a dataset of at most about 2 000 named graphs: it gets the merge alone, and the GRAPH
-            # patterns restricted to the published graphs in the query's text (graph_patterns.py)
-            named = reads_named_graphs(found) and not self._virtuoso
+            named = reads_named_graphs(found) and not self._virtuoso  # a DESCRIBE on Virtuoso: the merge holds all
             dataset = publication.dataset_form if named else publication.default_form
         else:
             dataset = ""
+        form = [("query", query)]
+        if self._virtuoso:
+            form.append(("timeout", str(max(1, int(remaining * 1000 * VIRTUOSO_TIMEOUT_SHARE)))))
         # Virtuoso answers a CONSTRUCT in JSON results when they come first in Accept
         graph_form = found.form in ("CONSTRUCT", "DESCRIBE")
         headers = {
@@ -319,6 +326,14 @@ class Publication:
             g for g in named_graphs if g not in self.graphs
         ]
 
+    def holds(self, graphs: Sequence[str]) -> bool:
+        """Whether every one of ``graphs`` is a published named graph."""
+        return set(graphs) <= self._graph_set
+
+    @functools.cached_property
+    def _graph_set(self) -> frozenset[str]:
+        return frozenset(self.graphs)
+
     def form(self, default_graphs: Sequence[str], named_graphs: Sequence[str]) -> str:
         """A dataset of published graphs as form fields, the merge where the engine holds it."""
         merged = [self.merge if g == vocab.PUBLISHED_DEFAULT_GRAPH else g for g in default_graphs]
@@ -339,13 +354,6 @@ def _dataset_form(default_graphs: Sequence[str], named_graphs: Sequence[str]) ->
     return urlencode(
         [("default-graph-uri", g) for g in default_graphs] + [("named-graph-uri", g) for g in named_graphs]
     )
-
-
-def _for_engine(text: str, restricted: bool) -> tuple[PortableQuery, str]:
-    """``text`` read as SPARQL 1.1 alone (QueryRejected otherwise), and the text to send: its GRAPH patterns
-    restricted to the published graphs when ``restricted``. Slow (a complete parse): run it off the event loop."""
-    read = portable(text)
-    return read, restrict_graphs(text, vocab.PUBLICATION_GRAPH) if restricted else text
 
 
 def reads_named_graphs(found: QueryScan) -> bool:

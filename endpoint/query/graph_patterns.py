@@ -1,10 +1,12 @@
 """A query's GRAPH patterns restricted, in its own text, to the graphs a record lists.
 
 An engine that cannot take a long list of named graphs with a query (Virtuoso 7.2 compiles at most about 2 000)
-is sent the published merge as the default graph and no named graphs. Virtuoso then lets ``GRAPH ?g`` range over
-every graph it holds (stages of a publish, earlier merges, its own system graphs) and finds nothing in
-``GRAPH <iri>`` (the IRI is not in the query's named graphs). :func:`restrict_graphs` rewrites each GRAPH pattern
-so that it reads exactly the graphs the record lists as its parts, joined with the record in a subquery:
+is sent the published graphs a query's ``GRAPH <iri>`` patterns name; a query with a ``GRAPH ?var`` pattern (or
+one naming a graph not published) is sent the published merge as the default graph and no named graphs. Virtuoso
+then lets ``GRAPH ?g`` range over every graph it holds (stages of a publish, earlier merges, its own system graphs)
+and finds nothing in ``GRAPH <iri>`` (the IRI is not in the query's named graphs). :func:`restrict_graphs`
+rewrites each GRAPH pattern so that it reads exactly the graphs the record lists as its parts, joined with the
+record in a subquery:
 
 - ``GRAPH ?g { P }`` becomes ``{ SELECT ?g ?v… WHERE { GRAPH ?r { <record> dcterms:hasPart ?g }
   FILTER(?r = <record>) GRAPH ?g { P } } }``;

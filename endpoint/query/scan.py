@@ -284,10 +284,12 @@ ENGINE_NAMESPACES = ("bif:", "sql:", OPENLINK_SCHEMAS)
 
 @dataclass(frozen=True)
 class PortableQuery:
-    """A query read as SPARQL 1.1 alone: the graphs its dataset clauses name."""
+    """A query read as SPARQL 1.1 alone: the graphs its dataset clauses name, and those its GRAPH patterns read."""
 
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
+    graph_names: tuple[str, ...] = ()  # the IRIs of its ``GRAPH <iri>`` patterns
+    graph_variables: bool = False  # whether it has a ``GRAPH ?var`` pattern
 
 
 def portable(text: str) -> PortableQuery:
@@ -307,7 +309,15 @@ def _portable(text: str) -> PortableQuery:
         raise QueryRejected(
             f"only SPARQL 1.1 queries reach the engine, and this one could not be read as one: {err}"
         ) from None
+    graph_names: dict[str, None] = {}
+    graph_variables = False
     for node in _nodes(query.algebra):
+        # a GRAPH pattern: "Graph" once translated, "GraphGraphPattern" inside an EXISTS (rdflib leaves it as parsed)
+        if isinstance(node, CompValue) and node.name in ("Graph", "GraphGraphPattern"):
+            if isinstance(node["term"], Variable):
+                graph_variables = True
+            else:
+                graph_names[str(node["term"])] = None
         if isinstance(node, CompValue) and node.name == "Function" and str(node["iri"]) not in SPARQL_CASTS:
             raise QueryRejected(
                 f"the function <{node['iri']}> is not part of SPARQL 1.1 (its built-in functions and casts to "
@@ -319,6 +329,8 @@ def _portable(text: str) -> PortableQuery:
     return PortableQuery(
         default_graphs=tuple(str(c["default"]) for c in clauses if "default" in c),
         named_graphs=tuple(str(c["named"]) for c in clauses if "named" in c),
+        graph_names=tuple(graph_names),
+        graph_variables=graph_variables,
     )
 
 
