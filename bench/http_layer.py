@@ -20,7 +20,7 @@ from pathlib import Path
 
 from provenance import written_by
 from run import ROOT, WORK, checked_out, comparison_parser, free_port, tree_cpu, wait_in_memory, wait_up
-from virtuoso import no_dataset, wrk
+from virtuoso import as_written, wrk
 
 from tehkg.settings import Settings
 
@@ -45,9 +45,9 @@ class Server:
         wait_in_memory(self.base, Settings.load().workers)
 
     def measure(self, seconds: float, clients: int) -> dict:
-        wrk(self.base + "/sparql", no_dataset, clients, 3, cold=True)  # warm-up: connections, imports, caches
+        wrk(self.base + "/sparql", as_written, clients, 3, cold=True)  # warm-up: connections, imports, caches
         before = tree_cpu(self.process.pid)
-        result = wrk(self.base + "/sparql", no_dataset, clients, seconds, cold=True)
+        result = wrk(self.base + "/sparql", as_written, clients, seconds, cold=True)
         result["cpu_ms"] = (tree_cpu(self.process.pid) - before) * 1000 / max(1, result["requests"])
         return result
 

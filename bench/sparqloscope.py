@@ -74,7 +74,7 @@ import yaml
 from provenance import written_by
 from run import ACCEPT, BIN, WORK, HttpEndpoint, count_rows, free_port, start_tehkg, wait_up
 from virtuoso import OUT as PUBLISH_LOGS
-from virtuoso import build_embedded, publish, published_dataset, quiet, serve_backend
+from virtuoso import as_tehkg_sends, build_embedded, publish, quiet, serve_backend
 
 from tests.virtuoso import Virtuoso
 from tests.virtuoso import available as virtuoso_available
@@ -354,14 +354,14 @@ def answer_size(media: str, body: bytes) -> tuple[int, list[str] | None]:
 
 
 class HttpPeer:
-    """A peer over HTTP; ``extra`` adds form fields (tehkg: its timeout, Virtuoso: the dataset)."""
+    """A peer over HTTP; ``request`` writes a query's form (tehkg: with its timeout, Virtuoso: as tehkg sends it)."""
 
-    def __init__(self, name: str, url: str, extra: Callable[[str, float], list], after_timeout: Callable) -> None:
-        self.name, self.url, self.extra, self.after_timeout = name, url, extra, after_timeout
+    def __init__(self, name: str, url: str, request: Callable[[str, float], str], after_timeout: Callable) -> None:
+        self.name, self.url, self.request, self.after_timeout = name, url, request, after_timeout
         self.client = httpx.Client()
 
     def run(self, query: str, timeout: float) -> dict:
-        body = urlencode([("query", query), *self.extra(query, timeout)])
+        body = self.request(query, timeout)
         headers = {"Accept": ACCEPT, "Content-Type": "application/x-www-form-urlencoded"}
         start = time.perf_counter()
         try:
@@ -545,12 +545,12 @@ def bench_size(size: str, args: argparse.Namespace, log) -> dict:
             engine.start()
             PUBLISH_LOGS.mkdir(parents=True, exist_ok=True)
             result["publish_s"], _ = publish(engine, data, args.publish_timeout)
-            dataset = published_dataset(engine)
+            as_sent = as_tehkg_sends(engine)
             backend_process, backend_url = serve_backend(engine)
             engine_quiet = (lambda e: lambda: quiet(e))(engine)
             peers.append(HttpPeer("tehkg --backend", backend_url, tehkg_timeout, engine_quiet))
             peers[-1].process = backend_process
-            peers.append(HttpPeer("virtuoso direct", engine.base + "/sparql", lambda q, t: dataset(q), engine_quiet))
+            peers.append(HttpPeer("virtuoso direct", engine.base + "/sparql", lambda q, t: as_sent(q), engine_quiet))
         elif "virtuoso" in args.skip:
             result["virtuoso"] = "Virtuoso and tehkg --backend were not run on this graph (`--skip virtuoso`)."
         else:
@@ -588,8 +588,8 @@ def _why(reason: str, failed: dict[str, str]) -> str:
     return f" ({'; '.join(causes)})" if causes else ""
 
 
-def tehkg_timeout(query: str, timeout: float) -> list:
-    return [("timeout", f"{timeout:g}")]
+def tehkg_timeout(query: str, timeout: float) -> str:
+    return urlencode([("query", query), ("timeout", f"{timeout:g}")])
 
 
 class OxigraphPeer(HttpPeer):
@@ -599,7 +599,7 @@ class OxigraphPeer(HttpPeer):
     def __init__(self, store: Path) -> None:
         self.store = store
         self.endpoint = start_oxigraph(store)
-        super().__init__("oxigraph serve", self.endpoint.url, lambda q, t: [], self.restart)
+        super().__init__("oxigraph serve", self.endpoint.url, lambda q, t: urlencode([("query", q)]), self.restart)
 
     def restart(self) -> None:
         self.endpoint.process.kill()

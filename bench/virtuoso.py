@@ -13,9 +13,9 @@ load generator) drives each endpoint for ``--seconds`` at 8 and 32 connections, 
 request: no cache can answer) and warm (the same bodies again: tehkg's cache answers; Virtuoso has none),
 ``--repeats`` times, the three endpoints taking turns within each repeat so that the machine's drift falls on
 all of them alike; the table gives the median and the range, the CPU each request cost Virtuoso and tehkg.
-Virtuoso direct gets the dataset tehkg sends it with each query (the published merge as default graph;
-the published graphs as named graphs for the queries with a GRAPH pattern or DESCRIBE), so both answer the
-same question. A runaway query through the backend is timed
+Virtuoso direct gets each query as tehkg sends it (``remote.published_request``: the published merge as
+default graph; the graphs a GRAPH pattern names, or the query's GRAPH patterns restricted in its text to the
+published graphs), so both answer the same question. A runaway query through the backend is timed
 against its deadline, with the engine's CPU until it is idle (``--repeats`` times). Results: bench/VIRTUOSO.md (a section per size) and
 bench/out/virtuoso-results-SIZE.json.
 """
@@ -37,8 +37,8 @@ import httpx
 from provenance import written_by
 from run import QUERIES, WORK, count_rows, free_port, start_tehkg, tree_cpu, wait_up
 
-from tehkg import vocab
-from tehkg.endpoint.engines.remote import reads_named_graphs
+from tehkg import formats
+from tehkg.endpoint.engines.remote import PUBLICATION_QUERY, Publication, published_request
 from tehkg.endpoint.query.scan import scan
 from tehkg.loader.publish import CHUNK_TRIPLES
 from tehkg.settings import GateSettings
@@ -51,7 +51,7 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 RUNAWAY_DEADLINE = 2.0
 # the load generator is one client address: the per-client limits are lifted for the run
 LIFTED = {"TEHKG_MAX_PENDING": "1000", "TEHKG_MAX_PER_CLIENT": "1000", "TEHKG_CLIENT_BUDGET": "1000000"}
-Dataset = Callable[[str], list[tuple[str, str]]]  # the dataset fields sent with a query
+Request = Callable[[str], str]  # the form a query is sent as ("query=…" first: a cold run prefixes a comment)
 WRK_SCRIPT = """
 local bodies = {%s}
 local accepts = {%s}
@@ -82,17 +82,18 @@ def accept(query: str) -> str:
     )
 
 
-def form(query: str, dataset: list[tuple[str, str]]) -> str:
-    return urlencode([("query", query), *dataset], quote_via=quote)
+def form(query: str, dataset: str = "") -> str:
+    """A query's form: the query, then the dataset's fields (already encoded)."""
+    return "&".join(part for part in (urlencode([("query", query)], quote_via=quote), dataset) if part)
 
 
 def lua_string(text: str) -> str:
     return "[==[" + text + "]==]"
 
 
-def wrk(url: str, dataset: Dataset, clients: int, seconds: float, cold: bool) -> dict:
+def wrk(url: str, request: Request, clients: int, seconds: float, cold: bool) -> dict:
     """One wrk run over the query mix; its summary (requests/s, failures, latency percentiles)."""
-    bodies = ", ".join(lua_string(form(q, dataset(q))) for q in QUERIES.values())
+    bodies = ", ".join(lua_string(request(q)) for q in QUERIES.values())
     accepts = ", ".join(lua_string(accept(q)) for q in QUERIES.values())
     script = OUT / "mix.lua"
     # the run's own nonce in every cold body: no run repeats the bodies of another, which a cache would answer
@@ -112,19 +113,20 @@ def wrk(url: str, dataset: Dataset, clients: int, seconds: float, cold: bool) ->
     return result
 
 
-def published_dataset(engine: Virtuoso) -> Dataset:
-    """The dataset tehkg sends the engine with each query: the merge as default graph, and the published graphs
-    as named graphs to the queries that read named graphs."""
-    query = f"SELECT ?g WHERE {{ GRAPH <{vocab.PUBLICATION_GRAPH}> {{ ?r <{vocab.DCTERMS}hasPart> ?g }} }}"
-    rows = httpx.post(engine.base + "/sparql", data={"query": query}, headers={"Accept": accept(query)}).json()
-    graphs = [("named-graph-uri", b["g"]["value"]) for b in rows["results"]["bindings"]]
-    default = [("default-graph-uri", vocab.PUBLISHED_DEFAULT_GRAPH)]
-    return lambda query: default + graphs if reads_named_graphs(scan(query)) else default
+def as_tehkg_sends(engine: Virtuoso) -> Request:
+    """Each query as tehkg sends it to the engine over the publication its record names."""
+    reply = httpx.post(
+        engine.base + "/sparql", data={"query": PUBLICATION_QUERY}, headers={"Accept": formats.JSON_RESULTS}
+    )
+    rows = reply.json()["results"]["bindings"]
+    (version,) = {row["version"]["value"] for row in rows if "version" in row}
+    publication = Publication.of(version, rows)
+    return lambda query: form(*published_request(query, publication, virtuoso=True))
 
 
-def no_dataset(query: str) -> list[tuple[str, str]]:
+def as_written(query: str) -> str:
     """tehkg chooses the dataset itself."""
-    return []
+    return form(query)
 
 
 def build_env(data: Path) -> dict[str, str]:
@@ -211,9 +213,9 @@ def serve_backend(engine: Virtuoso, **settings: str) -> tuple[subprocess.Popen, 
     return process, f"http://127.0.0.1:{port}/sparql"
 
 
-def rows_of(url: str, query: str, dataset: list[tuple[str, str]]) -> int:
+def rows_of(url: str, query: str, request: Request) -> int:
     headers = {"Accept": accept(query), "Content-Type": "application/x-www-form-urlencoded"}
-    response = httpx.post(url, content=form(query, dataset), headers=headers, timeout=300)
+    response = httpx.post(url, content=request(query), headers=headers, timeout=300)
     response.raise_for_status()
     return count_rows(response.headers.get("content-type", ""), response.content)
 
@@ -401,19 +403,19 @@ def main() -> None:
 
 def measure_queries(engine: Virtuoso, label: str, args: argparse.Namespace, result: dict, processes: list) -> None:
     """The three endpoints under wrk (``result["runs"]``), their row counts, the runaway query through the backend."""
-    dataset = published_dataset(engine)
+    direct = as_tehkg_sends(engine)
     backend_process, backend = serve_backend(engine)
     processes.append(backend_process)
     embedded = start_tehkg(OUT / f"tehkg-{label}", **LIFTED)
     processes.append(embedded.process)
     endpoints = {
-        "virtuoso direct": (engine.base + "/sparql", dataset, None),
-        "tehkg --backend": (backend, no_dataset, backend_process.pid),
-        "tehkg embedded": (embedded.url, no_dataset, embedded.process.pid),
+        "virtuoso direct": (engine.base + "/sparql", direct, None),
+        "tehkg --backend": (backend, as_written, backend_process.pid),
+        "tehkg embedded": (embedded.url, as_written, embedded.process.pid),
     }
     result["rows"] = {
-        name: {q: rows_of(url, text, ds(text)) for q, text in QUERIES.items()}
-        for name, (url, ds, _) in endpoints.items()
+        name: {q: rows_of(url, text, request) for q, text in QUERIES.items()}
+        for name, (url, request, _) in endpoints.items()
     }
     counts = result["rows"].values()
     result["rows_differ"] = [q for q in QUERIES if len({c[q] for c in counts}) > 1]  # DESCRIBE is the engine's
@@ -421,9 +423,9 @@ def measure_queries(engine: Virtuoso, label: str, args: argparse.Namespace, resu
     for cold in (True, False):
         for clients in (8, 32):
             for repeat in range(args.repeats):
-                for name, (url, ds, pid) in endpoints.items():
+                for name, (url, request, pid) in endpoints.items():
                     engine_cpu, tehkg_cpu = engine.cpu_seconds(), pid and tree_cpu(pid)
-                    run = wrk(url, ds, clients, args.seconds, cold)
+                    run = wrk(url, request, clients, args.seconds, cold)
                     requests = max(1, run["requests"])
                     run["virtuoso_cpu_ms"] = (engine.cpu_seconds() - engine_cpu) * 1000 / requests
                     run["tehkg_cpu_ms"] = pid and (tree_cpu(pid) - tehkg_cpu) * 1000 / requests

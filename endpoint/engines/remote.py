@@ -179,12 +179,10 @@ class RemoteEngine:
         self._switching = len(versions) > 1 or any("next" in row for row in rows)
         if not self._switching:
             self._settled_since = started
-            graphs = tuple(sorted({row["graph"]["value"] for row in rows if "graph" in row}))
-            merge = next((row["merge"]["value"] for row in rows if "merge" in row), vocab.PUBLISHED_DEFAULT_GRAPH)
             if not versions:
                 self._publication = None
             elif versions != {known}:
-                self._publication = Publication(versions.pop(), graphs, merge)
+                self._publication = Publication.of(versions.pop(), rows)
         self._checked = time.monotonic()
 
     async def _record(self, query: str) -> list[dict] | None:
@@ -249,18 +247,8 @@ class RemoteEngine:
             dataset = self._dataset(publication, task.default_graphs or [], task.named_graphs or [])
         elif found.has_from:  # the query's, sent as the protocol's: the merge named where the engine holds it
             dataset = self._dataset(publication, read.default_graphs, read.named_graphs)
-        elif publication is not None and self._virtuoso and found.has_graph:
-            # Virtuoso compiles a dataset of at most about 2 000 named graphs: it gets the merge and the published
-            # graphs the query names, or, when it names a variable or another graph, the merge alone and its GRAPH
-            # patterns restricted to the published graphs in its text (graph_patterns.py)
-            if read.graph_variables or not publication.holds(read.graph_names):
-                query = await asyncio.to_thread(restrict_graphs, task.query, vocab.PUBLICATION_GRAPH)
-                dataset = publication.default_form
-            else:
-                dataset = publication.form([vocab.PUBLISHED_DEFAULT_GRAPH], read.graph_names)
         elif publication is not None:
-            named = reads_named_graphs(found) and not self._virtuoso  # a DESCRIBE on Virtuoso: the merge holds all
-            dataset = publication.dataset_form if named else publication.default_form
+            query, dataset = await asyncio.to_thread(published_request, task.query, publication, self._virtuoso)
         else:
             dataset = ""
         form = [("query", query)]
@@ -319,6 +307,13 @@ class Publication:
     graphs: tuple[str, ...]
     merge: str = vocab.PUBLISHED_DEFAULT_GRAPH
 
+    @classmethod
+    def of(cls, version: str, rows: list[dict]) -> "Publication":
+        """The version with its graphs and merge, from the rows of PUBLICATION_QUERY (SPARQL JSON bindings)."""
+        graphs = tuple(sorted({row["graph"]["value"] for row in rows if "graph" in row}))
+        merge = next((row["merge"]["value"] for row in rows if "merge" in row), vocab.PUBLISHED_DEFAULT_GRAPH)
+        return cls(version, graphs, merge)
+
     def unpublished(self, default_graphs: list[str], named_graphs: list[str]) -> list[str]:
         """Those of the graphs a query names that this publication does not hold (the engine may co-host others, or
         a stage): the merge is the default graph, never a named one."""
@@ -354,6 +349,25 @@ def _dataset_form(default_graphs: Sequence[str], named_graphs: Sequence[str]) ->
     return urlencode(
         [("default-graph-uri", g) for g in default_graphs] + [("named-graph-uri", g) for g in named_graphs]
     )
+
+
+def published_request(query: str, publication: "Publication", virtuoso: bool) -> tuple[str, str]:
+    """The text and the dataset (as form fields) that a query without a dataset of its own is sent with over a
+    publication: the merge as the default graph, the published graphs as named graphs when it reads them.
+
+    Virtuoso compiles a dataset of at most about 2 000 named graphs: it gets the merge and the published graphs the
+    query's GRAPH patterns name, or, for a GRAPH ?var or a graph not published, the merge alone and the GRAPH
+    patterns restricted to the published graphs in the query's text (``graph_patterns``); a DESCRIBE reads the
+    merge, which holds every published triple. Slow for a query with GRAPH patterns (a complete parse): call it
+    off the event loop."""
+    found = scan(query)
+    if virtuoso and found.has_graph:
+        read = portable(query)
+        if read.graph_variables or not publication.holds(read.graph_names):
+            return restrict_graphs(query, vocab.PUBLICATION_GRAPH), publication.default_form
+        return query, publication.form([vocab.PUBLISHED_DEFAULT_GRAPH], read.graph_names)
+    named = reads_named_graphs(found) and not virtuoso
+    return query, publication.dataset_form if named else publication.default_form
 
 
 def reads_named_graphs(found: QueryScan) -> bool:
