@@ -209,7 +209,7 @@ def test_the_merge_is_read_where_the_record_says_the_engine_holds_it(engine):
     assert as_named.status == 400 and "not a published graph" in (as_named.error or "")  # the merge is no named graph
 
 
-def test_virtuoso_gets_the_merge_alone_and_graph_patterns_restricted_in_the_text(engine):
+def test_virtuoso_gets_the_graphs_a_query_names_or_its_graph_patterns_restricted(engine):
     """Virtuoso compiles a dataset of at most about 2 000 named graphs (and refuses more as if the query were
     wrong): over a publication, whatever its number of graphs, it gets those a query's GRAPH patterns name, or, for a
     GRAPH ?var or a graph not published, none and the patterns restricted to the graphs the record lists; a
