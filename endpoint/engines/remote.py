@@ -248,7 +248,9 @@ class RemoteEngine:
         elif found.has_from:  # the query's, sent as the protocol's: the merge named where the engine holds it
             dataset = self._dataset(publication, read.default_graphs, read.named_graphs)
         elif publication is not None:
-            query, dataset = await asyncio.to_thread(published_request, task.query, publication, self._virtuoso)
+            ask = functools.partial(published_request, task.query, publication, self._virtuoso)
+            # a GRAPH query to Virtuoso is rewritten (a pass over its text): off the event loop
+            query, dataset = await asyncio.to_thread(ask) if self._virtuoso and found.has_graph else ask()
         else:
             dataset = ""
         form = [("query", query)]
@@ -358,8 +360,8 @@ def published_request(query: str, publication: "Publication", virtuoso: bool) ->
     Virtuoso compiles a dataset of at most about 2 000 named graphs: it gets the merge and the published graphs the
     query's GRAPH patterns name, or, for a GRAPH ?var or a graph not published, the merge alone and the GRAPH
     patterns restricted to the published graphs in the query's text (``graph_patterns``); a DESCRIBE reads the
-    merge, which holds every published triple. Slow for a query with GRAPH patterns (a complete parse): call it
-    off the event loop."""
+    merge, which holds every published triple. Slow for a GRAPH query to Virtuoso (its text is parsed, then
+    rewritten): call that one off the event loop."""
     found = scan(query)
     if virtuoso and found.has_graph:
         read = portable(query)
