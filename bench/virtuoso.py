@@ -39,7 +39,7 @@ from run import QUERIES, WORK, count_rows, free_port, start_tehkg, tree_cpu, wai
 
 from tehkg import formats
 from tehkg.endpoint.engines.remote import PUBLICATION_QUERY, Publication, published_request
-from tehkg.endpoint.query.scan import scan
+from tehkg.endpoint.query.scan import portable, scan
 from tehkg.loader.publish import CHUNK_TRIPLES
 from tehkg.settings import GateSettings
 from tests.virtuoso import DBA, Virtuoso
@@ -121,7 +121,7 @@ def as_tehkg_sends(engine: Virtuoso) -> Request:
     rows = reply.json()["results"]["bindings"]
     (version,) = {row["version"]["value"] for row in rows if "version" in row}
     publication = Publication.of(version, rows)
-    return lambda query: form(*published_request(query, publication, virtuoso=True))
+    return lambda query: form(*published_request(query, scan(query), portable(query), publication, virtuoso=True))
 
 
 def as_written(query: str) -> str:

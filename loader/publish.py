@@ -87,7 +87,7 @@ SEND_ATTEMPTS = 3
 REQUESTS_IN_FLIGHT = 2  # requests sent at once: the engine parses one while the publisher reads the next
 # graphs named by one request (or one operation) at most: Virtuoso refuses a VALUES or an IN of some thousands
 GRAPHS_AT_ONCE = 500
-HAS_PART = f"<{vocab.DCTERMS}hasPart>"
+HAS_PART = f"<{vocab.PUBLISHED_PART_PROPERTY}>"
 
 
 class PublishFailed(OSError):

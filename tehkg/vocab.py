@@ -10,10 +10,6 @@ LINKS_GRAPH = GRAPH_BASE + "links"
 # on an external engine: the RDF merge of the named graphs (the endpoint's default graph), and what was published
 PUBLISHED_DEFAULT_GRAPH = GRAPH_BASE + "default"
 PUBLICATION_GRAPH = GRAPH_BASE + "publication"
-# where the engine holds the published merge: each version loads its own (the record names it with
-# ``<PUBLICATION_GRAPH> sd:defaultGraph <place>``), so a switch never copies it; a record without it: the merge
-# is PUBLISHED_DEFAULT_GRAPH itself
-PUBLISHED_MERGE_PROPERTY = "http://www.w3.org/ns/sparql-service-description#defaultGraph"
 # seconds between a publish's mark on the publication record and its switch: readers trust answers for this long
 # after a read that found the record settled (loader/publish.py, endpoint/engines/remote.py)
 SWITCH_NOTICE = 4.0
@@ -66,6 +62,12 @@ IANA_MEDIA_TYPES = "http://www.iana.org/assignments/media-types/"
 EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
 OPENLINK_SCHEMAS = "http://www.openlinksw.com/schemas/"  # Virtuoso's own functions and pragmas (bif:, sql: too)
 CC_BY_4 = "https://creativecommons.org/licenses/by/4.0/"  # the data's licence
+
+# the publication record's words: its graphs (``<PUBLICATION_GRAPH> dcterms:hasPart <graph>``), and where the engine
+# holds the published merge: each version loads its own (``<PUBLICATION_GRAPH> sd:defaultGraph <place>``), so a
+# switch never copies it; a record without it: the merge is PUBLISHED_DEFAULT_GRAPH itself
+PUBLISHED_PART_PROPERTY = DCTERMS + "hasPart"
+PUBLISHED_MERGE_PROPERTY = SD + "defaultGraph"
 
 # the prefixes RDF documents and dumps are written with (and the JSON-LD context compacts with)
 PREFIXES = {

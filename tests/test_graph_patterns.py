@@ -9,8 +9,8 @@ listed graphs as named graphs.
 import pyoxigraph as ox
 import pytest
 
-from tehkg.endpoint.query.graph_patterns import restrict_graphs
-from tehkg.endpoint.query.scan import canonical, portable
+from tehkg.endpoint.query.graph_patterns import RESTRICTED_LENGTH, restrict_graphs
+from tehkg.endpoint.query.scan import PARSED_LENGTH, QueryRejected, canonical, portable
 from tehkg.vocab import DCTERMS
 
 RECORD = "https://w3id.org/tehkg/graph/publication"
@@ -116,3 +116,15 @@ def test_the_graphs_a_query_reads_are_read_from_its_parse(query, names, variable
     subquery or an EXISTS too, its prefixed name resolved."""
     read = portable(canonical(PREFIXES + query))
     assert (read.graph_names, read.graph_variables) == (names, variables)
+
+
+def test_a_rewrite_that_would_grow_past_its_bound_is_refused():
+    """Each GRAPH pattern grows by a subquery, and nested ones project their variables again: a query within the
+    parse's length of many patterns, or of nested ones over many variables, is refused rather than sent grown."""
+    many = "SELECT * WHERE { " + " ".join("GRAPH ?g { }" for _ in range(2400)) + " }"
+    variables = " ".join(f"?v{i}" for i in range(2000))
+    nested = "SELECT * WHERE { " + "GRAPH ?g { " * 20 + f"VALUES ({variables}) {{ }} " + "}" * 20 + " }"
+    for query in (many, nested):
+        assert len(query) <= PARSED_LENGTH
+        with pytest.raises(QueryRejected, match=f"more than the engine is sent \\({RESTRICTED_LENGTH}\\)"):
+            restrict_graphs(query, RECORD)

@@ -7,9 +7,9 @@
 --   * graphs: every graph is private by default - the public ("nobody", whose rights "SPARQL" has) reads none -
 --     and each published graph is made public: the publication record, the merge served as default graph (the
 --     graph the record names with sd:defaultGraph; <https://w3id.org/tehkg/graph/default> for a record of an
---     earlier publisher) and the graphs the record lists. `tehkg build --target` makes the graphs of each new version public the
---     same way before it switches to them; the stages of a publish and graphs co-hosted on the engine stay
---     unreadable. A graph the record no longer lists is made private again here.
+--     earlier publisher) and the graphs the record lists. `tehkg build --target` makes the graphs of each new
+--     version public the same way before it switches to them; the stages of a publish and graphs co-hosted on
+--     the engine stay unreadable. A graph the record no longer lists is made private again here.
 -- What no grant of Virtuoso 7 can take away (README, "Virtuoso's own wall"): built-ins such as bif:http_get,
 -- bif:file_stat or, in 7.2.5, bif:exec, which runs SQL that reads every graph. Only tehkg may reach the engine.
 --

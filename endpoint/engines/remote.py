@@ -22,7 +22,7 @@ from tehkg.endpoint.engines.workers import QueryTimeout
 from tehkg.endpoint.errors import ProtocolError, not_acceptable_message
 from tehkg.endpoint.query import conneg
 from tehkg.endpoint.query.graph_patterns import restrict_graphs
-from tehkg.endpoint.query.scan import QueryRejected, QueryScan, portable, scan
+from tehkg.endpoint.query.scan import PortableQuery, QueryRejected, QueryScan, portable, scan
 from tehkg.loader.search_index import ENTRIES_QUERY, SearchIndex
 from tehkg.settings import Settings
 
@@ -36,7 +36,7 @@ _STATE = f"{{ {_RECORD} <{vocab.OWL}versionInfo> ?version }} UNION {{ {_RECORD} 
 STATE_QUERY = f"SELECT ?version ?next WHERE {{ GRAPH {_RECORD} {{ {_STATE} }} }}"
 PUBLICATION_QUERY = (
     f"SELECT ?version ?next ?graph ?merge WHERE {{ GRAPH {_RECORD} {{ {_STATE} "
-    f"UNION {{ {_RECORD} <{vocab.DCTERMS}hasPart> ?graph }} "
+    f"UNION {{ {_RECORD} <{vocab.PUBLISHED_PART_PROPERTY}> ?graph }} "
     f"UNION {{ {_RECORD} <{vocab.PUBLISHED_MERGE_PROPERTY}> ?merge }} }} }}"
 )
 JSON_RESULTS = formats.JSON_RESULTS
@@ -248,9 +248,11 @@ class RemoteEngine:
         elif found.has_from:  # the query's, sent as the protocol's: the merge named where the engine holds it
             dataset = self._dataset(publication, read.default_graphs, read.named_graphs)
         elif publication is not None:
-            ask = functools.partial(published_request, task.query, publication, self._virtuoso)
-            # a GRAPH query to Virtuoso is rewritten (a pass over its text): off the event loop
-            query, dataset = await asyncio.to_thread(ask) if self._virtuoso and found.has_graph else ask()
+            ask = functools.partial(published_request, task.query, found, read, publication, self._virtuoso)
+            try:  # a GRAPH query to Virtuoso is rewritten (a pass over its text): off the event loop
+                query, dataset = await asyncio.to_thread(ask) if self._virtuoso and found.has_graph else ask()
+            except QueryRejected as err:
+                return QueryAnswer(status=400, error=str(err))
         else:
             dataset = ""
         form = [("query", query)]
@@ -319,8 +321,8 @@ class Publication:
     def unpublished(self, default_graphs: list[str], named_graphs: list[str]) -> list[str]:
         """Those of the graphs a query names that this publication does not hold (the engine may co-host others, or
         a stage): the merge is the default graph, never a named one."""
-        return [g for g in default_graphs if g != vocab.PUBLISHED_DEFAULT_GRAPH and g not in self.graphs] + [
-            g for g in named_graphs if g not in self.graphs
+        return [g for g in default_graphs if g != vocab.PUBLISHED_DEFAULT_GRAPH and g not in self._graph_set] + [
+            g for g in named_graphs if g not in self._graph_set
         ]
 
     def holds(self, graphs: Sequence[str]) -> bool:
@@ -353,18 +355,19 @@ def _dataset_form(default_graphs: Sequence[str], named_graphs: Sequence[str]) ->
     )
 
 
-def published_request(query: str, publication: "Publication", virtuoso: bool) -> tuple[str, str]:
+def published_request(
+    query: str, found: QueryScan, read: PortableQuery, publication: "Publication", virtuoso: bool
+) -> tuple[str, str]:
     """The text and the dataset (as form fields) that a query without a dataset of its own is sent with over a
     publication: the merge as the default graph, the published graphs as named graphs when it reads them.
 
     Virtuoso compiles a dataset of at most about 2 000 named graphs: it gets the merge and the published graphs the
     query's GRAPH patterns name, or, for a GRAPH ?var or a graph not published, the merge alone and the GRAPH
     patterns restricted to the published graphs in the query's text (``graph_patterns``); a DESCRIBE reads the
-    merge, which holds every published triple. Slow for a GRAPH query to Virtuoso (its text is parsed, then
-    rewritten): call that one off the event loop."""
-    found = scan(query)
+    merge, which holds every published triple. ``found`` and ``read`` are the query's scan and parse. Slow for a
+    GRAPH query to Virtuoso (its text is rewritten): call that one off the event loop. QueryRejected for a query
+    whose rewrite would be too long (``graph_patterns.RESTRICTED_LENGTH``)."""
     if virtuoso and found.has_graph:
-        read = portable(query)
         if read.graph_variables or not publication.holds(read.graph_names):
             return restrict_graphs(query, vocab.PUBLICATION_GRAPH), publication.default_form
         return query, publication.form([vocab.PUBLISHED_DEFAULT_GRAPH], read.graph_names)

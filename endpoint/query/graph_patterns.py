@@ -23,10 +23,14 @@ leaves unbound (those that only a FILTER inside it mentions, for instance), unbo
 import re
 from dataclasses import dataclass
 
-from tehkg.endpoint.query.scan import TOKEN
-from tehkg.vocab import DCTERMS
+from tehkg.endpoint.query.scan import PARSED_LENGTH, TOKEN, QueryRejected
+from tehkg.vocab import PUBLISHED_PART_PROPERTY
 
-PART = f"<{DCTERMS}hasPart>"
+PART = f"<{PUBLISHED_PART_PROPERTY}>"
+# the longest rewritten text sent: each GRAPH pattern grows by its subquery and the variables it projects, nested
+# patterns project their variables again (a 15 KB query nested 30 deep, rdflib's limit, grows to 406 KB; 2 900
+# patterns in 32 KB to 433 KB): a query of a few GRAPH patterns grows by hundreds of characters each
+RESTRICTED_LENGTH = 4 * PARSED_LENGTH
 
 
 @dataclass(frozen=True)
@@ -39,10 +43,17 @@ class _Token:
 
 def restrict_graphs(text: str, record: str) -> str:
     """``text`` (a canonical query) with each GRAPH pattern restricted to the graphs ``<record> dcterms:hasPart``
-    names in the graph ``<record>`` (see the module's docstring)."""
+    names in the graph ``<record>`` (see the module's docstring); QueryRejected past RESTRICTED_LENGTH."""
     tokens = [_Token(m.lastgroup or "", m.group(), m.start(), m.end()) for m in TOKEN.finditer(text)]
     rewriter = _Rewriter(text, tokens, _matching_braces(tokens), f"<{record}>", _Names(text))
-    return rewriter.region(0, len(tokens), 0, len(text))
+    restricted = rewriter.region(0, len(tokens), 0, len(text))
+    if len(restricted) > RESTRICTED_LENGTH:
+        raise QueryRejected(
+            f"restricted to the published graphs, this query's GRAPH patterns would make a text of {len(restricted)} "
+            f"characters, more than the engine is sent ({RESTRICTED_LENGTH}): use fewer GRAPH patterns, or fewer "
+            "variables inside nested ones"
+        )
+    return restricted
 
 
 def _matching_braces(tokens: list[_Token]) -> dict[int, int]:
